@@ -1,0 +1,48 @@
+"""plumb: numerically careful training kernels with exact GMP/MPFR references.
+
+numpy arrays in and out; the dtype (float32 or float64) picks the kernel; failures raise
+:class:`PlumbError`, wrong dtypes ``TypeError`` and wrong shapes ``ValueError`` before any C call.
+"""
+from __future__ import annotations
+
+from . import exact
+from ._arrays import int64
+from ._errors import PlumbError, check
+from ._lib import header_version, lib
+from ._metrics import compare
+
+__all__ = ["PlumbError", "compare", "exact", "version", "set_num_threads", "get_num_threads",
+           "set_exact_precision_cap", "get_exact_precision_cap"]
+
+
+def version() -> str:
+    """The loaded library's version, "MAJOR.MINOR.PATCH"."""
+    return lib.plumb_version().decode()
+
+
+__version__ = version()
+_header = header_version()
+if _header is not None and _header != __version__:
+    raise ImportError(f"plumb: the loaded library is version {__version__} but Include/plumb.h says "
+                      f"{_header}; rebuild the library (make build)")
+
+
+def set_num_threads(n: int) -> None:
+    """Bound the threads one plumb call may use; ``n <= 0`` means all cores."""
+    v = int64(n, "n")
+    lib.plumb_set_num_threads(max(-(2**31), min(2**31 - 1, v)))
+
+
+def get_num_threads() -> int:
+    """The number of threads one plumb call may use."""
+    return int(lib.plumb_get_num_threads())
+
+
+def set_exact_precision_cap(bits: int) -> None:
+    """Cap the working precision (bits) of the exact references; range [64, 2**24]."""
+    check(lib.plumb_exact_set_precision_cap(int64(bits, "bits")))
+
+
+def get_exact_precision_cap() -> int:
+    """The working-precision cap (bits) of the exact references."""
+    return int(lib.plumb_exact_get_precision_cap())

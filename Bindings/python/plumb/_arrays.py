@@ -1,0 +1,67 @@
+"""Checks applied to numpy arguments before any pointer reaches C.
+
+Wrong dtype raises TypeError; wrong shape, non-contiguous or read-only outputs raise ValueError.
+Nothing is silently copied or converted: a caller passing float64 gets the float64 kernel.
+"""
+from __future__ import annotations
+
+import ctypes
+import math
+from typing import Tuple
+
+import numpy as np
+
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+INT64_MAX = 2**63 - 1
+
+
+def float_array(a, name: str, ndim: Tuple[int, ...] = (2,), dtypes=FLOAT_DTYPES) -> np.ndarray:
+    """``a`` as a C-contiguous numpy array of one of ``dtypes`` with an allowed ``ndim``."""
+    if not isinstance(a, np.ndarray):
+        raise TypeError(f"{name} must be a numpy.ndarray, not {type(a).__name__}")
+    if a.dtype not in dtypes:
+        allowed = ", ".join(str(d) for d in dtypes)
+        raise TypeError(f"{name} has dtype {a.dtype}; expected one of {allowed}")
+    if a.ndim not in ndim:
+        raise ValueError(f"{name} must have {' or '.join(map(str, ndim))} dimensions, not {a.ndim}")
+    if not a.flags.c_contiguous:
+        raise ValueError(f"{name} must be C-contiguous (use numpy.ascontiguousarray)")
+    return a
+
+
+def writable(a: np.ndarray, name: str) -> np.ndarray:
+    """``a`` after checking it can be written in place."""
+    if not a.flags.writeable:
+        raise ValueError(f"{name} is read-only")
+    return a
+
+
+def same_shape(a: np.ndarray, b: np.ndarray, a_name: str, b_name: str) -> None:
+    if a.shape != b.shape:
+        raise ValueError(f"{a_name} has shape {a.shape} but {b_name} has shape {b.shape}")
+
+
+def finite_float(x, name: str) -> float:
+    """A Python float parameter that must be finite (e.g. a temperature)."""
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a real number, not {type(x).__name__}") from None
+    if not math.isfinite(v):
+        raise ValueError(f"{name} must be finite, got {v}")
+    return v
+
+
+def int64(x, name: str, minimum: int = -(2**63)) -> int:
+    """A Python int parameter that fits int64_t and is >= minimum."""
+    if isinstance(x, bool) or not isinstance(x, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer, not {type(x).__name__}")
+    v = int(x)
+    if v < minimum or v > INT64_MAX:
+        raise ValueError(f"{name} = {v} is out of range [{minimum}, {INT64_MAX}]")
+    return v
+
+
+def ptr(a: np.ndarray, ctype):
+    """A ctypes pointer to ``a``'s data (``a`` must stay alive during the call)."""
+    return a.ctypes.data_as(ctypes.POINTER(ctype))

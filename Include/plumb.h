@@ -1,0 +1,165 @@
+/*
+ * plumb.h - numerically careful training kernels, with exact references.
+ *
+ * Introduction
+ *
+ * plumb gives training code numeric cores (contrastive losses, smooth top-k, spectral-norm
+ * gradients, Hessian-approximation diagnostics) and, beside each, an exact reference computed with
+ * GMP/MPFR and correctly rounded to binary64. The references let a user measure how many bits any
+ * implementation of these functions keeps, including their own framework's.
+ *
+ * Conventions (they hold for every function below unless its comment says otherwise):
+ *  - Arrays are row-major and contiguous. Sizes and indices are int64_t. The caller allocates every
+ *    output; the library allocates only inside opaque handles.
+ *  - Every function returns a plumb_status (or is a pure getter). It never traps, whatever the
+ *    arguments: NULL pointers, negative sizes, sizes whose byte counts overflow, NaN parameters all
+ *    give a status, and plumb_last_error() then describes the problem.
+ *  - Row-wise functions compute every row they can. When a row's data is outside the function's
+ *    domain (NaN, or +inf where the math gives it no meaning) the function still computes the other
+ *    rows, writes NaN to that row's outputs, and returns PLUMB_ERR_DOMAIN naming the first such row.
+ *  - Inputs and outputs never alias unless a comment says they may.
+ *  - All functions are thread-safe and reentrant. Large calls run on up to
+ *    plumb_get_num_threads() threads; the thread count never changes a result bit.
+ *  - "Exact" functions return binary64 values correctly rounded to nearest (ties to even): the
+ *    mathematically exact result of the binary64 inputs, rounded once.
+ *
+ * Sections: version and status; threads; precision metrics; exact references.
+ */
+#ifndef PLUMB_H
+#define PLUMB_H
+
+#include <stdint.h>
+
+#if defined(__cplusplus)
+extern "C" {
+#endif
+
+/*======  Version  ======*/
+
+#define PLUMB_VERSION_MAJOR 0
+#define PLUMB_VERSION_MINOR 1
+#define PLUMB_VERSION_PATCH 0
+#define PLUMB_VERSION_NUMBER \
+  (PLUMB_VERSION_MAJOR * 10000 + PLUMB_VERSION_MINOR * 100 + PLUMB_VERSION_PATCH)
+
+/*! plumb_version() :
+ *  @return the library's version as "MAJOR.MINOR.PATCH", a static string. Compare it with the
+ *  PLUMB_VERSION_* macros to detect a header/library mismatch. */
+const char *plumb_version(void);
+
+/*======  Status and errors  ======*/
+
+typedef enum plumb_status {
+  PLUMB_OK = 0,                /* success */
+  PLUMB_ERR_ARGUMENT = 1,      /* an argument is invalid (NULL, size, k, temperature, ...) */
+  PLUMB_ERR_DOMAIN = 2,        /* data outside the function's domain (NaN, +inf, ...) */
+  PLUMB_ERR_NO_MEMORY = 3,     /* an allocation failed */
+  PLUMB_ERR_NOT_CONVERGED = 4, /* an iteration stopped before meeting its tolerance */
+  PLUMB_ERR_PRECISION = 5      /* an exact reference could not certify its rounding within the cap */
+} plumb_status;
+
+/*! plumb_status_string() :
+ *  @return a static, human-readable name for `status` ("ok", "invalid argument", ...);
+ *  "unknown status" for a value outside the enum. Never NULL. */
+const char *plumb_status_string(plumb_status status);
+
+/*! plumb_last_error() :
+ *  @return a description of the last failure of a plumb call made on the calling thread, or "" when
+ *  the last call on this thread succeeded. The string stays valid until the next plumb call on this
+ *  thread. Never NULL. */
+const char *plumb_last_error(void);
+
+/*======  Threads  ======*/
+
+/*! plumb_set_num_threads() :
+ *  Bounds the number of threads a single plumb call may use (process-wide).
+ *  n <= 0 selects all online cores (the default). Results do not depend on the thread count. */
+void plumb_set_num_threads(int32_t n);
+
+/*! plumb_get_num_threads() :
+ *  @return the number of threads a plumb call may use, >= 1. */
+int32_t plumb_get_num_threads(void);
+
+/*======  Precision metrics  ======*/
+
+/* Statistics of computed values against correctly rounded binary64 references.
+ *
+ * ULP error of one element: |computed - exact| / ulp_F(exact), where F is the format of `computed`
+ * and ulp_F(x) is the spacing of F's numbers in the binade of |x| (2^(floor(log2|x|) - p + 1) for F
+ * with p significand bits), or F's subnormal spacing below F's normal range, or the spacing of F's
+ * top binade above F's largest finite value.
+ *
+ * Class of a value: NaN, +inf, -inf, zero (either sign), positive finite, negative finite. An
+ * element is a special mismatch when the class of `computed` differs from the class of `exact`
+ * rounded to F. Elements where `computed` or `exact` is NaN or infinite enter the ULP and relative
+ * statistics only when their classes agree (as 0 error); otherwise they count as 0 correct bits and
+ * are left out of max_ulp, mean_ulp and max_rel. Finite elements always enter the statistics, so a
+ * computed zero where the exact value is 1e-13 shows as a huge ULP error and 0 bits.
+ *
+ * The statistics are computed in binary64: a reported ULP error is within a relative 2^-52 of the
+ * true one. For f64 `computed`, `exact` is itself rounded, so the reported figure differs from the
+ * error against the infinitely precise value by at most 0.5 ULP. */
+typedef struct plumb_error_stats {
+  int64_t count;              /* elements compared (n) */
+  double max_ulp;             /* largest ULP error; 0 when nothing entered the statistics */
+  double mean_ulp;            /* mean ULP error over the elements that entered the statistics */
+  double max_rel;             /* max |computed - exact| / |exact| over finite exact != 0 */
+  double min_bits;            /* min over elements of -log2(relative error), capped at F's
+                                 precision (53, 24, 11, 8); an element with exact == 0 has full
+                                 bits when computed == 0 and 0 bits otherwise */
+  int64_t worst_index;        /* index of the element with max_ulp, or -1 when none */
+  int64_t special_mismatches; /* elements whose class differs from exact's (see above) */
+} plumb_error_stats;
+
+/*! plumb_compare_f64(), plumb_compare_f32(), plumb_compare_f16(), plumb_compare_bf16() :
+ *  Compare n computed values with their binary64 references and fill *out.
+ *  `computed`: n values in the named format (f16: IEEE binary16 bits; bf16: bfloat16 bits, the top
+ *  16 bits of a binary32). `exact`: n binary64 values (NaN and infinities allowed).
+ *  n >= 0 (n == 0 gives count 0 and worst_index -1). `out` must not be NULL; inputs may alias each
+ *  other (they are only read).
+ *  @return PLUMB_OK, or PLUMB_ERR_ARGUMENT for a NULL pointer, n < 0, or n whose byte count
+ *  overflows. */
+plumb_status plumb_compare_f64(const double *computed, const double *exact, int64_t n,
+                               plumb_error_stats *out);
+plumb_status plumb_compare_f32(const float *computed, const double *exact, int64_t n,
+                               plumb_error_stats *out);
+plumb_status plumb_compare_f16(const uint16_t *computed, const double *exact, int64_t n,
+                               plumb_error_stats *out);
+plumb_status plumb_compare_bf16(const uint16_t *computed, const double *exact, int64_t n,
+                                plumb_error_stats *out);
+
+/*======  Exact references  ======*/
+
+/* Each exact reference evaluates the mathematical function of its binary64 inputs with MPFR in
+ * interval arithmetic (directed roundings bound the true value from below and above), doubling the
+ * working precision until both bounds round to the same binary64 value (Ziv's strategy). That value
+ * is the correctly rounded result. If the bounds still disagree at the precision cap (65536 bits by default),
+ * the function returns PLUMB_ERR_PRECISION and writes NaN to that row's outputs. Nearly every
+ * input is certified at 64 or 128 bits. */
+
+/*! plumb_exact_set_precision_cap() :
+ *  Sets the working-precision cap of all exact references (process-wide), in bits.
+ *  Default 65536; allowed range [64, 16777216]. A low cap makes the references fail fast with
+ *  PLUMB_ERR_PRECISION on hard inputs instead of spending time on them.
+ *  @return PLUMB_OK, or PLUMB_ERR_ARGUMENT (cap unchanged) when `bits` is out of range. */
+plumb_status plumb_exact_set_precision_cap(int64_t bits);
+
+/*! plumb_exact_get_precision_cap() :
+ *  @return the current working-precision cap of the exact references, in bits. */
+int64_t plumb_exact_get_precision_cap(void);
+
+/*! plumb_exact_logsumexp() :
+ *  out[r] = log(sum_j exp(x[r*cols + j])), correctly rounded, for each of `rows` rows.
+ *  x: rows*cols values; -inf entries are masked (contribute exp(-inf) = 0) and a row of only -inf
+ *  gives -inf. Any finite input is allowed (|x| up to DBL_MAX, subnormals); a row containing +inf
+ *  gives +inf. rows >= 0, cols >= 1 (rows == 0 does nothing). out: rows values, must not alias x.
+ *  @return PLUMB_OK; PLUMB_ERR_ARGUMENT for NULL pointers, rows < 0, cols < 1 or an overflowing
+ *  size; PLUMB_ERR_DOMAIN when a row contains NaN (its out is NaN; other rows are computed);
+ *  PLUMB_ERR_PRECISION as described above. */
+plumb_status plumb_exact_logsumexp(const double *x, int64_t rows, int64_t cols, double *out);
+
+#if defined(__cplusplus)
+}
+#endif
+
+#endif /* PLUMB_H */

@@ -1,0 +1,45 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Layout and data flow: see README.md ("Architecture"). ABI -> (Core | Exact) -> Kernels.
+let optimize: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
+
+let package = Package(
+    name: "plumb",
+    products: [
+        .library(name: "plumb", type: .dynamic, targets: ["Plumb"]),
+        .executable(name: "plumb-cli", targets: ["plumb-cli"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // The hand-written C header, imported into Swift so @implementation can check it.
+        .target(name: "CPlumb", path: "Include", publicHeadersPath: "."),
+        .systemLibrary(name: "CNumerics", path: "Sources/CNumerics"),
+        .target(
+            name: "PlumbCore",
+            dependencies: [.product(name: "RealModule", package: "swift-numerics")],
+            swiftSettings: optimize),
+        .target(
+            name: "PlumbExact",
+            dependencies: ["CNumerics", "PlumbCore"],
+            swiftSettings: optimize),
+        .target(
+            name: "Plumb",
+            dependencies: ["CPlumb", "PlumbCore", "PlumbExact"],
+            swiftSettings: optimize),
+        .executableTarget(
+            name: "plumb-cli",
+            dependencies: [
+                "CPlumb", "Plumb",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .testTarget(name: "PlumbCoreTests", dependencies: ["PlumbCore"]),
+        .testTarget(name: "PlumbExactTests", dependencies: ["PlumbExact", "PlumbCore", "CNumerics"]),
+    ],
+    // Kernels share raw buffers across worker threads by construction (disjoint rows), which the
+    // Swift 6 Sendable checker cannot see; the v5 mode keeps those checks as warnings.
+    swiftLanguageModes: [.v5]
+)
