@@ -24,3 +24,23 @@ enum Check {
         return n
     }
 }
+
+extension Check {
+    /// A parameter that must be finite and > 0 (temperatures, scales).
+    static func positiveFinite(_ v: Double, _ name: String) throws(PlumbError) -> Double {
+        guard v.isFinite && v > 0 else { throw .argument("\(name) = \(v) must be finite and > 0") }
+        return v
+    }
+
+    /// A parameter that must be finite.
+    static func finite(_ v: Double, _ name: String) throws(PlumbError) -> Double {
+        guard v.isFinite else { throw .argument("\(name) = \(v) must be finite") }
+        return v
+    }
+
+    /// A C enum value that must be one of `allowed` (raw values).
+    static func enumValue<E: RawRepresentable>(_ v: E, _ name: String, allowed: ClosedRange<E.RawValue>) throws(PlumbError) -> E.RawValue where E.RawValue: Comparable {
+        guard allowed.contains(v.rawValue) else { throw .argument("\(name) = \(v.rawValue) is not a known value") }
+        return v.rawValue
+    }
+}

@@ -1,0 +1,55 @@
+import ArgumentParser
+import Glibc
+
+/// `plumb bench [capability]`: runs the benchmark scripts in `benchmarks/` (numpy peers run in the
+/// same Python process as plumb, which is what makes the ratios meaningful).
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Benchmark plumb against numpy (and jax/scipy when installed); run from the repository.")
+
+    @Argument(help: "Capability to benchmark (the NAME of benchmarks/bench_NAME.py); all when omitted.")
+    var capability: String?
+
+    @Option(help: "Python interpreter with numpy.")
+    var python: String = "python3"
+
+    func run() throws {
+        let scripts: [String]
+        if let capability {
+            scripts = ["benchmarks/bench_\(capability).py"]
+        } else {
+            scripts = Bench.allScripts()
+        }
+        guard !scripts.isEmpty else {
+            throw ValidationError("no benchmarks/bench_*.py here; run `plumb bench` from the plumb repository")
+        }
+        for script in scripts {
+            guard access(script, R_OK) == 0 else { throw ValidationError("no benchmark script \(script)") }
+            print("== \(script)")
+            let status = Bench.runProcess([python, script])
+            if status != 0 { throw ExitCode(status) }
+        }
+    }
+
+    static func allScripts() -> [String] {
+        guard let dir = opendir("benchmarks") else { return [] }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name.hasPrefix("bench_") && name.hasSuffix(".py") { names.append("benchmarks/" + name) }
+        }
+        return names.sorted()
+    }
+
+    /// Runs argv[0] found on PATH, waits, returns its exit status.
+    static func runProcess(_ argv: [String]) -> Int32 {
+        var pid: pid_t = 0
+        var cArgs = argv.map { strdup($0) } + [nil]
+        defer { cArgs.forEach { free($0) } }
+        guard posix_spawnp(&pid, argv[0], nil, nil, &cArgs, environ) == 0 else { return 127 }
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    }
+}
