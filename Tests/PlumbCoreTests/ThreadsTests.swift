@@ -1,0 +1,44 @@
+import PlumbCore
+import XCTest
+
+final class ThreadsTests: XCTestCase {
+    override func tearDown() { Threads.setLimit(0) }
+
+    func testLimitDefaultsToAllCores() {
+        Threads.setLimit(0)
+        XCTAssertEqual(Threads.limit, Threads.available)
+        Threads.setLimit(-5)
+        XCTAssertEqual(Threads.limit, Threads.available)
+        Threads.setLimit(3)
+        XCTAssertEqual(Threads.limit, 3)
+    }
+
+    func testEveryIndexVisitedOnceForAnyThreadCount() {
+        for threads in [1, 2, 3, 8] {
+            Threads.setLimit(threads)
+            for count in [0, 1, 7, 1000] {
+                let visits = UnsafeMutableBufferPointer<Int>.allocate(capacity: max(count, 1))
+                visits.initialize(repeating: 0)
+                defer { visits.deallocate() }
+                parallelChunks(count) { range in for i in range { visits[i] += 1 } }
+                XCTAssertTrue(visits.prefix(count).allSatisfy { $0 == 1 }, "threads \(threads) count \(count)")
+            }
+        }
+    }
+
+    func testForEachRowReportsLowestFailingRowAndComputesTheRest() {
+        for threads in [1, 2, 4] {
+            Threads.setLimit(threads)
+            let done = UnsafeMutableBufferPointer<Bool>.allocate(capacity: 100)
+            done.initialize(repeating: false)
+            defer { done.deallocate() }
+            let failure = forEachRow(100) { (r: Int) throws(PlumbError) in
+                done[r] = true
+                if r == 97 || r == 41 { throw .domain(row: 0, "bad \(r)") }
+            }
+            XCTAssertEqual(failure, .domain(row: 41, "bad 41"))
+            XCTAssertTrue(done.allSatisfy { $0 })
+        }
+        XCTAssertNil(forEachRow(10) { (_: Int) throws(PlumbError) in })
+    }
+}
