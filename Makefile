@@ -42,10 +42,12 @@ test-swift: deps
 	$(SWIFT) test
 
 # Every C test is built as C11 against the header alone and linked with the built library; the
-# header must also compile as C++17. Both with warnings as errors.
+# header must also compile, link and run as C++17. Both with warnings as errors.
 test-c: build
 	@mkdir -p $(CBIN)
-	$(CXX) -std=c++17 $(STRICT) -IInclude -fsyntax-only -x c++ Tests/c/header_cxx17.cpp
+	$(CXX) -std=c++17 $(STRICT) -IInclude Tests/c/header_cxx17.cpp -o $(CBIN)/header_cxx17 \
+	  -L$(RELEASE) -lplumb -Wl,-rpath,$(CURDIR)/$(RELEASE)
+	$(CBIN)/header_cxx17
 	@set -e; for src in Tests/c/test_*.c; do \
 	  bin=$(CBIN)/$$(basename $$src .c); \
 	  $(CC) -std=c11 $(STRICT) -IInclude $$src -o $$bin -L$(RELEASE) -lplumb -Wl,-rpath,$(CURDIR)/$(RELEASE) -lm -lpthread; \
