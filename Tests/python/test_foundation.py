@@ -61,6 +61,8 @@ def test_adversarial_rows_match_oracle():
         [-np.inf, -np.inf, -np.inf],
         [1e308, 1e308 * (1 - 2**-52), 1e-308],
         [709.0, 709.8, -708.0],
+        [-0.0, -744261118.0, -np.inf],   # exp below MPFR's default exponent range; result +0
+        [-0.0, -np.inf, -np.inf],        # log(exp(-0)) = +0
     ]
     assert_identical(rows)
 

@@ -6,8 +6,8 @@ import CNumerics
 ///
 /// `evaluate(p)` returns intervals that contain the exact values, computed with `p`-bit MPFR
 /// numbers. Rounding to nearest is monotone, so when both ends of an interval round to the same
-/// binary64 value (same bits, so the sign of zero counts) that value is the correctly rounded
-/// result. Otherwise the precision doubles, up to `cap`.
+/// binary64 value (`Interval.roundedToNearest`) that value is the correctly rounded result.
+/// Otherwise the precision doubles, up to `cap`.
 public struct CorrectRounding {
     /// First working precision in bits.
     public static let startPrecision = 64
@@ -31,9 +31,8 @@ public struct CorrectRounding {
             var values = [Double](repeating: 0, count: count)
             var certain = true
             for (i, interval) in intervals.enumerated() {
-                let lo = interval.lo.double(MPFR_RNDN), hi = interval.hi.double(MPFR_RNDN)
-                if lo.bitPattern != hi.bitPattern || lo.isNaN { certain = false; break }
-                values[i] = lo
+                guard let v = interval.roundedToNearest else { certain = false; break }
+                values[i] = v
             }
             if certain { return (values, precision) }
             if precision >= cap {
@@ -49,6 +48,21 @@ public struct CorrectRounding {
     ) throws(PlumbError) -> (value: Double, precision: Int) {
         let r = try values(count: 1) { (p: Int) throws(PlumbError) in [try evaluate(p)] }
         return (r.values[0], r.precision)
+    }
+}
+
+extension Interval {
+    /// The binary64 value every point of the interval rounds to, or nil when points round to
+    /// different values. Rounding is monotone, so the two ends decide. Both ends rounding to zero
+    /// certify +0 when the interval lies in [0, +inf) and -0 when it lies in (-inf, 0); an interval
+    /// reaching 0 from below is undecided (an exactly zero result is the evaluator's special case).
+    public var roundedToNearest: Double? {
+        let l = lo.double(MPFR_RNDN), h = hi.double(MPFR_RNDN)
+        guard l == h, !l.isNaN else { return nil }
+        guard l == 0 else { return l }
+        if mpfr_sgn(lo.raw) >= 0 { return 0.0 }
+        if mpfr_sgn(hi.raw) < 0 { return -0.0 }
+        return nil
     }
 }
 

@@ -6,7 +6,8 @@ import PlumbCore
 /// interval stays narrow at modest precision even for rows of thousands of entries or |x| near
 /// DBL_MAX. `-inf` entries are masked; a row of only `-inf` gives `-inf`; a row with `+inf` gives
 /// `+inf`; NaN is a domain error. A row with exactly one finite entry gives that entry exactly
-/// (the only case where the result is a rational number, so Ziv's loop could not terminate).
+/// (the only case where the result is a rational number, so Ziv's loop could not terminate);
+/// a zero result is +0.
 public func exactLogSumExp(
     _ x: UnsafeBufferPointer<Double>, rounding: CorrectRounding = CorrectRounding()
 ) throws(PlumbError) -> Double {
@@ -24,7 +25,7 @@ public func exactLogSumExp(
     if hasPositiveInfinity { return .infinity }
     if finiteCount == 0 { return -.infinity }
     let m = x[maxIndex]
-    if finiteCount == 1 { return m }
+    if finiteCount == 1 { return m + 0 }  // + 0: log(exp(-0)) is +0, like every exact zero
     return try rounding.value { (p: Int) throws(PlumbError) in
         let mi = Interval(m, precision: p)
         var tail = Interval(0, precision: p)
