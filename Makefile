@@ -13,10 +13,10 @@ STRICT  := -Wall -Wextra -Werror -pedantic
 export PYTHONPATH := $(CURDIR)/Bindings/python$(if $(PYTHONPATH),:$(PYTHONPATH))
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-SYSTEM_PACKAGES := libgmp-dev libmpfr-dev
+SYSTEM_PACKAGES := libgmp-dev libmpfr-dev pkg-config
 PYTHON_PACKAGES := numpy pytest hypothesis mpmath
 
-.PHONY: all build deps test test-swift test-c test-python test-examples demo bench clean
+.PHONY: all build deps test test-swift test-c test-python test-examples test-dist test-pip demo bench dist install clean
 
 all: build
 
@@ -36,7 +36,7 @@ build: deps
 demo: build
 	$(CLI) demo
 
-test: build test-swift test-c test-python test-examples
+test: build test-swift test-c test-python test-examples test-dist test-pip
 
 test-swift: deps
 	$(SWIFT) test
@@ -54,6 +54,8 @@ test-c: build
 	  echo "== $$bin"; $$bin; \
 	done
 
+# Python tests and examples use the library just built, not a copy bundled by an earlier `make dist`.
+test-python test-examples: export PLUMB_LIBRARY := $(CURDIR)/$(LIB)
 test-python: build
 	$(PYTHON) -m pytest -q Tests/python
 
@@ -69,8 +71,48 @@ test-examples: build
 	  echo "== $$py"; MPLBACKEND=Agg $(PYTHON) $$py --quick >/dev/null; \
 	done
 
+# dist/: a relocatable install tree. The Swift runtime is linked statically and only plumb_*
+# symbols are exported, so the library needs no Swift toolchain (only libgmp, libmpfr, libc).
+# The library is also copied into the Python package so `pip install ./Bindings/python` carries it.
+VERSION = $(shell sed -n 's/^\#define PLUMB_VERSION_\(MAJOR\|MINOR\|PATCH\) \([0-9]*\)/\2/p' Include/plumb.h | paste -sd.)
+DISTBUILD := .build-dist
+dist: deps
+	$(SWIFT) build -c release --product plumb --scratch-path $(DISTBUILD) \
+	  -Xswiftc -static-stdlib -Xlinker --version-script=$(CURDIR)/Include/plumb.exports
+	rm -rf dist && mkdir -p dist/lib/pkgconfig dist/include Bindings/python/plumb/lib
+	cp $(DISTBUILD)/release/libplumb.so dist/lib/
+	cp Include/plumb.h dist/include/
+	sed 's/@VERSION@/$(VERSION)/' Include/plumb.pc.in > dist/lib/pkgconfig/plumb.pc
+	cp dist/lib/libplumb.so Bindings/python/plumb/lib/
+
+install: dist
+	mkdir -p $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include
+	cp dist/lib/libplumb.so $(DESTDIR)$(PREFIX)/lib/
+	cp dist/include/plumb.h $(DESTDIR)$(PREFIX)/include/
+	cp dist/lib/pkgconfig/plumb.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+
+# A C program built with pkg-config against dist/ runs with only dist/lib on the library path.
+test-dist: dist
+	@mkdir -p $(CBIN)
+	$(CC) -std=c11 $(STRICT) examples/c/exact_logsumexp.c -o $(CBIN)/dist_exact_logsumexp \
+	  $$(PKG_CONFIG_PATH=$(CURDIR)/dist/lib/pkgconfig pkg-config --cflags --libs plumb) -lm
+	env -u LD_LIBRARY_PATH LD_LIBRARY_PATH=$(CURDIR)/dist/lib $(CBIN)/dist_exact_logsumexp >/dev/null
+	@exported=$$(nm -D --defined-only dist/lib/libplumb.so | awk '$$2 ~ /[A-Z]/ && $$3 !~ /^plumb_/' | wc -l); \
+	  test $$exported -eq 0 || { echo "dist exports non-plumb symbols"; exit 1; }
+	@! readelf -d dist/lib/libplumb.so | grep -q 'NEEDED.*libswift' || { echo "dist needs the Swift runtime"; exit 1; }
+	@echo "test-dist: ok"
+
+# `pip install ./Bindings/python` into a fresh virtual environment carries the library: import works
+# with no PLUMB_LIBRARY and no PYTHONPATH, from outside the repository.
+VENV := .build-venv
+test-pip: dist
+	rm -rf $(VENV) && $(PYTHON) -m venv --system-site-packages $(VENV)
+	$(VENV)/bin/pip install -q --no-deps ./Bindings/python
+	cd /tmp && env -u PYTHONPATH -u PLUMB_LIBRARY $(CURDIR)/$(VENV)/bin/python -c \
+	  "import plumb; from plumb._lib import lib; assert lib._name.startswith('$(CURDIR)/$(VENV)'), lib._name; print('test-pip: plumb', plumb.version(), 'loaded', lib._name)"
+
 bench: build
 	$(CLI) bench
 
 clean:
-	rm -rf .build $(CBIN) dist
+	rm -rf .build $(DISTBUILD) $(VENV) $(CBIN) dist Bindings/python/plumb/lib
