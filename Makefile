@@ -16,7 +16,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SYSTEM_PACKAGES := libgmp-dev libmpfr-dev pkg-config
 PYTHON_PACKAGES := numpy pytest hypothesis mpmath
 
-.PHONY: all build deps test test-swift test-c test-python test-examples test-dist test-pip demo bench dist install clean
+.PHONY: all build deps test test-swift test-c test-python test-examples test-dist test-pip test-valgrind test-asan demo bench dist install clean
 
 all: build
 
@@ -36,7 +36,7 @@ build: deps
 demo: build
 	$(CLI) demo
 
-test: build test-swift test-c test-python test-examples test-dist test-pip
+test: build test-swift test-c test-python test-examples test-dist test-pip test-valgrind test-asan
 
 test-swift: deps
 	$(SWIFT) test
@@ -101,6 +101,17 @@ test-dist: dist
 	  test $$exported -eq 0 || { echo "dist exports non-plumb symbols"; exit 1; }
 	@! readelf -d dist/lib/libplumb.so | grep -q 'NEEDED.*libswift' || { echo "dist needs the Swift runtime"; exit 1; }
 	@echo "test-dist: ok"
+
+# The C tests under valgrind: no invalid reads or writes, 0 bytes definitely lost (error paths included).
+test-valgrind: test-c
+	@set -e; for bin in $(CBIN)/test_*; do \
+	  echo "== valgrind $$bin"; \
+	  valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=9 $$bin >/dev/null; \
+	done
+
+# The Swift tests with AddressSanitizer (a separate build folder keeps the normal build intact).
+test-asan: deps
+	LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/lsan.supp $(SWIFT) test --sanitize=address --scratch-path .build-asan
 
 # `pip install ./Bindings/python` into a fresh virtual environment carries the library: import works
 # with no PLUMB_LIBRARY and no PYTHONPATH, from outside the repository.
