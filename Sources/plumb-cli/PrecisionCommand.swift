@@ -1,0 +1,97 @@
+import ArgumentParser
+import CPlumb
+
+/// One row of a precision sweep: a parameter value (scale, gap, ...), a dtype, and the statistics
+/// of one formulation against plumb's exact reference.
+struct PrecisionRow {
+    var parameter: Double
+    var dtype: String
+    var formulation: String
+    var stats: plumb_error_stats
+}
+
+/// A kernel `plumb precision` can sweep: its parameter and how to measure one setting.
+struct PrecisionSweep {
+    var parameterName: String
+    var defaultValues: [Double]
+    var dtypes: [String]
+    var measure: (_ dtype: String, _ parameter: Double) throws -> [PrecisionRow]
+}
+
+/// `plumb precision <kernel>`: correct bits and ULP errors across a parameter sweep, as a table
+/// or CSV.
+struct Precision: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Sweep a kernel's precision against plumb's exact reference.",
+        discussion: "Kernels: \(Precision.sweeps.keys.sorted().joined(separator: ", ")).")
+
+    /// Every kernel that can be swept; capabilities add theirs.
+    static let sweeps: [String: PrecisionSweep] = [
+        "logsumexp": logSumExpSweep,
+    ]
+
+    @Argument(help: "The kernel to sweep.")
+    var kernel: String
+
+    @Option(name: .customLong("dtype"), parsing: .upToNextOption,
+            help: "dtypes to measure (default: all the kernel supports).")
+    var dtypes: [String] = []
+
+    @Option(name: [.customLong("values"), .customLong("gaps"), .customLong("scales")],
+            parsing: .upToNextOption, help: "Parameter values (score gaps, input scales, ...).")
+    var values: [Double] = []
+
+    @Option(help: "Also write the rows as CSV to this file.")
+    var csv: String?
+
+    func validate() throws {
+        guard Precision.sweeps[kernel] != nil else {
+            throw ValidationError("unknown kernel '\(kernel)'; one of: \(Precision.sweeps.keys.sorted().joined(separator: ", "))")
+        }
+        if let sweep = Precision.sweeps[kernel], let bad = dtypes.first(where: { !sweep.dtypes.contains($0) }) {
+            throw ValidationError("\(kernel) has no dtype '\(bad)'; one of: \(sweep.dtypes.joined(separator: ", "))")
+        }
+    }
+
+    func run() throws {
+        let sweep = Precision.sweeps[kernel]!
+        let chosen = dtypes.isEmpty ? sweep.dtypes : dtypes
+        let params = values.isEmpty ? sweep.defaultValues : values
+        var rows: [PrecisionRow] = []
+        print(pad(sweep.parameterName, 10) + pad("dtype", 10) + pad("formulation", 22) + pad("min bits", 10) + "max ULP")
+        for (i, value) in params.enumerated() {
+            for dtype in chosen {
+                for row in try sweep.measure(dtype, value) {
+                    rows.append(row)
+                    print(pad(formatParameter(value), 10) + pad(dtype, 10) + pad(row.formulation, 22)
+                          + pad(format1(row.stats.min_bits), 10) + formatULP(row.stats.max_ulp))
+                }
+            }
+            if params.count > 4 { progress("\(i + 1)/\(params.count) values done") }
+        }
+        if let csv { try writeCSV(rows, parameterName: sweep.parameterName, to: csv) }
+    }
+}
+
+func formatParameter(_ x: Double) -> String {
+    x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : String(x)
+}
+
+func formatULP(_ x: Double) -> String {
+    x < 1e6 ? format1(x) : String(x)
+}
+
+/// A progress line on stderr (the table on stdout stays clean for redirection).
+func progress(_ message: String) {
+    fputs("  [\(message)]\n", stderr)
+}
+
+func writeCSV(_ rows: [PrecisionRow], parameterName: String, to path: String) throws {
+    guard let f = fopen(path, "w") else { throw ValidationError("cannot write \(path)") }
+    defer { fclose(f) }
+    fputs("\(parameterName),dtype,formulation,min_bits,max_ulp,mean_ulp,max_rel,special_mismatches\n", f)
+    for r in rows {
+        let s = r.stats
+        fputs("\(r.parameter),\(r.dtype),\(r.formulation),\(s.min_bits),\(s.max_ulp),\(s.mean_ulp),\(s.max_rel),\(s.special_mismatches)\n", f)
+    }
+}
