@@ -1,4 +1,6 @@
+import Glibc
 import PlumbCore
+import Synchronization
 import XCTest
 
 final class ThreadsTests: XCTestCase {
@@ -23,6 +25,20 @@ final class ThreadsTests: XCTestCase {
                 parallelChunks(count) { range in for i in range { visits[i] += 1 } }
                 XCTAssertTrue(visits.prefix(count).allSatisfy { $0 == 1 }, "threads \(threads) count \(count)")
             }
+        }
+    }
+
+    func testNeverMoreWorkersThanTheLimit() {
+        for limit in [1, 2, 3] {
+            Threads.setLimit(limit)
+            let active = Atomic<Int>(0), peak = Atomic<Int>(0)
+            parallelChunks(64) { _ in
+                let now = active.wrappingAdd(1, ordering: .relaxed).newValue
+                _ = peak.max(now, ordering: .relaxed)
+                usleep(2000)
+                active.wrappingSubtract(1, ordering: .relaxed)
+            }
+            XCTAssertLessThanOrEqual(peak.load(ordering: .relaxed), limit)
         }
     }
 

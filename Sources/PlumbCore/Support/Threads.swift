@@ -31,11 +31,17 @@ public func parallelChunks(_ count: Int, grain: Int = 1, _ body: (Range<Int>) ->
         body(0..<count)
         return
     }
-    // A few chunks per thread balance rows of uneven cost.
+    // A few chunks per thread balance rows of uneven cost. Exactly `threads` workers claim chunks
+    // from a shared counter, so no more than `threads` run at once whatever the core count.
     let chunks = min(count, threads * 4)
+    let nextChunk = Atomic<Int>(0)
     withoutActuallyEscaping(body) { body in
-        DispatchQueue.concurrentPerform(iterations: chunks) { c in
-            body((c * count / chunks)..<((c + 1) * count / chunks))
+        DispatchQueue.concurrentPerform(iterations: threads) { _ in
+            while true {
+                let c = nextChunk.wrappingAdd(1, ordering: .relaxed).oldValue
+                if c >= chunks { break }
+                body((c * count / chunks)..<((c + 1) * count / chunks))
+            }
         }
     }
 }
