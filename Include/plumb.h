@@ -158,6 +158,71 @@ int64_t plumb_exact_get_precision_cap(void);
  *  PLUMB_ERR_PRECISION as described above. */
 plumb_status plumb_exact_logsumexp(const double *x, int64_t rows, int64_t cols, double *out);
 
+/*======  Contrastive losses  ======*/
+
+/* InfoNCE and FlatNCE over a batch of rows (MATH.md section 1). Row r of `scores` (rows x cols,
+ * row-major) holds one anchor's scores s_0..s_{cols-1}; positive[r] = t is the column of its
+ * positive, the other columns are negatives. With tau = temperature, d_i = (s_i - s_t) / tau and
+ * xi = sum_{i != t} exp(d_i):
+ *   InfoNCE  loss = log(1 + xi)       grad_i = exp(d_i) / ((1 + xi) tau) (i != t),
+ *                                     grad_t = -xi / ((1 + xi) tau)
+ *   FlatNCE  loss = log(xi)           grad_i = exp(d_i) / (xi tau)       (i != t),
+ *                                     grad_t = -1 / tau
+ * (the gradients are with respect to the scores s, hence the 1/tau). FlatNCE's loss can be
+ * negative; its gradient is InfoNCE's divided by xi / (1 + xi), so it keeps its size when the
+ * positive dominates and InfoNCE's gradient vanishes.
+ *
+ * Evaluation: from score differences with the largest of s_t and the negatives as reference, so
+ * no exp overflows and no nearly equal numbers are subtracted at any gap; InfoNCE's loss is the
+ * log1p form and grad_t is computed directly (never as softmax_t - 1). The f32 functions compute
+ * in float64 internally. Accuracy against plumb_exact_infonce / plumb_exact_flatnce, for
+ * |s / tau| <= 1e4 and cols <= 1000, at any gap: f32 loss and gradient within 1 ULP (tested;
+ * FlatNCE's f32 loss in relative terms except where log(xi) is within 2^-20 of 0 by cancellation
+ * between several negatives); f64 InfoNCE loss and gradient within 4 ULP; f64 FlatNCE loss within
+ * 4 ULP of max(|loss|, 1), gradient within 4 ULP.
+ *
+ * Arguments (all four functions, and the exact references below):
+ *  - rows >= 0, cols >= 2; scores: rows*cols values. Negative scores may be -inf (masked: they
+ *    contribute 0 to xi and get gradient 0). The positive score must be finite.
+ *  - positive: rows int64 values, each in [0, cols) or -1 to ignore the row (loss 0, gradient row
+ *    all 0). Any other value is PLUMB_ERR_ARGUMENT (nothing is written).
+ *  - temperature: finite and > 0.
+ *  - loss: rows values (out). grad: rows*cols values (out), or NULL to skip the gradient.
+ *    Outputs must not alias `scores` or `positive`, nor each other.
+ *  - Every negative masked (xi = 0): InfoNCE gives loss 0 and gradient 0; FlatNCE gives loss
+ *    -inf (log 0), gradient 0 for the negatives and -1/tau at t, with status PLUMB_OK.
+ * @return PLUMB_OK; PLUMB_ERR_ARGUMENT for a NULL scores/positive/loss, rows < 0, cols < 2, an
+ *  overflowing size, a bad positive[r], or a temperature that is NaN, infinite or <= 0;
+ *  PLUMB_ERR_DOMAIN when a row contains NaN or +inf, or its positive score is -inf (that row's loss
+ *  and gradient are NaN; the first such row is named; other rows are computed). */
+
+/*! plumb_infonce_f32(), plumb_infonce_f64() :
+ *  InfoNCE (softmax cross-entropy) loss per row and, when grad != NULL, its gradient with respect
+ *  to the scores. See the section comment for shapes, accuracy and errors. */
+plumb_status plumb_infonce_f32(const float *scores, int64_t rows, int64_t cols, const int64_t *positive,
+                               float temperature, float *loss, float *grad);
+plumb_status plumb_infonce_f64(const double *scores, int64_t rows, int64_t cols, const int64_t *positive,
+                               double temperature, double *loss, double *grad);
+
+/*! plumb_flatnce_f32(), plumb_flatnce_f64() :
+ *  FlatNCE loss log(xi) per row and, when grad != NULL, its gradient with respect to the scores.
+ *  See the section comment for shapes, accuracy, the all-masked row, and errors. */
+plumb_status plumb_flatnce_f32(const float *scores, int64_t rows, int64_t cols, const int64_t *positive,
+                               float temperature, float *loss, float *grad);
+plumb_status plumb_flatnce_f64(const double *scores, int64_t rows, int64_t cols, const int64_t *positive,
+                               double temperature, double *loss, double *grad);
+
+/*! plumb_exact_infonce(), plumb_exact_flatnce() :
+ *  Exact references of the two losses: loss and gradient of each row correctly rounded to binary64
+ *  (the temperature is taken as the exact double it is). Same arguments, special cases and
+ *  statuses as the float kernels above, plus PLUMB_ERR_PRECISION when a row cannot be certified
+ *  within the precision cap (its outputs are NaN). grad may be NULL. Costs O(cols) MPFR
+ *  operations per row at 64-128 bits: meant for test-sized inputs. */
+plumb_status plumb_exact_infonce(const double *scores, int64_t rows, int64_t cols, const int64_t *positive,
+                                 double temperature, double *loss, double *grad);
+plumb_status plumb_exact_flatnce(const double *scores, int64_t rows, int64_t cols, const int64_t *positive,
+                                 double temperature, double *loss, double *grad);
+
 #if defined(__cplusplus)
 }
 #endif

@@ -1,0 +1,54 @@
+import Synchronization
+
+/// Batched driver shared by the float32 and float64 kernels: rows run in parallel chunks
+/// (`parallelChunks`), each chunk owns one scratch buffer of `cols` doubles (no allocation per
+/// row), a failing row does not stop the others, and the lowest failing row is reported.
+func contrastiveBatch(
+    rows: Int, cols: Int, scratch: Bool,
+    _ body: (_ row: Int, _ scratch: UnsafeMutablePointer<Double>?) throws(PlumbError) -> Void
+) -> PlumbError? {
+    let firstFailure = Mutex<(row: Int, error: PlumbError)?>(nil)
+    // A row costs ~cols exps; give a thread at least ~64k of them.
+    let grain = max(1, 65_536 / max(cols, 1))
+    parallelChunks(rows, grain: grain) { range in
+        let buffer: UnsafeMutablePointer<Double>? = scratch ? .allocate(capacity: cols) : nil
+        defer { buffer?.deallocate() }
+        for r in range {
+            do throws(PlumbError) {
+                try body(r, buffer)
+            } catch {
+                let failure = error.at(row: r)
+                firstFailure.withLock { current in
+                    if current == nil || r < current!.row { current = (r, failure) }
+                }
+            }
+        }
+    }
+    return firstFailure.withLock { $0?.error }
+}
+
+/// Checks one row's scores: every entry must be finite or `-inf`, and the positive finite.
+/// Returns the largest negative score (`-inf` when every negative is masked).
+@inline(__always)
+func scanRow<T: BinaryFloatingPoint>(_ s: UnsafePointer<T>, cols: Int, positive t: Int) throws(PlumbError) -> T {
+    var best = -T.infinity
+    var bad = false
+    for i in 0..<t {
+        let v = s[i]
+        bad = bad || !(v < .infinity)
+        best = v > best ? v : best
+    }
+    for i in (t + 1)..<cols {
+        let v = s[i]
+        bad = bad || !(v < .infinity)
+        best = v > best ? v : best
+    }
+    let st = s[t]
+    if !st.isFinite { throw .domain(row: 0, "the positive score (column \(t)) is \(st); it must be finite") }
+    if bad {
+        for i in 0..<cols where !(s[i] < .infinity) {
+            throw .domain(row: 0, "score at column \(i) is \(s[i]); scores must be finite or -inf (masked)")
+        }
+    }
+    return best
+}

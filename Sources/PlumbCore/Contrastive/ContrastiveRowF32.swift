@@ -1,0 +1,132 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One float32 row of InfoNCE or FlatNCE (the form in `ContrastiveForm`), computed in float64.
+///
+/// Scores are widened to double; `(s_i - s_r) * (1/tau)` carries a relative error of ~2^-52 and
+/// `|d_i| <= 2e4` in the specified range, so each `u_i = exp(d_i)` (SIMD, `fastExpNonPositive`,
+/// relative error < 2^-45) is good to ~2^-38 relative; `S` is summed in double (K <= 4096 terms:
+/// relative error < 2^-40). Every float32 output is one rounding of a double that is accurate to
+/// far better than 2^-24, hence within 1 ULP (in practice 0.5 ULP plus a sliver). The one
+/// cancellation, FlatNCE's `log(S)` with `S` near 1 (`r = t`), is redone with libm `exp`, the
+/// largest term through `expm1`, and `log1p(S - 1)`.
+enum ContrastiveRowF32 {
+    /// Writes the row's gradient (when `grad` is non-nil; `scratch` then holds `cols` doubles) and
+    /// returns the loss.
+    static func run(
+        _ kind: ContrastiveLoss, _ s: UnsafePointer<Float>, cols: Int, positive t: Int, tau: Double,
+        scratch: UnsafeMutablePointer<Double>?, grad: UnsafeMutablePointer<Float>?
+    ) throws(PlumbError) -> Float {
+        let best = Double(try scanRow(s, cols: cols, positive: t))
+        let st = Double(s[t])
+        let shifted = best > st
+        let sr = shifted ? best : st
+        let m = shifted ? (sr - st) / tau : 0  // >= 0
+        let invTau = 1 / tau
+        var acc = SIMD4<Double>(repeating: 0)
+        var tail = 0.0
+        if best > -.infinity {
+            expRange(s, 0, t, sr, invTau, scratch, &acc, &tail)
+            expRange(s, t + 1, cols, sr, invTau, scratch, &acc, &tail)
+        } else if let scratch {
+            scratch.update(repeating: 0, count: cols)
+        }
+        let S = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + tail
+        let w = shifted ? exp(-m) : 1.0
+
+        let loss: Double
+        let scale: Double, gradT: Double
+        switch kind {
+        case .infoNCE:
+            let D = w + S
+            loss = shifted ? m + log(D) : log1p(S)
+            scale = 1 / (D * tau)
+            gradT = -(S / D) / tau
+        case .flatNCE:
+            if S == 0 {
+                loss = -.infinity
+                scale = 0
+            } else {
+                if shifted {
+                    loss = m + log(S)
+                } else if S > 0.5 && S < 2 {
+                    loss = log1p(accurateSMinusOne(s, cols: cols, positive: t, tau: tau))
+                } else {
+                    loss = log(S)
+                }
+                scale = 1 / (S * tau)
+            }
+            gradT = -1 / tau
+        }
+        if let grad, let scratch {
+            scaleRange(scratch, grad, 0, cols, scale)
+            grad[t] = Float(gradT == 0 ? 0 : gradT)
+        }
+        return Float(loss)
+    }
+
+    /// `S - 1` for a row with `r = t` (all `d_i <= 0`) and `S` near 1: the largest term through
+    /// `expm1`, the others through `exp`, all with libm accuracy.
+    private static func accurateSMinusOne(_ s: UnsafePointer<Float>, cols: Int, positive t: Int, tau: Double) -> Double {
+        let st = Double(s[t])
+        var top = -1
+        for i in 0..<cols where i != t && (top < 0 || s[i] > s[top]) { top = i }
+        var sum = CompensatedSum()
+        sum.add(expm1((Double(s[top]) - st) / tau))
+        for i in 0..<cols where i != t && i != top {
+            sum.add(exp((Double(s[i]) - st) / tau))
+        }
+        let v = sum.value
+        return v.hi + v.lo
+    }
+
+    @inline(__always)
+    private static func expRange(
+        _ s: UnsafePointer<Float>, _ a: Int, _ b: Int, _ sr: Double, _ invTau: Double,
+        _ out: UnsafeMutablePointer<Double>?, _ acc: inout SIMD4<Double>, _ tail: inout Double
+    ) {
+        var i = a
+        if let out {
+            while i + 4 <= b {
+                let v = UnsafeRawPointer(s + i).loadUnaligned(as: SIMD4<Float>.self)
+                let u = fastExpNonPositive((SIMD4<Double>(v) - sr) * invTau)
+                UnsafeMutableRawPointer(out + i).storeBytes(of: u, as: SIMD4<Double>.self)
+                acc += u
+                i += 4
+            }
+            while i < b {
+                let u = fastExpNonPositive(SIMD4<Double>(repeating: (Double(s[i]) - sr) * invTau))[0]
+                out[i] = u
+                tail += u
+                i += 1
+            }
+        } else {
+            while i + 4 <= b {
+                let v = UnsafeRawPointer(s + i).loadUnaligned(as: SIMD4<Float>.self)
+                acc += fastExpNonPositive((SIMD4<Double>(v) - sr) * invTau)
+                i += 4
+            }
+            while i < b {
+                tail += fastExpNonPositive(SIMD4<Double>(repeating: (Double(s[i]) - sr) * invTau))[0]
+                i += 1
+            }
+        }
+    }
+
+    @inline(__always)
+    private static func scaleRange(
+        _ u: UnsafeMutablePointer<Double>, _ g: UnsafeMutablePointer<Float>, _ a: Int, _ b: Int, _ c: Double
+    ) {
+        var i = a
+        while i + 4 <= b {
+            let v = UnsafeRawPointer(u + i).loadUnaligned(as: SIMD4<Double>.self)
+            UnsafeMutableRawPointer(g + i).storeBytes(of: SIMD4<Float>(v * c), as: SIMD4<Float>.self)
+            i += 4
+        }
+        while i < b {
+            g[i] = Float(u[i] * c)
+            i += 1
+        }
+    }
+}
