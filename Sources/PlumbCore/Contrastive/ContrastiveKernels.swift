@@ -13,7 +13,7 @@ public enum ContrastiveKernels {
         loss: UnsafeMutablePointer<Float>, grad: UnsafeMutablePointer<Float>?
     ) -> PlumbError? {
         let tau = Double(temperature)
-        return contrastiveBatch(rows: rows, cols: cols, scratch: grad != nil) { (r, scratch) throws(PlumbError) in
+        return contrastiveBatch(rows: rows, cols: cols, scratch: true) { (r, scratch) throws(PlumbError) in
             let g = grad.map { $0 + r * cols }
             let t = Int(positive[r])
             if t < 0 {
@@ -22,6 +22,7 @@ public enum ContrastiveKernels {
                 return
             }
             do throws(PlumbError) {
+                guard let scratch else { throw .noMemory("no scratch buffer") }
                 loss[r] = try ContrastiveRowF32.run(kind, scores + r * cols, cols: cols, positive: t, tau: tau,
                                                     scratch: scratch, grad: g)
             } catch {

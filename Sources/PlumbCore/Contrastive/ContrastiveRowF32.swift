@@ -12,13 +12,13 @@ import Glibc
 /// cancellation, FlatNCE's `log(S)` with `S` near 1 (`r = t`), is redone with libm `exp`, the
 /// largest term through `expm1`, and `log1p(S - 1)`.
 enum ContrastiveRowF32 {
-    /// Writes the row's gradient (when `grad` is non-nil; `scratch` then holds `cols` doubles) and
-    /// returns the loss.
+    /// Writes the row's gradient (when `grad` is non-nil) and returns the loss; `scratch` holds
+    /// `cols` doubles.
     static func run(
         _ kind: ContrastiveLoss, _ s: UnsafePointer<Float>, cols: Int, positive t: Int, tau: Double,
-        scratch: UnsafeMutablePointer<Double>?, grad: UnsafeMutablePointer<Float>?
+        scratch: UnsafeMutablePointer<Double>, grad: UnsafeMutablePointer<Float>?
     ) throws(PlumbError) -> Float {
-        let best = Double(try scanRow(s, cols: cols, positive: t))
+        let best = Double(try scanRowF32(s, cols: cols, positive: t))
         let st = Double(s[t])
         let shifted = best > st
         let sr = shifted ? best : st
@@ -29,7 +29,7 @@ enum ContrastiveRowF32 {
         if best > -.infinity {
             expRange(s, 0, t, sr, invTau, scratch, &acc, &tail)
             expRange(s, t + 1, cols, sr, invTau, scratch, &acc, &tail)
-        } else if let scratch {
+        } else {
             scratch.update(repeating: 0, count: cols)
         }
         let S = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + tail
@@ -59,7 +59,7 @@ enum ContrastiveRowF32 {
             }
             gradT = -1 / tau
         }
-        if let grad, let scratch {
+        if let grad {
             scaleRange(scratch, grad, 0, cols, scale)
             grad[t] = Float(gradT == 0 ? 0 : gradT)
         }
@@ -81,36 +81,27 @@ enum ContrastiveRowF32 {
         return v.hi + v.lo
     }
 
+    /// `u[i] = exp((s_i - sr) / tau)` for i in a..<b (a branch-free loop the compiler vectorizes),
+    /// summed in a fixed order (two SIMD2 accumulators, then the tail).
     @inline(__always)
     private static func expRange(
         _ s: UnsafePointer<Float>, _ a: Int, _ b: Int, _ sr: Double, _ invTau: Double,
-        _ out: UnsafeMutablePointer<Double>?, _ acc: inout SIMD4<Double>, _ tail: inout Double
+        _ u: UnsafeMutablePointer<Double>, _ acc: inout SIMD4<Double>, _ tail: inout Double
     ) {
+        for i in a..<b {
+            u[i] = fastExpNonPositive((Double(s[i]) - sr) * invTau)
+        }
         var i = a
-        if let out {
-            while i + 4 <= b {
-                let v = UnsafeRawPointer(s + i).loadUnaligned(as: SIMD4<Float>.self)
-                let u = fastExpNonPositive((SIMD4<Double>(v) - sr) * invTau)
-                UnsafeMutableRawPointer(out + i).storeBytes(of: u, as: SIMD4<Double>.self)
-                acc += u
-                i += 4
-            }
-            while i < b {
-                let u = fastExpNonPositive(SIMD4<Double>(repeating: (Double(s[i]) - sr) * invTau))[0]
-                out[i] = u
-                tail += u
-                i += 1
-            }
-        } else {
-            while i + 4 <= b {
-                let v = UnsafeRawPointer(s + i).loadUnaligned(as: SIMD4<Float>.self)
-                acc += fastExpNonPositive((SIMD4<Double>(v) - sr) * invTau)
-                i += 4
-            }
-            while i < b {
-                tail += fastExpNonPositive(SIMD4<Double>(repeating: (Double(s[i]) - sr) * invTau))[0]
-                i += 1
-            }
+        var acc0 = SIMD2<Double>(), acc1 = SIMD2<Double>()
+        while i + 4 <= b {
+            acc0 += UnsafeRawPointer(u + i).loadUnaligned(as: SIMD2<Double>.self)
+            acc1 += UnsafeRawPointer(u + i + 2).loadUnaligned(as: SIMD2<Double>.self)
+            i += 4
+        }
+        acc += SIMD4(lowHalf: acc0, highHalf: acc1)
+        while i < b {
+            tail += u[i]
+            i += 1
         }
     }
 
