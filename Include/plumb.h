@@ -223,6 +223,37 @@ plumb_status plumb_exact_infonce(const double *scores, int64_t rows, int64_t col
 plumb_status plumb_exact_flatnce(const double *scores, int64_t rows, int64_t cols, const int64_t *positive,
                                  double temperature, double *loss, double *grad);
 
+/*! plumb_contrastive_kind : which loss plumb_contrastive_embeddings_* applies to each row. */
+typedef enum plumb_contrastive_kind {
+  PLUMB_CONTRASTIVE_INFONCE = 0, /* log(1 + xi) */
+  PLUMB_CONTRASTIVE_FLATNCE = 1  /* log(xi) */
+} plumb_contrastive_kind;
+
+/*! plumb_contrastive_embeddings_f32(), plumb_contrastive_embeddings_f64() :
+ *  Embedding-level contrastive loss (SimCLR / NT-Xent style) and its gradients back to both
+ *  embedding matrices.
+ *  a, b: n x dim each (row i of a and row i of b are a positive pair). With normalize != 0 every
+ *  row is first divided by its L2 norm (a_i = A_i / ||A_i||, likewise b). Scores S = a b^T (n x n),
+ *  positive of row i = column i, and
+ *    *loss = mean_i L_i(S)                          (symmetric == 0)
+ *    *loss = (mean_i L_i(S) + mean_i L_i(S^T)) / 2  (symmetric != 0)
+ *  where L_i is the InfoNCE or FlatNCE loss of row i at `temperature` (see the section comment;
+ *  the score matrix is divided by tau there). grad_a, grad_b (n x dim each, either may be NULL)
+ *  receive d(*loss)/dA and d(*loss)/dB, through the normalisation when it is on.
+ *  Computed in float64 throughout (f32 inputs are widened, outputs rounded once); the row losses
+ *  use the float64 kernel. Cost O(n^2 dim): one n x n score matrix is allocated.
+ *  Aliasing: outputs must not alias inputs or each other.
+ *  @return PLUMB_OK; PLUMB_ERR_ARGUMENT for a NULL a/b/loss, n < 2, dim < 1, an overflowing size,
+ *  an unknown kind, or a temperature that is NaN, infinite or <= 0; PLUMB_ERR_DOMAIN when an
+ *  embedding entry is NaN or infinite, or (normalize != 0) a row has zero norm: the loss couples
+ *  all rows, so *loss and both gradients are then all NaN and the message names the row. */
+plumb_status plumb_contrastive_embeddings_f32(plumb_contrastive_kind kind, const float *a, const float *b,
+                                              int64_t n, int64_t dim, int32_t normalize, int32_t symmetric,
+                                              float temperature, float *loss, float *grad_a, float *grad_b);
+plumb_status plumb_contrastive_embeddings_f64(plumb_contrastive_kind kind, const double *a, const double *b,
+                                              int64_t n, int64_t dim, int32_t normalize, int32_t symmetric,
+                                              double temperature, double *loss, double *grad_a, double *grad_b);
+
 #if defined(__cplusplus)
 }
 #endif

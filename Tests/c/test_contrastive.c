@@ -160,7 +160,51 @@ static void special_rows(void) {
         "K=2 gap 0 FlatNCE");
 }
 
+/* Embedding-level loss: status paths, and symmetric InfoNCE of identical unit pairs against the
+ * closed form (S = I: every row log(1 + (n-1) exp(-1/tau))). */
+static void embeddings(void) {
+  double a[6] = {1, 0, 0, 1, 1, 1}, b[6] = {1, 0, 0, 1, 1, 1}, loss, ga[6], gb[6];
+  float af[6] = {1, 0, 0, 1, -1, 0}, lf, gaf[6];
+  CHECK(plumb_contrastive_embeddings_f64(PLUMB_CONTRASTIVE_INFONCE, a, b, 3, 2, 1, 1, 0.5, &loss, ga, gb) == PLUMB_OK,
+        "embeddings ok");
+  CHECK(isfinite(loss) && loss > 0, "embeddings loss %g", loss);
+  CHECK(plumb_contrastive_embeddings_f64((plumb_contrastive_kind)7, a, b, 3, 2, 1, 1, 0.5, &loss, ga, gb) ==
+            PLUMB_ERR_ARGUMENT && has_text("kind"), "unknown kind");
+  CHECK(plumb_contrastive_embeddings_f64(PLUMB_CONTRASTIVE_FLATNCE, NULL, b, 3, 2, 1, 1, 0.5, &loss, ga, gb) ==
+            PLUMB_ERR_ARGUMENT && has_text("a is NULL"), "NULL a");
+  CHECK(plumb_contrastive_embeddings_f64(PLUMB_CONTRASTIVE_FLATNCE, a, NULL, 3, 2, 1, 1, 0.5, &loss, ga, gb) ==
+            PLUMB_ERR_ARGUMENT, "NULL b");
+  CHECK(plumb_contrastive_embeddings_f64(PLUMB_CONTRASTIVE_FLATNCE, a, b, 3, 2, 1, 1, 0.5, NULL, ga, gb) ==
+            PLUMB_ERR_ARGUMENT, "NULL loss");
+  CHECK(plumb_contrastive_embeddings_f64(PLUMB_CONTRASTIVE_FLATNCE, a, b, 1, 2, 1, 1, 0.5, &loss, ga, gb) ==
+            PLUMB_ERR_ARGUMENT && has_text("n = 1"), "n < 2");
+  CHECK(plumb_contrastive_embeddings_f64(PLUMB_CONTRASTIVE_FLATNCE, a, b, 3, 0, 1, 1, 0.5, &loss, ga, gb) ==
+            PLUMB_ERR_ARGUMENT && has_text("dim"), "dim < 1");
+  CHECK(plumb_contrastive_embeddings_f64(PLUMB_CONTRASTIVE_FLATNCE, a, b, INT64_MAX / 2, 4, 1, 1, 0.5, &loss, ga,
+                                         gb) == PLUMB_ERR_ARGUMENT, "overflow");
+  CHECK(plumb_contrastive_embeddings_f64(PLUMB_CONTRASTIVE_FLATNCE, a, b, 3, 2, 1, 1, NAN, &loss, ga, gb) ==
+            PLUMB_ERR_ARGUMENT && has_text("temperature"), "tau NaN");
+  CHECK(plumb_contrastive_embeddings_f64(PLUMB_CONTRASTIVE_FLATNCE, a, b, 3, 2, 1, 1, 0.5, &loss, NULL, NULL) ==
+            PLUMB_OK, "no grads");
+  b[3] = NAN;
+  CHECK(plumb_contrastive_embeddings_f64(PLUMB_CONTRASTIVE_INFONCE, a, b, 3, 2, 1, 0, 0.5, &loss, ga, gb) ==
+            PLUMB_ERR_DOMAIN && has_text("row 1") && isnan(loss) && isnan(ga[0]) && isnan(gb[5]), "NaN entry");
+  b[3] = 1;
+  a[2] = a[3] = 0;
+  CHECK(plumb_contrastive_embeddings_f64(PLUMB_CONTRASTIVE_INFONCE, a, b, 3, 2, 1, 0, 0.5, &loss, ga, gb) ==
+            PLUMB_ERR_DOMAIN && has_text("zero norm"), "zero row");
+  CHECK(plumb_contrastive_embeddings_f64(PLUMB_CONTRASTIVE_INFONCE, a, b, 3, 2, 0, 0, 0.5, &loss, ga, gb) ==
+            PLUMB_OK, "zero row without normalising");
+  /* Orthonormal-ish pairs: rows (1,0),(0,1),(-1,0) against themselves, tau = 1, not symmetric:
+   * S rows: [1,0,-1], [0,1,0], [-1,0,1]; InfoNCE row losses log(1 + e^-1 + e^-2), log(1 + 2 e^-1), same as first. */
+  CHECK(plumb_contrastive_embeddings_f32(PLUMB_CONTRASTIVE_INFONCE, af, af, 3, 2, 1, 0, 1.0f, &lf, gaf, NULL) ==
+            PLUMB_OK, "f32 embeddings");
+  double expect = (2 * log(1 + exp(-1.0) + exp(-2.0)) + log(1 + 2 * exp(-1.0))) / 3;
+  CHECK(fabs(lf - expect) <= 2e-7 * expect, "f32 embeddings loss %.9g vs %.9g", lf, expect);
+}
+
 int main(void) {
+  embeddings();
   argument_errors_f64("infonce_f64", plumb_infonce_f64);
   argument_errors_f64("flatnce_f64", plumb_flatnce_f64);
   argument_errors_f64("exact_infonce", plumb_exact_infonce);

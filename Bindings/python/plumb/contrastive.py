@@ -13,7 +13,7 @@ from ._arrays import finite_float, float_array, ptr
 from ._errors import check
 from ._lib import c_double_p, c_float_p, c_int64_p, declare, lib, status_t
 
-__all__ = ["infonce", "flatnce"]
+__all__ = ["infonce", "flatnce", "contrastive_embeddings"]
 
 for _name in ("infonce", "flatnce"):
     declare(f"plumb_{_name}_f32", status_t, c_float_p, ctypes.c_int64, ctypes.c_int64, c_int64_p,
@@ -22,6 +22,12 @@ for _name in ("infonce", "flatnce"):
             ctypes.c_double, c_double_p, c_double_p)
     declare(f"plumb_exact_{_name}", status_t, c_double_p, ctypes.c_int64, ctypes.c_int64, c_int64_p,
             ctypes.c_double, c_double_p, c_double_p)
+
+declare("plumb_contrastive_embeddings_f32", status_t, ctypes.c_int, c_float_p, c_float_p, ctypes.c_int64,
+        ctypes.c_int64, ctypes.c_int32, ctypes.c_int32, ctypes.c_float, c_float_p, c_float_p, c_float_p)
+declare("plumb_contrastive_embeddings_f64", status_t, ctypes.c_int, c_double_p, c_double_p, ctypes.c_int64,
+        ctypes.c_int64, ctypes.c_int32, ctypes.c_int32, ctypes.c_double, c_double_p, c_double_p, c_double_p)
+_KINDS = {"infonce": 0, "flatnce": 1}
 
 
 def _positive(positive, rows: int) -> np.ndarray:
@@ -86,3 +92,36 @@ def flatnce(scores: np.ndarray, positive: np.ndarray, temperature: float = 1.0,
 
 infonce.__doc__ = _doc("InfoNCE", "Loss ``log(1 + xi)``, ``xi = sum_{i != t} exp((s_i - s_t)/tau)``.")
 flatnce.__doc__ = _doc("FlatNCE", "Loss ``log(xi)`` (``-inf`` when every negative is masked).")
+
+
+def contrastive_embeddings(a: np.ndarray, b: np.ndarray, temperature: float = 0.1, loss: str = "infonce",
+                           normalize: bool = True, symmetric: bool = True,
+                           grad: bool = True) -> Tuple[float, Optional[np.ndarray], Optional[np.ndarray]]:
+    """SimCLR / NT-Xent style loss of paired embeddings and its gradients (``plumb_contrastive_embeddings_*``).
+
+    ``a``, ``b``: ``n x dim`` arrays of the same float dtype (float32 or float64), ``n >= 2``; row i
+    of ``a`` and row i of ``b`` are a positive pair. Rows are L2-normalised when ``normalize``;
+    scores ``S = a b^T``; ``loss`` ("infonce" or "flatnce") is applied to each row of ``S`` at
+    ``temperature`` with the diagonal as positives, averaged over rows, and (``symmetric``) averaged
+    with the same for ``S^T``. Returns ``(loss, grad_a, grad_b)`` (gradients ``None`` when
+    ``grad=False``), in the dtype of the inputs. Computed in float64 internally.
+    """
+    a = float_array(a, "a")
+    b = float_array(b, "b", dtypes=(a.dtype,))
+    if a.shape != b.shape:
+        raise ValueError(f"a has shape {a.shape} but b has shape {b.shape}")
+    if loss not in _KINDS:
+        raise ValueError(f"loss must be 'infonce' or 'flatnce', not {loss!r}")
+    tau = finite_float(temperature, "temperature")
+    if tau <= 0:
+        raise ValueError(f"temperature must be > 0, got {tau}")
+    n, dim = a.shape
+    ctype = ctypes.c_float if a.dtype == np.float32 else ctypes.c_double
+    out = np.empty(1, dtype=a.dtype)
+    ga = np.empty_like(a) if grad else None
+    gb = np.empty_like(b) if grad else None
+    fn = lib.plumb_contrastive_embeddings_f32 if a.dtype == np.float32 else lib.plumb_contrastive_embeddings_f64
+    check(fn(_KINDS[loss], ptr(a, ctype), ptr(b, ctype), n, dim, int(bool(normalize)), int(bool(symmetric)), tau,
+             ptr(out, ctype), ptr(ga, ctype) if ga is not None else None,
+             ptr(gb, ctype) if gb is not None else None))
+    return out[0], ga, gb
