@@ -5,21 +5,21 @@ import Glibc
 #endif
 
 final class ContrastiveTests: XCTestCase {
-    /// The SIMD and scalar fast exps agree bit for bit and stay within 2^-34 of libm on [-708, 0].
+    /// The SIMD8 and scalar fast exps agree bit for bit and stay within 2^-31 of libm on [-708, 0].
     func testFastExpAccuracy() {
         var worst = 0.0
         var x = -708.0
         while x <= 0 {
-            let v = SIMD4<Double>(x, x * 0.5, x * 0.25, x * 1e-3)
+            let v = SIMD8<Double>(x, x * 0.5, x * 0.25, x * 1e-3, x * 0.9, x * 0.1, x * 1e-6, x * 0.75)
             let fast = fastExpNonPositive(v)
-            for lane in 0..<4 {
+            for lane in 0..<8 {
                 let reference = exp(v[lane])
                 worst = max(worst, abs(fast[lane] - reference) / reference)
                 XCTAssertEqual(fast[lane].bitPattern, fastExpNonPositive(v[lane]).bitPattern)
             }
             x += 0.0137
         }
-        XCTAssertLessThan(worst, 0x1p-34)
+        XCTAssertLessThan(worst, 0x1p-31)
         XCTAssertEqual(fastExpNonPositive(-.infinity), 0)
         XCTAssertEqual(fastExpNonPositive(-800), 0)
         XCTAssertEqual(fastExpNonPositive(0), 1)

@@ -88,10 +88,17 @@ enum ContrastiveRowF32 {
         _ s: UnsafePointer<Float>, _ a: Int, _ b: Int, _ sr: Double, _ invTau: Double,
         _ u: UnsafeMutablePointer<Double>, _ acc: inout SIMD4<Double>, _ tail: inout Double
     ) {
-        for i in a..<b {
-            u[i] = fastExpNonPositive((Double(s[i]) - sr) * invTau)
-        }
         var i = a
+        while i + 8 <= b {
+            let v = SIMD8<Double>(UnsafeRawPointer(s + i).loadUnaligned(as: SIMD8<Float>.self))
+            UnsafeMutableRawPointer(u + i).storeBytes(of: fastExpNonPositive((v - sr) * invTau), as: SIMD8<Double>.self)
+            i += 8
+        }
+        while i < b {
+            u[i] = fastExpNonPositive((Double(s[i]) - sr) * invTau)
+            i += 1
+        }
+        i = a
         var acc0 = SIMD2<Double>(), acc1 = SIMD2<Double>()
         while i + 4 <= b {
             acc0 += UnsafeRawPointer(u + i).loadUnaligned(as: SIMD2<Double>.self)
