@@ -263,3 +263,40 @@ def test_flatnce_gradient_is_infonce_gradient_rescaled():
     lf, gf = plumb.exact.flatnce(s, pos)
     xi = np.exp(lf)
     np.testing.assert_allclose(gi, gf * (xi / (1 + xi))[:, None], rtol=1e-13, atol=0)
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None)
+@given(cols=st.integers(2, 120), gap=st.floats(-50, 100), spread=st.sampled_from([0.0, 0.1, 1.0, 5.0, 40.0]),
+       tau=st.sampled_from([0.07, 0.5, 1.0, 3.7]), center=st.floats(-9000, 9000), seed=st.integers(0, 2**32 - 1),
+       masked=st.integers(0, 3))
+def test_random_rows_within_bounds(cols, gap, spread, tau, center, seed, masked):
+    """Random rows with |s / tau| <= 1e4: f32 <= 1 ULP; f64 <= 4 ULP (FlatNCE loss vs max(|L|, 1))."""
+    rng = np.random.default_rng(seed)
+    z = rng.normal(size=(2, cols)) * spread
+    pos = rng.integers(0, cols, 2)
+    z[np.arange(2), pos] = z.max(axis=1) + gap
+    z = np.clip(z + center, -1e4, 1e4)
+    for j in range(min(masked, cols - 1)):
+        z[0, (pos[0] + 1 + j) % cols] = -np.inf
+    s32 = (z * tau).astype(np.float32)
+    tau32 = float(np.float32(tau))
+    for kind in KINDS:
+        el, eg = getattr(plumb.exact, kind)(s32.astype(np.float64), pos, tau32)
+        l32, g32 = getattr(plumb, kind)(s32, pos, tau32)
+        cl, cg = plumb.compare(l32, el), plumb.compare(g32, eg)
+        if kind == "flatnce":  # f32 FlatNCE loss: relative bound except near log(xi) = 0
+            with np.errstate(invalid="ignore"):  # -inf - -inf for an all-masked row
+                ok = (np.abs(l32.astype(np.float64) - el) <= np.maximum(np.abs(el), 2.0**-20) * 2.0**-23) | (l32 == el)
+            assert ok.all(), (l32, el)
+        else:
+            assert cl["max_ulp"] <= 1.0, cl
+        assert cg["max_ulp"] <= 1.0 and cg["special_mismatches"] == 0, cg
+        s64 = z * tau
+        el, eg = getattr(plumb.exact, kind)(s64, pos, tau)
+        l64, g64 = getattr(plumb, kind)(s64, pos, tau)
+        assert f64_loss_error(l64, el, kind) <= 4.0
+        cg = plumb.compare(g64, eg)
+        assert cg["max_ulp"] <= 4.0 and cg["special_mismatches"] == 0, cg
