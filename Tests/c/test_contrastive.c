@@ -221,17 +221,20 @@ int main(void) {
   special_rows();
   /* PLUMB_ERR_PRECISION: a 64-bit cap cannot certify a row needing more. */
   {
-    /* d = 700 / 0.07 ~ 1e4 is inexact at 64 bits, so exp(d) has relative width ~2^-50: the
-     * gradient's interval spans several binary64 numbers and cannot be certified at a 64-bit cap. */
-    double s[3] = {0.0, 700.0, 699.5}, loss, grad[3];
+    /* d_i = (s_i - 49) / 0.07 ~ -700 is inexact at 64 bits, so each exp(d_i) has relative width
+     * ~2^-54.5, about a third of a binary64 ULP: among 63 gradient entries some interval always
+     * straddles a rounding boundary, and a 64-bit cap cannot certify the row. */
+    double s[64], loss, grad[64];
+    s[0] = 49.0;
+    for (int j = 1; j < 64; j++) s[j] = 1e-3 * j;
     int64_t pos = 0;
     int64_t cap = plumb_exact_get_precision_cap();
     CHECK(plumb_exact_set_precision_cap(64) == PLUMB_OK, "set cap");
-    plumb_status st = plumb_exact_infonce(s, 1, 3, &pos, 0.07, &loss, grad);
+    plumb_status st = plumb_exact_infonce(s, 1, 64, &pos, 0.07, &loss, grad);
     CHECK(st == PLUMB_ERR_PRECISION && has_text("row 0"), "precision cap status %d", (int)st);
     CHECK(isnan(loss) && isnan(grad[0]), "precision NaN outputs");
     plumb_exact_set_precision_cap(cap);
-    CHECK(plumb_exact_infonce(s, 1, 3, &pos, 0.07, &loss, grad) == PLUMB_OK, "default cap certifies");
+    CHECK(plumb_exact_infonce(s, 1, 64, &pos, 0.07, &loss, grad) == PLUMB_OK, "default cap certifies");
   }
   if (failures) {
     fprintf(stderr, "test_contrastive: %d failure(s)\n", failures);

@@ -300,3 +300,23 @@ def test_random_rows_within_bounds(cols, gap, spread, tau, center, seed, masked)
         assert f64_loss_error(l64, el, kind) <= 4.0
         cg = plumb.compare(g64, eg)
         assert cg["max_ulp"] <= 4.0 and cg["special_mismatches"] == 0, cg
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_gaps_beyond_exp_range(kind):
+    """Gaps of 1000-19000 temperatures (|s / tau| <= 1e4): every exp(d_i) underflows, yet FlatNCE's
+    loss (~ -gap) and gradient (order 1/tau) are exact-ish, and InfoNCE's are correctly 0."""
+    s = np.array([[1.0, -1.0, -1.2, -3.0], [9.0, 0.5, -1.0, -np.inf], [0.5, -9.0, 0.4, 0.3]])
+    pos = np.array([0, 0, 0])
+    tau = 1e-3
+    for dtype in (np.float32, np.float64):
+        x = s.astype(dtype)
+        t = float(dtype(tau))
+        el, eg = getattr(plumb.exact, kind)(x.astype(np.float64), pos, t)
+        loss, grad = getattr(plumb, kind)(x, pos, t)
+        bound = 1.0 if dtype == np.float32 else 4.0
+        assert plumb.compare(loss, el)["max_ulp"] <= bound
+        cg = plumb.compare(grad, eg)
+        assert cg["max_ulp"] <= bound and cg["special_mismatches"] == 0
+        if kind == "flatnce":
+            assert np.all(loss < -100) and np.all(grad[:, 0] == dtype(-1 / t))

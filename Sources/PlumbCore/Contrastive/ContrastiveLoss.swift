@@ -17,12 +17,16 @@ public enum ContrastiveLoss: Sendable {
 
 /// The evaluation every kernel uses, stated once (see `ContrastiveRowF64` for the error analysis).
 ///
-/// Let `r` be the reference column: `t` when no negative exceeds `s_t`, else the largest negative.
-/// With `m = (s_r - s_t) / tau >= 0`, `u_i = exp((s_i - s_r) / tau) <= 1`, `S = sum_{i != t} u_i`
-/// and `w = exp(-m)` (so `xi = S / w`):
-/// - InfoNCE: `L = log1p(S)` when `r = t`, else `L = m + log(w + S)` (two non-negative terms);
-///   `dL/ds_i = u_i / ((w + S) tau)`, `dL/ds_t = -S / ((w + S) tau)`.
-/// - FlatNCE: `L = log(S)` (`log1p(S - 1)` near S = 1) when `r = t`, else `L = m + log(S)`;
-///   `dL/ds_i = u_i / (S tau)`, `dL/ds_t = -1/tau`.
-/// No `exp` ever overflows and no subtraction of nearly equal values happens, at any gap.
+/// Let `r` be a reference column and `m = (s_r - s_t) / tau`, `u_i = exp((s_i - s_r) / tau)`,
+/// `S = sum_{i != t} u_i`, so `xi = S exp(m)`.
+/// - InfoNCE: `r = t` when no negative exceeds `s_t` (`m = 0`, `u_i <= 1`): `L = log1p(S)`;
+///   otherwise `r` = the largest negative (`m > 0`, `w = exp(-m)`): `L = m + log(w + S)` (two
+///   non-negative terms). `dL/ds_i = u_i / ((w + S) tau)`, `dL/ds_t = -S / ((w + S) tau)` (w = 1
+///   when r = t).
+/// - FlatNCE: `r` = the largest negative always (`S >= 1` with one term exactly 1, so `S` cannot
+///   underflow however far the positive leads): `L = log1p(S - 1) + m`, `S - 1` summed from the
+///   other terms; `dL/ds_i = u_i / (S tau)`, `dL/ds_t = -1/tau`.
+/// No `exp` ever overflows and no subtraction of nearly equal values happens, except FlatNCE's
+/// final `+ m` when `L` is near 0 (a cancellation inherent in `log xi`; the float32 kernel redoes
+/// the sum with libm there).
 enum ContrastiveForm {}

@@ -8,9 +8,9 @@ import Glibc
 /// `|d_i| <= 2e4` in the specified range, so each `u_i = exp(d_i)` (SIMD, `fastExpNonPositive`,
 /// relative error < 2^-45) is good to ~2^-38 relative; `S` is summed in double (K <= 4096 terms:
 /// relative error < 2^-40). Every float32 output is one rounding of a double that is accurate to
-/// far better than 2^-24, hence within 1 ULP (in practice 0.5 ULP plus a sliver). The one
-/// cancellation, FlatNCE's `log(S)` with `S` near 1 (`r = t`), is redone with libm `exp`, the
-/// largest term through `expm1`, and `log1p(S - 1)`.
+/// far better than 2^-24, hence within 1 ULP (in practice 0.5 ULP plus a sliver). FlatNCE is
+/// always shifted by the largest negative: `L = log1p(S - 1) + m` with `S - 1` the sum of the other
+/// terms; where that nearly cancels (|L| < 1/4, `m < 0`) the sum is redone with libm's `exp`.
 enum ContrastiveRowF32 {
     /// Writes the row's gradient (when `grad` is non-nil) and returns the loss; `scratch` holds
     /// `cols` doubles.
@@ -20,9 +20,11 @@ enum ContrastiveRowF32 {
     ) throws(PlumbError) -> Float {
         let best = Double(try scanRowF32(s, cols: cols, positive: t))
         let st = Double(s[t])
-        let shifted = best > st
+        // FlatNCE always takes exponents relative to the largest negative (S >= 1, one term
+        // exactly 1); InfoNCE only when that negative beats the positive.
+        let shifted = kind == .flatNCE ? best > -.infinity : best > st
         let sr = shifted ? best : st
-        let m = shifted ? (sr - st) / tau : 0  // >= 0
+        let m = shifted ? (sr - st) / tau : 0  // >= 0 for InfoNCE; any sign for FlatNCE
         let invTau = 1 / tau
         var acc = SIMD4<Double>(repeating: 0)
         var tail = 0.0
@@ -33,7 +35,7 @@ enum ContrastiveRowF32 {
             scratch.update(repeating: 0, count: cols)
         }
         let S = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + tail
-        let w = shifted ? exp(-m) : 1.0
+        let w = kind == .infoNCE && shifted ? exp(-m) : 1.0
 
         let loss: Double
         let scale: Double, gradT: Double
@@ -44,17 +46,23 @@ enum ContrastiveRowF32 {
             scale = 1 / (D * tau)
             gradT = -(S / D) / tau
         case .flatNCE:
-            if S == 0 {
+            if best == -.infinity {
                 loss = -.infinity
                 scale = 0
             } else {
-                if shifted {
-                    loss = m + log(S)
-                } else if S > 0.5 && S < 2 {
-                    loss = log1p(accurateSMinusOne(s, cols: cols, positive: t, tau: tau))
-                } else {
-                    loss = log(S)
+                // log(xi) = log1p(S - 1) + m; S - 1 is the sum of the terms other than the top one.
+                let top = topIndex(s, cols: cols, positive: t, value: Float(best))
+                var rest = S - 1
+                if S < 2 {
+                    rest = 0
+                    for i in 0..<cols where i != t && i != top { rest += scratch[i] }
                 }
+                var value = log1p(rest) + m
+                if abs(value) < 0.25 {
+                    // Cancellation between log1p(rest) and m < 0: redo rest with libm's exp.
+                    value = log1p(accurateRest(s, cols: cols, positive: t, top: top, tau: tau)) + m
+                }
+                loss = value
                 scale = 1 / (S * tau)
             }
             gradT = -1 / tau
@@ -66,16 +74,18 @@ enum ContrastiveRowF32 {
         return Float(loss)
     }
 
-    /// `S - 1` for a row with `r = t` (all `d_i <= 0`) and `S` near 1: the largest term through
-    /// `expm1`, the others through `exp`, all with libm accuracy.
-    private static func accurateSMinusOne(_ s: UnsafePointer<Float>, cols: Int, positive t: Int, tau: Double) -> Double {
-        let st = Double(s[t])
-        var top = -1
-        for i in 0..<cols where i != t && (top < 0 || s[i] > s[top]) { top = i }
+    /// The first column other than `t` holding `value` (the largest negative).
+    private static func topIndex(_ s: UnsafePointer<Float>, cols: Int, positive t: Int, value: Float) -> Int {
+        for i in 0..<cols where i != t && s[i] == value { return i }
+        return t == 0 ? 1 : 0  // unreachable: `value` was found by the scan
+    }
+
+    /// `sum_{i != t, top} exp((s_i - s_top) / tau)` with libm's `exp` and compensated summation.
+    private static func accurateRest(_ s: UnsafePointer<Float>, cols: Int, positive t: Int, top: Int, tau: Double) -> Double {
+        let sr = Double(s[top])
         var sum = CompensatedSum()
-        sum.add(expm1((Double(s[top]) - st) / tau))
         for i in 0..<cols where i != t && i != top {
-            sum.add(exp((Double(s[i]) - st) / tau))
+            sum.add(exp((Double(s[i]) - sr) / tau))
         }
         let v = sum.value
         return v.hi + v.lo

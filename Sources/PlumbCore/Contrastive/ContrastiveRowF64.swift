@@ -13,8 +13,9 @@ import Glibc
 /// - InfoNCE loss `log1p(S)` / `m + log(w + S)`, `m` double-double too: a few ULPs. Gradients
 ///   `u_i / ((w + S) tau)` and `-S / ((w + S) tau)`, the denominator kept as a double-double
 ///   product (`product`): about 2 roundings each on top of `exp`.
-/// - FlatNCE loss `log(S)` = `log(hi) + lo/hi`, or `log1p((hi - 1) + lo)` near `S = 1` (Sterbenz
-///   makes `hi - 1` exact): absolute error ~2^-52, i.e. within a few ULPs of `max(|L|, 1)`.
+/// - FlatNCE always shifts by the largest negative (`S >= 1`, one term exactly 1):
+///   `L = log1p(S - 1) + m` with `S - 1` summed from the other terms and `m` double-double (it may
+///   be negative); absolute error ~2^-51 when |L| is small, i.e. within a few ULPs of `max(|L|, 1)`.
 /// Terms with `u_i` below 2^-969 are rescaled in the gradient pass so that subnormal gradients
 /// are not spoiled by dividing an already-rounded subnormal by `(w + S) tau`.
 enum ContrastiveRowF64 {
@@ -26,7 +27,10 @@ enum ContrastiveRowF64 {
     ) throws(PlumbError) -> Double {
         let best = try scanRow(s, cols: cols, positive: t)
         let st = s[t]
-        let shifted = best > st
+        // InfoNCE takes exponents relative to the largest negative only when it beats the
+        // positive; FlatNCE always does (S >= 1 then, so no flushed sum, and S - 1 is the sum of
+        // the other terms, which gives log(S) through log1p without cancellation).
+        let shifted = kind == .flatNCE ? best > -.infinity : best > st
         let sr = shifted ? best : st
         var mh = 0.0, ml = 0.0
         if shifted {
@@ -34,21 +38,23 @@ enum ContrastiveRowF64 {
             if diff.s.isFinite {
                 (mh, ml) = divide(diff.s, diff.e, by: tau)
             } else {
-                mh = .infinity
+                mh = diff.s
             }
         }
-        var sum = CompensatedSum()
+        var sum = CompensatedSum(), rest = CompensatedSum()
+        var topSeen = !shifted
         if best > -.infinity {
             for i in 0..<cols where i != t {
                 let u = term(s[i], sr, tau)
                 grad?[i] = u
                 sum.add(u)
+                if !topSeen && s[i] == sr { topSeen = true } else { rest.add(u) }
             }
         } else {
             grad?.update(repeating: 0, count: cols)
         }
         let (sh, sl) = sum.value
-        let w = shifted ? (mh.isFinite ? exp(-mh) * (1 - ml) : 0) : 1.0
+        let w = kind == .infoNCE && shifted ? (mh.isFinite ? exp(-mh) * (1 - ml) : 0) : 1.0
 
         let loss: Double, gradT: Double
         var denominator = 1.0, correction = 0.0
@@ -62,12 +68,12 @@ enum ContrastiveRowF64 {
         case .flatNCE:
             if sh == 0 {
                 loss = -.infinity
-            } else if shifted {
-                loss = mh + (ml + (log(sh) + sl / sh))
-            } else if sh > 0.5 && sh < 2 {
-                loss = log1p((sh - 1) + sl)
             } else {
-                loss = log(sh) + sl / sh
+                // log(xi) = log1p(S - 1) + m, S - 1 = the sum of the non-top terms.
+                let (rh, rl) = rest.value
+                let logS = log1p(rh) + rl / (1 + rh)
+                let head = twoSum(logS, mh)
+                loss = mh.isFinite ? head.s + (head.e + ml) : mh
             }
             (denominator, correction) = product(sh, sl, tau)
             gradT = -1 / tau

@@ -3,7 +3,9 @@ import PlumbCore
 /// Correctly rounded InfoNCE / FlatNCE loss and gradient of one float64 row.
 ///
 /// The inputs are exact binary64 numbers and `tau` is taken as the exact double it is. Each Ziv
-/// step evaluates, in interval arithmetic at `p` bits,
+/// step evaluates, in interval arithmetic at `p` bits (in an equivalent form shifted by the
+/// largest live negative, see the body, so that MPFR's exp can neither overflow nor leave the sum
+/// without a term >= 1),
 /// `d_i = (s_i - s_t) / tau`, `e_i = exp(d_i)`, `xi = sum_{i != t} e_i` (masked `-inf` terms
 /// skipped), then
 /// - InfoNCE: `L = log1p(xi)`, `g_i = e_i / (1 + xi) / tau`, `g_t = -(xi / (1 + xi)) / tau`;
@@ -44,30 +46,51 @@ public func exactContrastiveRow(
     let wantGrad = grad != nil
     // Output order: loss, then (when wanted) the gradient of every live column, then g_t.
     let count = 1 + (wantGrad ? live.count + 1 : 0)
+    // Reference column: the largest live negative. Exponents are taken relative to it whenever
+    // that keeps them <= 0 (InfoNCE with a negative above the positive; FlatNCE always), so no
+    // MPFR exp overflows and the sum has a term equal to 1 (it cannot underflow to [0, ...]).
+    var top = live[0]
+    for j in live where s[j] > s[top] { top = j }
+    let shifted = kind == .flatNCE || s[top] > s[t]
     let values = try rounding.values(count: count) { (p: Int) throws(PlumbError) -> [Interval] in
-        let st = Interval(s[t], precision: p)
-        let d = live.map { (Interval(s[$0], precision: p) - st).divided(byPositive: tau) }
-        let e = d.map { Interval.exp($0) }
-        let xi = Interval.sum(e, precision: p)
+        let reference = Interval(shifted ? s[top] : s[t], precision: p)
+        let one = Interval(1, precision: p)
+        // e_i = exp((s_i - s_ref) / tau); the reference's own term is exactly 1.
+        let e = live.map { j in
+            shifted && j == top ? one : Interval.exp((Interval(s[j], precision: p) - reference).divided(byPositive: tau))
+        }
+        let sum = Interval.sum(e, precision: p)
         var out: [Interval] = []
         out.reserveCapacity(count)
         switch kind {
         case .infoNCE:
-            out.append(Interval.log1p(xi))
-            if wantGrad {
-                let onePlus = Interval(1, precision: p) + xi
-                for ei in e { out.append((ei / onePlus).divided(byPositive: tau)) }
-                out.append(-((xi / onePlus).divided(byPositive: tau)))
+            if shifted {
+                // xi = S / w with m = (s_top - s_t) / tau >= 0, w = exp(-m): L = m + log(w + S).
+                let m = (Interval(s[top], precision: p) - Interval(s[t], precision: p)).divided(byPositive: tau)
+                let total = Interval.exp(-m) + sum
+                out.append(m + Interval.log(total))
+                if wantGrad {
+                    for ei in e { out.append((ei / total).divided(byPositive: tau)) }
+                    out.append(-((sum / total).divided(byPositive: tau)))
+                }
+            } else {
+                out.append(Interval.log1p(sum))
+                if wantGrad {
+                    let onePlus = one + sum
+                    for ei in e { out.append((ei / onePlus).divided(byPositive: tau)) }
+                    out.append(-((sum / onePlus).divided(byPositive: tau)))
+                }
             }
         case .flatNCE:
-            out.append(zeroLoss ? Interval(0, precision: p) : live.count == 1 ? d[0] : Interval.log(xi))
+            // log(xi) = log(S) + (s_top - s_t) / tau; with one live negative S = 1 and the loss is
+            // the rational d = (s_top - s_t) / tau, rounded once.
+            let d = (Interval(s[top], precision: p) - Interval(s[t], precision: p)).divided(byPositive: tau)
+            out.append(zeroLoss ? Interval(0, precision: p) : live.count == 1 ? d : Interval.log(sum) + d)
             if wantGrad {
                 for ei in e {
-                    // One live negative: e_i / xi = 1 exactly (keep the interval degenerate).
-                    out.append(live.count == 1 ? Interval(1, precision: p).divided(byPositive: tau)
-                                               : (ei / xi).divided(byPositive: tau))
+                    out.append(live.count == 1 ? one.divided(byPositive: tau) : (ei / sum).divided(byPositive: tau))
                 }
-                out.append(-(Interval(1, precision: p).divided(byPositive: tau)))
+                out.append(-(one.divided(byPositive: tau)))
             }
         }
         return out
