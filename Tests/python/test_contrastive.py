@@ -319,4 +319,4 @@ def test_gaps_beyond_exp_range(kind):
         cg = plumb.compare(grad, eg)
         assert cg["max_ulp"] <= bound and cg["special_mismatches"] == 0
         if kind == "flatnce":
-            assert np.all(loss < -100) and np.all(grad[:, 0] == dtype(-1 / t))
+            assert np.all(loss < -50) and np.all(grad[:, 0] == dtype(-1 / t))
