@@ -51,15 +51,12 @@ enum ContrastiveRowF32 {
                 scale = 0
             } else {
                 // log(xi) = log1p(S - 1) + m; S - 1 is the sum of the terms other than the top one.
-                let top = topIndex(s, cols: cols, positive: t, value: Float(best))
-                var rest = S - 1
-                if S < 2 {
-                    rest = 0
-                    for i in 0..<cols where i != t && i != top { rest += scratch[i] }
-                }
-                var value = log1p(rest) + m
+                // S - 1 has an absolute error ~2^-53 S: negligible for a float32 result unless
+                // |L| is tiny, and that case is redone below.
+                var value = log1p(S - 1) + m
                 if abs(value) < 0.25 {
                     // Cancellation between log1p(rest) and m < 0: redo rest with libm's exp.
+                    let top = topIndex(s, cols: cols, positive: t, value: Float(best))
                     value = log1p(accurateRest(s, cols: cols, positive: t, top: top, tau: tau)) + m
                 }
                 loss = value
