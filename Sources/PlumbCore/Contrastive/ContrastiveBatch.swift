@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Synchronization
 
 /// Batched driver shared by the float32 and float64 kernels: rows run in parallel chunks
@@ -11,8 +14,9 @@ func contrastiveBatch(
     // A row costs ~cols exps; give a thread at least ~64k of them.
     let grain = max(1, 65_536 / max(cols, 1))
     parallelChunks(rows, grain: grain) { range in
-        let buffer: UnsafeMutablePointer<Double>? = scratch ? .allocate(capacity: cols) : nil
-        defer { buffer?.deallocate() }
+        // malloc (not .allocate, which traps on failure): a failed allocation becomes .noMemory.
+        let buffer = scratch ? malloc(max(1, cols) &* MemoryLayout<Double>.stride)?.bindMemory(to: Double.self, capacity: cols) : nil
+        defer { free(buffer) }
         for r in range {
             do throws(PlumbError) {
                 try body(r, buffer)

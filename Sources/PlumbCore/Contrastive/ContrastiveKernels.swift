@@ -22,7 +22,7 @@ public enum ContrastiveKernels {
                 return
             }
             do throws(PlumbError) {
-                guard let scratch else { throw .noMemory("no scratch buffer") }
+                guard let scratch else { throw .noMemory("cannot allocate \(cols) doubles of scratch") }
                 loss[r] = try ContrastiveRowF32.run(kind, scores + r * cols, cols: cols, positive: t, tau: tau,
                                                     scratch: scratch, grad: g)
             } catch {
