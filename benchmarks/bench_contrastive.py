@@ -95,11 +95,17 @@ def main() -> None:
         t_plumb = best_time(lambda: fn(s, pos, tau), repeats)
         gbs = traffic / t_plumb / 1e9
         print(f"{kind}: plumb {t_plumb * 1e3:8.2f} ms  {gbs:6.1f} GB/s ({100 * gbs / copy_gbs:.0f}% of copy)")
+        threads = plumb.get_num_threads()
+        plumb.set_num_threads(1)
+        t_one = best_time(lambda: fn(s, pos, tau), repeats)
+        plumb.set_num_threads(0)
+        print(f"{kind}: plumb on 1 thread {t_one * 1e3:8.2f} ms (x{t_one / t_plumb:.2f} of {threads} threads)")
         for peer, impls in peers.items():
             if kind not in impls:
                 continue
             t_peer = best_time(lambda: impls[kind](s, pos, tau), repeats)
-            print(f"{kind}: {peer:5s} {t_peer * 1e3:8.2f} ms  ratio {peer}/plumb = {t_peer / t_plumb:5.1f}x")
+            print(f"{kind}: {peer:5s} {t_peer * 1e3:8.2f} ms  ratio {peer}/plumb = {t_peer / t_plumb:5.1f}x "
+                  f"(1 thread: {t_peer / t_one:5.1f}x)")
 
 
 if __name__ == "__main__":
