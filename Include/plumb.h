@@ -185,7 +185,8 @@ plumb_status plumb_exact_logsumexp(const double *x, int64_t rows, int64_t cols, 
  *  - rows >= 0, cols >= 2; scores: rows*cols values. Negative scores may be -inf (masked: they
  *    contribute 0 to xi and get gradient 0). The positive score must be finite.
  *  - positive: rows int64 values, each in [0, cols) or -1 to ignore the row (loss 0, gradient row
- *    all 0). Any other value is PLUMB_ERR_ARGUMENT (nothing is written).
+ *    all 0; its scores are not read, so they may hold anything). Any other value is
+ *    PLUMB_ERR_ARGUMENT (nothing is written).
  *  - temperature: finite and > 0.
  *  - loss: rows values (out). grad: rows*cols values (out), or NULL to skip the gradient.
  *    Outputs must not alias `scores` or `positive`, nor each other.
