@@ -321,3 +321,13 @@ def test_gaps_beyond_exp_range(kind):
         assert cg["max_ulp"] <= bound and cg["special_mismatches"] == 0
         if kind == "flatnce":
             assert np.all(loss < -50) and np.all(grad[:, 0] == dtype(-1 / t))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_ignored_rows_are_not_read(kind, dtype):
+    s = np.array([[np.nan, np.inf, 0.0], [0.0, 1.0, 2.0]], dtype=dtype)
+    loss, grad = getattr(plumb, kind)(s, np.array([-1, 2]))
+    assert loss[0] == 0 and np.all(grad[0] == 0) and np.isfinite(loss[1])
+    el, eg = getattr(plumb.exact, kind)(s.astype(np.float64), np.array([-1, 2]))
+    assert el[0] == 0 and np.all(eg[0] == 0)
