@@ -158,6 +158,105 @@ int64_t plumb_exact_get_precision_cap(void);
  *  PLUMB_ERR_PRECISION as described above. */
 plumb_status plumb_exact_logsumexp(const double *x, int64_t rows, int64_t cols, double *out);
 
+/*======  Contrastive losses  ======*/
+
+/* InfoNCE and FlatNCE over a batch of rows (MATH.md section 1). Row r of `scores` (rows x cols,
+ * row-major) holds one anchor's scores s_0..s_{cols-1}; positive[r] = t is the column of its
+ * positive, the other columns are negatives. With tau = temperature, d_i = (s_i - s_t) / tau and
+ * xi = sum_{i != t} exp(d_i):
+ *   InfoNCE  loss = log(1 + xi)       grad_i = exp(d_i) / ((1 + xi) tau) (i != t),
+ *                                     grad_t = -xi / ((1 + xi) tau)
+ *   FlatNCE  loss = log(xi)           grad_i = exp(d_i) / (xi tau)       (i != t),
+ *                                     grad_t = -1 / tau
+ * (the gradients are with respect to the scores s, hence the 1/tau). FlatNCE's loss can be
+ * negative; its gradient is InfoNCE's divided by xi / (1 + xi), so it keeps its size when the
+ * positive dominates and InfoNCE's gradient vanishes.
+ *
+ * Evaluation: from score differences with the largest of s_t and the negatives as reference, so
+ * no exp overflows and no nearly equal numbers are subtracted at any gap; InfoNCE's loss is the
+ * log1p form and grad_t is computed directly (never as softmax_t - 1). The f32 functions compute
+ * in float64 internally. Accuracy against plumb_exact_infonce / plumb_exact_flatnce, for
+ * |s / tau| <= 1e4 and cols <= 1000, at any gap: f32 loss and gradient within 1 ULP (tested;
+ * FlatNCE's f32 loss in relative terms except where log(xi) is within 2^-20 of 0 by cancellation
+ * between several negatives); f64 InfoNCE loss and gradient within 4 ULP; f64 FlatNCE loss within
+ * 4 ULP of max(|loss|, 1), gradient within 4 ULP.
+ *
+ * Arguments (all four functions, and the exact references below):
+ *  - rows >= 0, cols >= 2; scores: rows*cols values. Negative scores may be -inf (masked: they
+ *    contribute 0 to xi and get gradient 0). The positive score must be finite.
+ *  - positive: rows int64 values, each in [0, cols) or -1 to ignore the row (loss 0, gradient row
+ *    all 0; its scores are not read, so they may hold anything). Any other value is
+ *    PLUMB_ERR_ARGUMENT (nothing is written).
+ *  - temperature: finite and > 0.
+ *  - loss: rows values (out). grad: rows*cols values (out), or NULL to skip the gradient.
+ *    Outputs must not alias `scores` or `positive`, nor each other.
+ *  - Every negative masked (xi = 0): InfoNCE gives loss 0 and gradient 0; FlatNCE gives loss
+ *    -inf (log 0), gradient 0 for the negatives and -1/tau at t, with status PLUMB_OK.
+ * @return PLUMB_OK; PLUMB_ERR_ARGUMENT for a NULL scores/positive/loss, rows < 0, cols < 2, an
+ *  overflowing size, a bad positive[r], or a temperature that is NaN, infinite or <= 0;
+ *  PLUMB_ERR_DOMAIN when a row contains NaN or +inf, or its positive score is -inf (that row's loss
+ *  and gradient are NaN; the first such row is named; other rows are computed);
+ *  PLUMB_ERR_NO_MEMORY when the f32 functions cannot allocate their per-thread scratch row (cols
+ *  doubles per thread; the affected rows are NaN). */
+
+/*! plumb_infonce_f32(), plumb_infonce_f64() :
+ *  InfoNCE (softmax cross-entropy) loss per row and, when grad != NULL, its gradient with respect
+ *  to the scores. See the section comment for shapes, accuracy and errors. */
+plumb_status plumb_infonce_f32(const float *scores, int64_t rows, int64_t cols, const int64_t *positive,
+                               float temperature, float *loss, float *grad);
+plumb_status plumb_infonce_f64(const double *scores, int64_t rows, int64_t cols, const int64_t *positive,
+                               double temperature, double *loss, double *grad);
+
+/*! plumb_flatnce_f32(), plumb_flatnce_f64() :
+ *  FlatNCE loss log(xi) per row and, when grad != NULL, its gradient with respect to the scores.
+ *  See the section comment for shapes, accuracy, the all-masked row, and errors. */
+plumb_status plumb_flatnce_f32(const float *scores, int64_t rows, int64_t cols, const int64_t *positive,
+                               float temperature, float *loss, float *grad);
+plumb_status plumb_flatnce_f64(const double *scores, int64_t rows, int64_t cols, const int64_t *positive,
+                               double temperature, double *loss, double *grad);
+
+/*! plumb_exact_infonce(), plumb_exact_flatnce() :
+ *  Exact references of the two losses: loss and gradient of each row correctly rounded to binary64
+ *  (the temperature is taken as the exact double it is). Same arguments, special cases and
+ *  statuses as the float kernels above, plus PLUMB_ERR_PRECISION when a row cannot be certified
+ *  within the precision cap (its outputs are NaN). grad may be NULL. Costs O(cols) MPFR
+ *  operations per row at 64-128 bits: meant for test-sized inputs. */
+plumb_status plumb_exact_infonce(const double *scores, int64_t rows, int64_t cols, const int64_t *positive,
+                                 double temperature, double *loss, double *grad);
+plumb_status plumb_exact_flatnce(const double *scores, int64_t rows, int64_t cols, const int64_t *positive,
+                                 double temperature, double *loss, double *grad);
+
+/*! plumb_contrastive_kind : which loss plumb_contrastive_embeddings_* applies to each row. */
+typedef enum plumb_contrastive_kind {
+  PLUMB_CONTRASTIVE_INFONCE = 0, /* log(1 + xi) */
+  PLUMB_CONTRASTIVE_FLATNCE = 1  /* log(xi) */
+} plumb_contrastive_kind;
+
+/*! plumb_contrastive_embeddings_f32(), plumb_contrastive_embeddings_f64() :
+ *  Embedding-level contrastive loss (SimCLR / NT-Xent style) and its gradients back to both
+ *  embedding matrices.
+ *  a, b: n x dim each (row i of a and row i of b are a positive pair). With normalize != 0 every
+ *  row is first divided by its L2 norm (a_i = A_i / ||A_i||, likewise b). Scores S = a b^T (n x n),
+ *  positive of row i = column i, and
+ *    *loss = mean_i L_i(S)                          (symmetric == 0)
+ *    *loss = (mean_i L_i(S) + mean_i L_i(S^T)) / 2  (symmetric != 0)
+ *  where L_i is the InfoNCE or FlatNCE loss of row i at `temperature` (see the section comment;
+ *  the score matrix is divided by tau there). grad_a, grad_b (n x dim each, either may be NULL)
+ *  receive d(*loss)/dA and d(*loss)/dB, through the normalisation when it is on.
+ *  Computed in float64 throughout (f32 inputs are widened, outputs rounded once); the row losses
+ *  use the float64 kernel. Cost O(n^2 dim): one n x n score matrix is allocated.
+ *  Aliasing: outputs must not alias inputs or each other.
+ *  @return PLUMB_OK; PLUMB_ERR_ARGUMENT for a NULL a/b/loss, n < 2, dim < 1, an overflowing size,
+ *  an unknown kind, or a temperature that is NaN, infinite or <= 0; PLUMB_ERR_DOMAIN when an
+ *  embedding entry is NaN or infinite, or (normalize != 0) a row has zero norm: the loss couples
+ *  all rows, so *loss and both gradients are then all NaN and the message names the row. */
+plumb_status plumb_contrastive_embeddings_f32(plumb_contrastive_kind kind, const float *a, const float *b,
+                                              int64_t n, int64_t dim, int32_t normalize, int32_t symmetric,
+                                              float temperature, float *loss, float *grad_a, float *grad_b);
+plumb_status plumb_contrastive_embeddings_f64(plumb_contrastive_kind kind, const double *a, const double *b,
+                                              int64_t n, int64_t dim, int32_t normalize, int32_t symmetric,
+                                              double temperature, double *loss, double *grad_a, double *grad_b);
+
 #if defined(__cplusplus)
 }
 #endif

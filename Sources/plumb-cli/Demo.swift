@@ -9,6 +9,7 @@ struct Demo: ParsableCommand {
     /// Every section of the demo, in order. Capabilities append theirs.
     static let sections: [(title: String, run: () -> Void)] = [
         ("logsumexp: naive float formulas vs the exact reference", logSumExpDemo),
+        ("contrastive: naive float32 InfoNCE vs plumb InfoNCE and FlatNCE across score gaps", contrastiveDemo),
     ]
 
     func run() throws {

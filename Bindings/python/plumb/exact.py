@@ -26,3 +26,24 @@ def logsumexp(x: np.ndarray) -> np.ndarray:
     out = np.empty(rows, dtype=np.float64)
     check(lib.plumb_exact_logsumexp(ptr(x, ctypes.c_double), rows, cols, ptr(out, ctypes.c_double)))
     return out.reshape(()) if x.ndim == 1 else out
+
+
+def infonce(scores: np.ndarray, positive: np.ndarray, temperature: float = 1.0, grad: bool = True):
+    """Correctly rounded InfoNCE loss and gradient (``plumb_exact_infonce``); float64 only.
+
+    Same arguments and results as :func:`plumb.infonce`. Slow (MPFR): meant for test sizes.
+    """
+    from .contrastive import _run
+    return _run("infonce", scores, positive, temperature, grad, exact=True)
+
+
+def flatnce(scores: np.ndarray, positive: np.ndarray, temperature: float = 1.0, grad: bool = True):
+    """Correctly rounded FlatNCE loss and gradient (``plumb_exact_flatnce``); float64 only.
+
+    Same arguments and results as :func:`plumb.flatnce`. Slow (MPFR): meant for test sizes.
+    """
+    from .contrastive import _run
+    return _run("flatnce", scores, positive, temperature, grad, exact=True)
+
+
+__all__ += ["infonce", "flatnce"]

@@ -1,0 +1,127 @@
+"""Contrastive losses: InfoNCE and FlatNCE, loss and gradient with respect to the scores.
+
+See ``Include/plumb.h`` ("Contrastive losses") for the math, accuracy and special cases.
+"""
+from __future__ import annotations
+
+import ctypes
+from typing import Optional, Tuple
+
+import numpy as np
+
+from ._arrays import finite_float, float_array, ptr
+from ._errors import check
+from ._lib import c_double_p, c_float_p, c_int64_p, declare, lib, status_t
+
+__all__ = ["infonce", "flatnce", "contrastive_embeddings"]
+
+for _name in ("infonce", "flatnce"):
+    declare(f"plumb_{_name}_f32", status_t, c_float_p, ctypes.c_int64, ctypes.c_int64, c_int64_p,
+            ctypes.c_float, c_float_p, c_float_p)
+    declare(f"plumb_{_name}_f64", status_t, c_double_p, ctypes.c_int64, ctypes.c_int64, c_int64_p,
+            ctypes.c_double, c_double_p, c_double_p)
+    declare(f"plumb_exact_{_name}", status_t, c_double_p, ctypes.c_int64, ctypes.c_int64, c_int64_p,
+            ctypes.c_double, c_double_p, c_double_p)
+
+declare("plumb_contrastive_embeddings_f32", status_t, ctypes.c_int, c_float_p, c_float_p, ctypes.c_int64,
+        ctypes.c_int64, ctypes.c_int32, ctypes.c_int32, ctypes.c_float, c_float_p, c_float_p, c_float_p)
+declare("plumb_contrastive_embeddings_f64", status_t, ctypes.c_int, c_double_p, c_double_p, ctypes.c_int64,
+        ctypes.c_int64, ctypes.c_int32, ctypes.c_int32, ctypes.c_double, c_double_p, c_double_p, c_double_p)
+_KINDS = {"infonce": 0, "flatnce": 1}
+
+
+def _positive(positive, rows: int) -> np.ndarray:
+    """``positive`` as a C-contiguous int64 array of ``rows`` values (any integer dtype accepted;
+    range checks happen in C and raise PlumbError)."""
+    if not isinstance(positive, np.ndarray):
+        raise TypeError(f"positive must be a numpy.ndarray, not {type(positive).__name__}")
+    if positive.dtype.kind not in "iu":
+        raise TypeError(f"positive has dtype {positive.dtype}; expected an integer dtype")
+    if positive.ndim != 1 or positive.shape[0] != rows:
+        raise ValueError(f"positive must have shape ({rows},), not {positive.shape}")
+    if positive.dtype.kind == "u" and positive.size and int(positive.max()) > 2**63 - 1:
+        raise ValueError("positive has values that do not fit int64")
+    return np.ascontiguousarray(positive, dtype=np.int64)
+
+
+def _run(kind: str, scores: np.ndarray, positive, temperature: float, grad: bool,
+         exact: bool) -> Tuple[np.ndarray, Optional[np.ndarray]]:
+    dtypes = (np.dtype(np.float64),) if exact else (np.dtype(np.float32), np.dtype(np.float64))
+    scores = float_array(scores, "scores", ndim=(1, 2), dtypes=dtypes)
+    rows, cols = (1, scores.shape[0]) if scores.ndim == 1 else scores.shape
+    if scores.ndim == 1 and isinstance(positive, (int, np.integer)) and not isinstance(positive, bool):
+        positive = np.array([positive], dtype=np.int64)
+    elif scores.ndim == 1 and isinstance(positive, np.ndarray) and positive.ndim == 0:
+        positive = positive.reshape(1)
+    pos = _positive(positive, rows)
+    tau = finite_float(temperature, "temperature")
+    if tau <= 0:
+        raise ValueError(f"temperature must be > 0, got {tau}")
+    dtype = scores.dtype
+    ctype = ctypes.c_float if dtype == np.float32 else ctypes.c_double
+    loss = np.empty(rows, dtype=dtype)
+    g = np.empty(scores.shape, dtype=dtype) if grad else None
+    fn = getattr(lib, f"plumb_exact_{kind}" if exact else
+                 f"plumb_{kind}_{'f32' if dtype == np.float32 else 'f64'}")
+    check(fn(ptr(scores, ctype), rows, cols, ptr(pos, ctypes.c_int64), tau, ptr(loss, ctype),
+             ptr(g, ctype) if g is not None else None))
+    return (loss.reshape(()) if scores.ndim == 1 else loss), g
+
+
+def _doc(kind: str, formula: str) -> str:
+    return f"""{kind} loss of each row of ``scores`` and its gradient with respect to the scores.
+
+    ``scores``: float32 or float64 array, ``rows x cols`` (or 1-D for one row), ``cols >= 2``;
+    negative scores may be ``-inf`` (masked). ``positive``: integer array of ``rows`` column indices
+    (an int for 1-D ``scores``; ``-1`` ignores the row: loss 0, gradient 0). ``temperature``: finite, > 0. {formula}
+    Returns ``(loss, grad)``: ``loss`` has ``rows`` values (0-d for 1-D input) and ``grad`` the
+    shape of ``scores`` (``None`` when ``grad=False``), both in the dtype of ``scores``.
+    Raises TypeError / ValueError for bad arguments and ``PlumbError`` (PLUMB_ERR_DOMAIN) when a
+    row holds NaN or +inf or a non-finite positive score (other rows are still computed)."""
+
+
+def infonce(scores: np.ndarray, positive: np.ndarray, temperature: float = 1.0,
+            grad: bool = True) -> Tuple[np.ndarray, Optional[np.ndarray]]:
+    return _run("infonce", scores, positive, temperature, grad, exact=False)
+
+
+def flatnce(scores: np.ndarray, positive: np.ndarray, temperature: float = 1.0,
+            grad: bool = True) -> Tuple[np.ndarray, Optional[np.ndarray]]:
+    return _run("flatnce", scores, positive, temperature, grad, exact=False)
+
+
+infonce.__doc__ = _doc("InfoNCE", "Loss ``log(1 + xi)``, ``xi = sum_{i != t} exp((s_i - s_t)/tau)``.")
+flatnce.__doc__ = _doc("FlatNCE", "Loss ``log(xi)`` (``-inf`` when every negative is masked).")
+
+
+def contrastive_embeddings(a: np.ndarray, b: np.ndarray, temperature: float = 0.1, loss: str = "infonce",
+                           normalize: bool = True, symmetric: bool = True,
+                           grad: bool = True) -> Tuple[float, Optional[np.ndarray], Optional[np.ndarray]]:
+    """SimCLR / NT-Xent style loss of paired embeddings and its gradients (``plumb_contrastive_embeddings_*``).
+
+    ``a``, ``b``: ``n x dim`` arrays of the same float dtype (float32 or float64), ``n >= 2``; row i
+    of ``a`` and row i of ``b`` are a positive pair. Rows are L2-normalised when ``normalize``;
+    scores ``S = a b^T``; ``loss`` ("infonce" or "flatnce") is applied to each row of ``S`` at
+    ``temperature`` with the diagonal as positives, averaged over rows, and (``symmetric``) averaged
+    with the same for ``S^T``. Returns ``(loss, grad_a, grad_b)`` (gradients ``None`` when
+    ``grad=False``), in the dtype of the inputs. Computed in float64 internally.
+    """
+    a = float_array(a, "a")
+    b = float_array(b, "b", dtypes=(a.dtype,))
+    if a.shape != b.shape:
+        raise ValueError(f"a has shape {a.shape} but b has shape {b.shape}")
+    if loss not in _KINDS:
+        raise ValueError(f"loss must be 'infonce' or 'flatnce', not {loss!r}")
+    tau = finite_float(temperature, "temperature")
+    if tau <= 0:
+        raise ValueError(f"temperature must be > 0, got {tau}")
+    n, dim = a.shape
+    ctype = ctypes.c_float if a.dtype == np.float32 else ctypes.c_double
+    out = np.empty(1, dtype=a.dtype)
+    ga = np.empty_like(a) if grad else None
+    gb = np.empty_like(b) if grad else None
+    fn = lib.plumb_contrastive_embeddings_f32 if a.dtype == np.float32 else lib.plumb_contrastive_embeddings_f64
+    check(fn(_KINDS[loss], ptr(a, ctype), ptr(b, ctype), n, dim, int(bool(normalize)), int(bool(symmetric)), tau,
+             ptr(out, ctype), ptr(ga, ctype) if ga is not None else None,
+             ptr(gb, ctype) if gb is not None else None))
+    return out[0], ga, gb
