@@ -76,11 +76,17 @@ func scaleBinary(_ x: Double, _ e: Int) -> Double {
     }
 }
 
-/// `exp(d)` for `d <= 0` as a mantissa and a binary exponent, without underflow:
+/// `exp(d)` for `d <= 0` as a mantissa (about 1) and a binary exponent, without underflow:
 /// `d = q ln 2 + r` (Cody-Waite split of ln 2, fused multiply-adds), `exp(d) = exp(r) 2^q`.
 @inlinable
 func scaledExp(_ d: Double) -> (m: Double, e: Int) {
-    if d >= -700 { return (d.isInfinite ? 0 : Glibc.exp(d), 0) }
+    if d >= -700 {
+        // Normalised mantissa in [1, 2) so products with other entries cannot underflow.
+        let v = Glibc.exp(d)
+        if v == 0 { return (0, 0) }
+        let x = Int(v.exponent)
+        return (v * ScaledPair.pow2(-x), x)
+    }
     let ln2hi = 6.93147180369123816490e-01, ln2lo = 1.90821492927058770002e-10
     let qd = (d * 1.4426950408889634).rounded()
     if !(qd > -1e15) { return (0, 0) }
