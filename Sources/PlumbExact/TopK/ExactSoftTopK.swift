@@ -143,10 +143,23 @@ private func sigmoidIntervals(_ x: UnsafeBufferPointer<Double>, k: Int, tau: Dou
     let n = x.count
     let z = x.map { Interval.quotient($0, tau, precision: p) }
     let kk = Interval(Double(k), precision: p)
+    // h = (#above - k) - sum_above sigmoid(-(z - lambda)) + sum_below sigmoid(z - lambda): the small
+    // tails keep their relative width, so lambda is pinned to ~2^-p even when h' is tiny.
     func h(_ lam: MPFRNumber) -> Int {
         let l = Interval.between(lam, lam, precision: p)
-        return (Interval.sum(z.map { Interval.sigmoid($0 - l) }, precision: p) - kk).certifiedSign
+        var above = 0
+        var up = Interval(0, precision: p), down = Interval(0, precision: p)
+        for zi in z {
+            if mpfr_cmp(zi.lo.raw, lam.raw) >= 0 {
+                above += 1
+                up = up + Interval.sigmoid(l - zi)
+            } else {
+                down = down + Interval.sigmoid(zi - l)
+            }
+        }
+        return (Interval(Double(above - k), precision: p) - up + down).certifiedSign
     }
+    _ = kk
     let zmin = (x.min() ?? 0) / tau, zmax = (x.max() ?? 0) / tau
     let logit = log(Double(k) / Double(n - k))
     var width = 1.0
