@@ -67,27 +67,33 @@ extension ThresholdTopK {
         work2[n - 1] = 1
         var m = n - 2
         while m >= 0 { work2[m] = 1 + work2[m + 1] * exp(s[m + 1] - s[m]); m -= 1 }
-        var a = 0.0
+        // log A_m (A underflows when the items above c are far above it).
+        var logA = -Double.infinity
         // m = n (every item above lambda) when no m < n qualifies: c = s_n, A = sum_i exp(c - s_i), B = 0.
-        var chosen = n, chosenA = 0.0
+        var chosen = n, chosenLogA = 0.0
         let kd = Double(k)
         for mm in 0..<n {
-            if mm > 0 { a = (a + 1) * exp(s[mm] - s[mm - 1]) }
-            let g = Double(mm) - a / 2 + work2[mm] / 2
-            if g >= kd { chosen = mm; chosenA = a; break }
+            if mm > 0 { logA = log1p(exp(logA)) + (s[mm] - s[mm - 1]) }
+            let g = Double(mm) - exp(logA) / 2 + work2[mm] / 2
+            if g >= kd { chosen = mm; chosenLogA = logA; break }
         }
-        if chosen == n { chosenA = a + 1 }
+        if chosen == n { chosenLogA = log1p(exp(logA)) }
         let b = chosen < n ? work2[chosen] : 0, km = Double(k - chosen)
-        let root = (km * km + chosenA * b).squareRoot()
-        let y = km >= 0 ? b / (root + km) : (root - km) / chosenA
+        let aSum = exp(chosenLogA)
+        let root = (km * km + aSum * b).squareRoot()
+        // log y, y = e^{lambda - c}
+        let logY: Double
+        if km > 0 { logY = log(b / (root + km)) }
+        else if km == 0 { logY = (log(b) - chosenLogA) / 2 }
+        else { logY = log(root - km) - chosenLogA }
         let c = s[Swift.min(chosen, n - 1)]
         for i in 0..<n {
             let p: Double, d: Double
             if z[i] >= c {
-                let t = exp(c - z[i]) * y
+                let t = exp((c - z[i]) + logY)
                 if t <= 1 { p = 1 - t / 2; d = t / 2 } else { p = 1 / (2 * t); d = p }
             } else {
-                let t = exp(z[i] - c) / y
+                let t = exp((z[i] - c) - logY)
                 p = t / 2; d = p
             }
             out[i] = p

@@ -173,7 +173,18 @@ private func sigmoidIntervals(_ x: UnsafeBufferPointer<Double>, k: Int, tau: Dou
         mpfr_div_2ui(mid.raw, mid.raw, 1, MPFR_RNDN)
         if mpfr_cmp(mid.raw, lo.raw) <= 0 || mpfr_cmp(mid.raw, hi.raw) >= 0 { break }
         let sign = h(mid)
-        if sign == 0 { break }
+        if sign == 0 {
+            // The root is (numerically) at mid, e.g. an exact dyadic root: pin it from both sides.
+            let delta = MPFRNumber(precision: p), side = MPFRNumber(precision: p)
+            mpfr_abs(delta.raw, mid.raw, MPFR_RNDU)
+            if mpfr_cmp_ui(delta.raw, 1) < 0 { mpfr_set_ui(delta.raw, 1, MPFR_RNDN) }
+            mpfr_mul_2si(delta.raw, delta.raw, -(p - 8), MPFR_RNDU)
+            mpfr_sub(side.raw, mid.raw, delta.raw, MPFR_RNDD)
+            if h(side) > 0 && mpfr_cmp(side.raw, lo.raw) > 0 { mpfr_set(lo.raw, side.raw, MPFR_RNDN) }
+            mpfr_add(side.raw, mid.raw, delta.raw, MPFR_RNDU)
+            if h(side) < 0 && mpfr_cmp(side.raw, hi.raw) < 0 { mpfr_set(hi.raw, side.raw, MPFR_RNDN) }
+            break
+        }
         if sign > 0 { mpfr_set(lo.raw, mid.raw, MPFR_RNDN) } else { mpfr_set(hi.raw, mid.raw, MPFR_RNDN) }
         mpfr_sub(gap.raw, hi.raw, lo.raw, MPFR_RNDU)
         if mpfr_zero_p(gap.raw) != 0 || mpfr_cmp_si_2exp(gap.raw, 1, -(p + 10)) <= 0 { break }
