@@ -213,8 +213,8 @@ plumb_status plumb_soft_topk_vjp_f64(plumb_topk_method method, const double *x, 
 /*! plumb_exact_soft_topk() :
  *  The correctly rounded binary64 value of ST_k(x[r, :] / temperature) (see above) for each row,
  *  evaluated with MPFR intervals and Ziv's strategy (see "Exact references"). Arguments and
- *  statuses as plumb_soft_topk_f64, plus PLUMB_ERR_PRECISION; out must not alias x. Slow: O(n^2 k)
- *  interval operations per row for the gradient method; meant for n up to a few hundred. */
+ *  statuses as plumb_soft_topk_f64, plus PLUMB_ERR_PRECISION; out must not alias x. Slow: O(n k)
+ *  MPFR interval operations per row and Ziv step (O(n^2) for Laplace); meant for n up to a few hundred. */
 plumb_status plumb_exact_soft_topk(plumb_topk_method method, const double *x, int64_t rows, int64_t n,
                                    int64_t k, double temperature, double *out);
 
