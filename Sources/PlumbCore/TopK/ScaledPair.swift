@@ -23,11 +23,12 @@ struct ScaledPair {
         Double(bitPattern: UInt64(truncatingIfNeeded: d &+ 1023) << 52)
     }
 
-    /// Keeps the mantissas within [2^-256, 2^256] so products of two entries stay normal.
+    /// Keeps the mantissas within [2^-64, 2^64] so products of two entries stay normal and the
+    /// exponent `e` tells the magnitude within a factor 2^64.
     @inlinable mutating func normalize() {
         let a = Swift.max(Swift.abs(m), Swift.abs(f))
         if a == 0 { e = 0; return }
-        if a > 0x1p256 || a < 0x1p-256 {
+        if a > 0x1p64 || a < 0x1p-64 {
             let x = Int(a.exponent)
             let s = ScaledPair.pow2(-x)
             m *= s; f *= s; e &+= x

@@ -59,14 +59,28 @@ struct GradientTopK {
                 for j in 1..<width { S[j] = .zero }
                 for i in stride(from: n - 1, through: 0, by: -1) {
                     let row = i * width
-                    var acc = ScaledPair.zero
+                    // sum_j P_j S_{k-1-j}: find the largest exponent, then add aligned mantissa
+                    // products (each within 2^128 of its exponent's scale; terms 2^-900 below vanish).
+                    var emax = Int.min
                     for j in 0..<width {
-                        let s = S[width - 1 - j]
-                        if s.m == 0 { continue }
-                        let p = P[row + j]
-                        if p.m == 0 { continue }
-                        acc = acc + p * s
+                        let s = S[width - 1 - j], p = P[row + j]
+                        if s.m == 0 || p.m == 0 { continue }
+                        emax = Swift.max(emax, s.e &+ p.e)
                     }
+                    var am = 0.0, af = 0.0
+                    if emax != Int.min {
+                        for j in 0..<width {
+                            let s = S[width - 1 - j], p = P[row + j]
+                            if s.m == 0 || p.m == 0 { continue }
+                            let d = s.e &+ p.e &- emax
+                            if d < -900 { continue }
+                            let sc = ScaledPair.pow2(d)
+                            am += (p.m * s.m) * sc
+                            af += (p.f * s.m + p.m * s.f) * sc
+                        }
+                    }
+                    var acc = emax == Int.min ? ScaledPair.zero : ScaledPair(am, af, emax)
+                    acc.normalize()
                     ratio[i] = acc.m == 0 ? 0 : acc.f / acc.m
                     num[i] = ScaledPair(acc.m * aM[i], 0, acc.e &+ aE[i])
                     num[i].normalize()
