@@ -139,6 +139,8 @@ def test_sum_monotone_shift_invariant_and_large_rows(method):
         shifted = plumb.soft_topk(x + 3.0, k, method, 0.7)  # x + 3 exact at this scale? compare loosely
         assert np.abs(shifted - p).max() <= 1e-12
     # spread-out rows, n = 4096, k = n / 2: finite and summing to k
+    flat = np.zeros((1, 4096))  # e_2048 of 4096 ones overflows binary64 by far
+    assert np.abs(plumb.soft_topk(flat, 2048, method) - 0.5).max() <= 1e-12
     big = rows(10, 300.0, (2, 4096))
     p = plumb.soft_topk(big, 2048, method, 0.5)
     assert np.all(np.isfinite(p)) and np.all(np.abs(p.sum(axis=1) - 2048) <= 1e-9)

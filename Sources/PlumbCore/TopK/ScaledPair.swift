@@ -35,19 +35,20 @@ struct ScaledPair {
         }
     }
 
-    /// `self + other`: aligns to the larger exponent; a term more than 2^-1000 smaller vanishes.
+    /// `self + other`: aligns to the larger exponent; a term more than 2^-900 (times the mantissa range)
+    /// smaller vanishes. The result is always normalised.
     @inlinable static func + (a: ScaledPair, b: ScaledPair) -> ScaledPair {
-        if b.m == 0 && b.f == 0 { return a }
-        if a.m == 0 && a.f == 0 { return b }
         var r: ScaledPair
+        if b.m == 0 && b.f == 0 { r = a; r.normalize(); return r }
+        if a.m == 0 && a.f == 0 { r = b; r.normalize(); return r }
         if a.e >= b.e {
             let d = b.e &- a.e
-            if d < -1000 { return a }
+            if d < -900 { r = a; r.normalize(); return r }
             let s = pow2(d)
             r = ScaledPair(a.m + b.m * s, a.f + b.f * s, a.e)
         } else {
             let d = a.e &- b.e
-            if d < -1000 { return b }
+            if d < -900 { r = b; r.normalize(); return r }
             let s = pow2(d)
             r = ScaledPair(b.m + a.m * s, b.f + a.f * s, b.e)
         }
@@ -55,11 +56,10 @@ struct ScaledPair {
         return r
     }
 
-    /// Product rule: `(m1 m2, f1 m2 + m1 f2)` at exponent `e1 + e2`.
+    /// Product rule: `(m1 m2, f1 m2 + m1 f2)` at exponent `e1 + e2`. Not normalised: the callers
+    /// multiply a normalised entry by an `exp` mantissa in [1, 2) and add the result (`+` normalises).
     @inlinable static func * (a: ScaledPair, b: ScaledPair) -> ScaledPair {
-        var r = ScaledPair(a.m * b.m, a.f * b.m + a.m * b.f, a.e &+ b.e)
-        r.normalize()
-        return r
+        ScaledPair(a.m * b.m, a.f * b.m + a.m * b.f, a.e &+ b.e)
     }
 
 }
