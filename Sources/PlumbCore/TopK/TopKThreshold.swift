@@ -113,19 +113,21 @@ extension ThresholdTopK {
         for t in z { zmin = Swift.min(zmin, t); zmax = Swift.max(zmax, t) }
         let logit = log(Double(k) / Double(n - k))
         var lo = zmin - logit, hi = zmax - logit
+        // h and h' scaled by exp(min_i |z_i - lambda|), so tails far below binary64's range (all
+        // items far from lambda) keep their value instead of underflowing to an exact 0.
         func eval(_ lam: Double) -> (h: Double, dh: Double) {
+            var near = Double.infinity
+            for t in z { near = Swift.min(near, Swift.abs(t - lam)) }
             var count = 0, tail = 0.0, slope = 0.0
             for t in z {
-                let u = t - lam
-                if u >= 0 {
-                    let e = exp(-u), q = e / (1 + e)
-                    count += 1; tail -= q; slope += q * (1 - q)
-                } else {
-                    let e = exp(u), q = e / (1 + e)
-                    tail += q; slope += q * (1 - q)
-                }
+                let u = t - lam, au = Swift.abs(u)
+                let e = exp(-au), scaled = exp(near - au) / (1 + e)  // sigmoid(-|u|) e^{near}
+                let q = e / (1 + e)
+                if u >= 0 { count += 1; tail -= scaled } else { tail += scaled }
+                slope += scaled * (1 - q)
             }
-            return (Double(count - k) + tail, slope)
+            let integer = Double(count - k)
+            return (integer == 0 ? tail : integer * exp(near) + tail, slope)
         }
         var lam = lo + (hi - lo) / 2
         for _ in 0..<400 {
