@@ -257,6 +257,66 @@ plumb_status plumb_contrastive_embeddings_f64(plumb_contrastive_kind kind, const
                                               int64_t n, int64_t dim, int32_t normalize, int32_t symmetric,
                                               double temperature, double *loss, double *grad_a, double *grad_b);
 
+/*======  Smooth top-k  ======*/
+
+/* Smooth top-k maps each row x of n scores to ST_k(x / temperature), a vector in [0, 1]^n that sums
+ * to k, is monotone in x, is invariant to adding a constant to the row, and tends to the multi-hot
+ * vector of the k largest entries as temperature -> 0. Four constructions (see MATH.md section 2):
+ *   PLUMB_TOPK_GRADIENT  grad of log e_k(exp z): ST_i = a_i e_{k-1}(a without i) / e_k(a),
+ *                        a = exp(z); computed with a positive-terms dynamic programme with per-entry
+ *                        binary exponents, O(n k) time and O(n k) workspace per row; finite and
+ *                        accurate at any input spread. k = 1 gives softmax.
+ *   PLUMB_TOPK_EXP_CLIP  threshold, ST_i = min(1, exp(z_i - lambda)); selection of the k largest,
+ *                        closed form. k = 1 gives softmax.
+ *   PLUMB_TOPK_SIGMOID   threshold, ST_i = sigmoid(z_i - lambda); lambda by safeguarded Newton to
+ *                        full binary64 precision.
+ *   PLUMB_TOPK_LAPLACE   threshold, ST_i = F(z_i - lambda), F the Laplace CDF (C^1); sort, closed
+ *                        form. k = 1 equals softmax only while the top softmax weight is <= 1/2.
+ * where z = x / temperature and lambda solves sum_i ST_i = k. k = n gives all ones (any method).
+ * All kernels compute in binary64 internally, also for float data. */
+typedef enum plumb_topk_method {
+  PLUMB_TOPK_GRADIENT = 0, /* grad of log e_k(exp x) */
+  PLUMB_TOPK_EXP_CLIP = 1, /* threshold, f = min(1, e^x) */
+  PLUMB_TOPK_SIGMOID = 2,  /* threshold, f = sigmoid */
+  PLUMB_TOPK_LAPLACE = 3   /* threshold, f = Laplace CDF (C^1) */
+} plumb_topk_method;
+
+/*! plumb_soft_topk_f32(), plumb_soft_topk_f64() :
+ *  out[r*n + i] = ST_k(x[r, :] / temperature)_i for each of `rows` rows.
+ *  x, out: rows*n values (row-major); out may alias x exactly (in place) but must not partially
+ *  overlap it. rows >= 0 (0 does nothing), n >= 1, 1 <= k <= n, temperature finite and > 0.
+ *  @return PLUMB_OK; PLUMB_ERR_ARGUMENT for an unknown method, NULL pointers, rows < 0, n < 1,
+ *  k out of [1, n], a bad temperature or an overflowing size; PLUMB_ERR_DOMAIN when a row contains
+ *  NaN or an infinity (that row's out is NaN; other rows are computed; the message names the first
+ *  such row). */
+plumb_status plumb_soft_topk_f32(plumb_topk_method method, const float *x, int64_t rows, int64_t n,
+                                 int64_t k, float temperature, float *out);
+plumb_status plumb_soft_topk_f64(plumb_topk_method method, const double *x, int64_t rows, int64_t n,
+                                 int64_t k, double temperature, double *out);
+
+/*! plumb_soft_topk_vjp_f32(), plumb_soft_topk_vjp_f64() :
+ *  grad_x[r, :] = J_r^T grad_out[r, :], J_r the Jacobian of plumb_soft_topk_* at x[r, :] (same
+ *  method, k, temperature), i.e. the backward pass. Gradient method: J is the covariance of the
+ *  subset indicator divided by temperature (symmetric), computed in O(n k) by forward-mode
+ *  differentiation of the programme. Threshold methods: implicit function theorem,
+ *  J^T g = (f' g - f' (f' . g) / sum f') / temperature, f'_i = f'(z_i - lambda). At the kink of
+ *  exp-clip (z_i == lambda) the clipped side (f' = 0) is used. k = n gives zeros.
+ *  x, grad_out, grad_x: rows*n values; grad_x may alias grad_out exactly, must not alias x.
+ *  @return as plumb_soft_topk_f32 (NaN in grad_out simply propagates). */
+plumb_status plumb_soft_topk_vjp_f32(plumb_topk_method method, const float *x, int64_t rows, int64_t n,
+                                     int64_t k, float temperature, const float *grad_out, float *grad_x);
+plumb_status plumb_soft_topk_vjp_f64(plumb_topk_method method, const double *x, int64_t rows, int64_t n,
+                                     int64_t k, double temperature, const double *grad_out,
+                                     double *grad_x);
+
+/*! plumb_exact_soft_topk() :
+ *  The correctly rounded binary64 value of ST_k(x[r, :] / temperature) (see above) for each row,
+ *  evaluated with MPFR intervals and Ziv's strategy (see "Exact references"). Arguments and
+ *  statuses as plumb_soft_topk_f64, plus PLUMB_ERR_PRECISION; out must not alias x. Slow: O(n k)
+ *  MPFR interval operations per row and Ziv step (O(n^2) for Laplace); meant for n up to a few hundred. */
+plumb_status plumb_exact_soft_topk(plumb_topk_method method, const double *x, int64_t rows, int64_t n,
+                                   int64_t k, double temperature, double *out);
+
 #if defined(__cplusplus)
 }
 #endif

@@ -10,6 +10,7 @@ struct Demo: ParsableCommand {
     static let sections: [(title: String, run: () -> Void)] = [
         ("logsumexp: naive float formulas vs the exact reference", logSumExpDemo),
         ("contrastive: naive float32 InfoNCE vs plumb InfoNCE and FlatNCE across score gaps", contrastiveDemo),
+        ("smooth top-k: the published GradTopK recursion vs plumb", topKDemo),
     ]
 
     func run() throws {

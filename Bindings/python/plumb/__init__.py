@@ -11,10 +11,12 @@ from ._errors import PlumbError, check
 from ._lib import header_version, lib
 from ._metrics import compare
 from .contrastive import contrastive_embeddings, flatnce, infonce
+from .topk import soft_topk, soft_topk_vjp
 
 __all__ = ["PlumbError", "compare", "exact", "version", "set_num_threads", "get_num_threads",
            "set_exact_precision_cap", "get_exact_precision_cap",
-           "infonce", "flatnce", "contrastive_embeddings"]
+           "infonce", "flatnce", "contrastive_embeddings",
+           "soft_topk", "soft_topk_vjp"]
 
 
 def version() -> str:

@@ -7,7 +7,7 @@ import numpy as np
 
 from ._arrays import float_array, ptr
 from ._errors import check
-from ._lib import lib
+from ._lib import declare, lib, status_t
 
 __all__ = ["logsumexp"]
 
@@ -47,3 +47,27 @@ def flatnce(scores: np.ndarray, positive: np.ndarray, temperature: float = 1.0, 
 
 
 __all__ += ["infonce", "flatnce"]
+
+
+declare("plumb_exact_soft_topk", status_t, ctypes.c_int, ctypes.POINTER(ctypes.c_double), ctypes.c_int64,
+        ctypes.c_int64, ctypes.c_int64, ctypes.c_double, ctypes.POINTER(ctypes.c_double))
+__all__ += ["soft_topk"]
+
+
+def soft_topk(x: np.ndarray, k: int, method: str = "gradient", temperature: float = 1.0) -> np.ndarray:
+    """Correctly rounded smooth top-k of each row of ``x / temperature`` (float64, 1-D or 2-D).
+
+    Same methods and arguments as :func:`plumb.soft_topk`. Slow (MPFR intervals); keep n small.
+    """
+    from .topk import method_value
+    from ._arrays import finite_float, int64
+
+    x = float_array(x, "x", ndim=(1, 2), dtypes=(np.dtype(np.float64),))
+    rows, n = (1, x.shape[0]) if x.ndim == 1 else x.shape
+    if n == 0:
+        raise ValueError("x must have at least one column")
+    m = method_value(method)
+    out = np.empty_like(x)
+    check(lib.plumb_exact_soft_topk(m, ptr(x, ctypes.c_double), rows, n, int64(k, "k"),
+                                    finite_float(temperature, "temperature"), ptr(out, ctypes.c_double)))
+    return out

@@ -1,0 +1,15 @@
+import Synchronization
+
+/// Collects the failure of the lowest-numbered failing row across worker threads (so the reported
+/// row does not depend on the thread count).
+final class FirstRowFailure: @unchecked Sendable {
+    private let state = Mutex<(row: Int, error: PlumbError)?>(nil)
+    init() {}
+    func report(_ row: Int, _ error: PlumbError) {
+        state.withLock { current in
+            if let c = current, c.row <= row { return }
+            current = (row, error)
+        }
+    }
+    var first: PlumbError? { state.withLock { $0?.error } }
+}

@@ -1,0 +1,99 @@
+/// Smooth top-k, batched over rows (MATH.md section 2). The four constructions share one contract:
+/// outputs in [0, 1], summing to k, monotone in x, invariant to adding a constant to a row; k = n
+/// gives all ones. Kernels compute in binary64 for both binary32 and binary64 data.
+public enum TopKMethod: Int, Sendable {
+    case gradient = 0, expClip = 1, sigmoid = 2, laplace = 3
+}
+
+/// Per-thread workspace, reused across the rows of a chunk.
+struct TopKWorkspace {
+    var z: [Double] = []
+    var w1: [Double] = []
+    var w2: [Double] = []
+    var out: [Double] = []
+    var deriv: [Double] = []
+    var g: [Double] = []
+    var gradient = GradientTopK()
+
+    mutating func reserve(_ n: Int) {
+        if z.count < n {
+            z = .init(repeating: 0, count: n); w1 = z; w2 = z; out = z; deriv = z; g = z
+        }
+    }
+}
+
+/// One row. `z` = x / tau. With `g` given, writes `J^T g` (w.r.t. z) instead of the outputs.
+func softTopKRow(_ method: TopKMethod, _ ws: inout TopKWorkspace, n: Int, k: Int, vjp: Bool) {
+    ws.z.withUnsafeBufferPointer { zb in
+        let z = UnsafeBufferPointer(rebasing: zb[0..<n])
+        ws.out.withUnsafeMutableBufferPointer { ob in
+            let out = UnsafeMutableBufferPointer(rebasing: ob[0..<n])
+            if k >= n {
+                for i in 0..<n { out[i] = vjp ? 0 : 1 }
+                return
+            }
+            ws.g.withUnsafeBufferPointer { gb in
+                let g = UnsafeBufferPointer(rebasing: gb[0..<n])
+                if method == .gradient {
+                    ws.gradient.run(z, k: k, v: vjp ? g : nil, out: out)
+                    return
+                }
+                ws.w1.withUnsafeMutableBufferPointer { w1 in
+                    ws.w2.withUnsafeMutableBufferPointer { w2 in
+                        ws.deriv.withUnsafeMutableBufferPointer { db in
+                            let d = UnsafeMutableBufferPointer(rebasing: db[0..<n])
+                            switch method {
+                            case .expClip: ThresholdTopK.expClip(z, k: k, work: w1, out: out, derivative: d)
+                            case .laplace: ThresholdTopK.laplace(z, k: k, work: w1, work2: w2, out: out, derivative: d)
+                            default: ThresholdTopK.sigmoid(z, k: k, out: out, derivative: d)
+                            }
+                            guard vjp else { return }
+                            // Implicit function theorem: J^T g = f' g - f' (f' . g) / sum f'.
+                            var sd = 0.0, sdg = 0.0
+                            for i in 0..<n { sd += d[i]; sdg += d[i] * g[i] }
+                            let mean = sd > 0 ? sdg / sd : 0
+                            for i in 0..<n { out[i] = d[i] * (g[i] - mean) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `out[r, :] = ST_k(x[r, :] / tau)` for every row; with `gradOut` given, `out = J^T gradOut`
+/// (the VJP, including the 1/tau of the chain rule). Arguments must already be validated:
+/// 1 <= k <= n, tau finite > 0, buffers of rows * n elements. A row containing NaN or +-inf gets NaN
+/// outputs and `.domain` is reported for the first such row; other rows are computed.
+public func softTopK<T: BinaryFloatingPoint>(
+    _ method: TopKMethod, x: UnsafePointer<T>, rows: Int, n: Int, k: Int, temperature: Double,
+    gradOut: UnsafePointer<T>? = nil, out: UnsafeMutablePointer<T>
+) -> PlumbError? {
+    let failure = FirstRowFailure()
+    parallelChunks(rows, grain: max(1, 16384 / max(1, n * min(k, 64)))) { range in
+        var ws = TopKWorkspace()
+        ws.reserve(n)
+        for r in range {
+            let base = r * n
+            var bad = -1
+            for i in 0..<n {
+                let v = Double(x[base + i])
+                if !v.isFinite { bad = i; break }
+                ws.z[i] = v / temperature
+                if let gradOut {
+                    let gv = Double(gradOut[base + i])
+                    ws.g[i] = gv
+                }
+            }
+            if bad >= 0 {
+                for i in 0..<n { out[base + i] = .nan }
+                failure.report(r, .domain(row: r, "x[\(r), \(bad)] is not finite (x = \(Double(x[base + bad])))"))
+                continue
+            }
+            softTopKRow(method, &ws, n: n, k: k, vjp: gradOut != nil)
+            let s = gradOut != nil ? 1 / temperature : 1
+            for i in 0..<n { out[base + i] = T(ws.out[i] * s) }
+        }
+    }
+    return failure.first
+}

@@ -1,0 +1,109 @@
+/// The gradient construction of smooth top-k (MATH.md section 2a):
+/// `ST_i = a_i e_{k-1}(a without i) / e_k(a)`, `a_i = exp(z_i - max z)`, i.e. `grad log e_k(exp z)`.
+///
+/// Only positive terms are ever added: the prefix programme `P_j(i) = P_j(i-1) + a_i P_{j-1}(i-1)`
+/// (elementary symmetric polynomials of the first i items) is tabulated, the suffix programme
+/// `S_j` over items after i is run backwards, and `e_{k-1}(a without i) = sum_j P_j(i-1) S_{k-1-j}(i+1)`.
+/// Then `k e_k = sum_i a_i e_{k-1}(a without i)` normalises the outputs, so they sum to k up to
+/// rounding. Every entry carries its own binary exponent (`ScaledPair`), so neither overflow of `e_k`
+/// (large n, k) nor underflow of `a_i` (spread-out inputs, small temperature) loses information.
+/// O(n k) time and O(n k) workspace per row.
+///
+/// With `v` given, the same pass runs forward-mode in direction `v` and returns the Jacobian-vector
+/// product instead: the Jacobian is the covariance of the subset indicator under
+/// `P(S) ~ prod_{i in S} a_i`, and `(J v)_i = p_i (v_i + R_i - mu)` where `R_i` is the mean of
+/// `sum_{j in T} v_j` over (k-1)-subsets T of the other items (weights `prod_T a`), `mu = p . v`.
+/// `J` is symmetric, so this is also the VJP.
+struct GradientTopK {
+    private var table: [ScaledPair] = []
+    private var suffix: [ScaledPair] = []
+    private var num: [ScaledPair] = []
+    private var ratio: [Double] = []
+    private var aM: [Double] = []
+    private var aE: [Int] = []
+
+    init() {}
+
+    /// Forward (`v == nil`, writes p) or J v (writes J v to `out`). `z` already divided by tau.
+    mutating func run(_ z: UnsafeBufferPointer<Double>, k: Int, v: UnsafeBufferPointer<Double>?,
+                      out: UnsafeMutableBufferPointer<Double>) {
+        let n = z.count
+        var c = -Double.infinity
+        for t in z where t > c { c = t }
+        if aM.count < n { aM = .init(repeating: 0, count: n); aE = .init(repeating: 0, count: n) }
+        for i in 0..<n { let s = scaledExp(z[i] - c); aM[i] = s.m; aE[i] = s.e }
+        let width = k  // j = 0 ..< k
+        let needed = n * width
+        if table.count < needed { table = .init(repeating: .zero, count: needed) }
+        if suffix.count < width { suffix = .init(repeating: .zero, count: width) }
+        if num.count < n { num = .init(repeating: .zero, count: n); ratio = .init(repeating: 0, count: n) }
+        table.withUnsafeMutableBufferPointer { P in
+            // Row i of the table holds P_j over items 0 ..< i.
+            P[0] = .one
+            for j in 1..<width { P[j] = .zero }
+            for i in 1..<n {
+                let prev = (i - 1) * width, cur = i * width
+                let a = ScaledPair(aM[i - 1], 0, aE[i - 1])
+                let vi = v?[i - 1] ?? 0
+                P[cur] = .one
+                for j in 1..<width {
+                    let q = P[prev + j - 1]
+                    if q.m == 0 && q.f == 0 { P[cur + j] = P[prev + j]; continue }
+                    // a (F_{j-1} + v_i P_{j-1}) for the derivative part.
+                    let term = a * ScaledPair(q.m, q.f + vi * q.m, q.e)
+                    P[cur + j] = P[prev + j] + term
+                }
+            }
+            suffix.withUnsafeMutableBufferPointer { S in
+                S[0] = .one
+                for j in 1..<width { S[j] = .zero }
+                for i in stride(from: n - 1, through: 0, by: -1) {
+                    let row = i * width
+                    // sum_j P_j S_{k-1-j}: find the largest exponent, then add aligned mantissa
+                    // products (each within 2^128 of its exponent's scale; terms 2^-900 below vanish).
+                    var emax = Int.min
+                    for j in 0..<width {
+                        let s = S[width - 1 - j], p = P[row + j]
+                        if s.m == 0 || p.m == 0 { continue }
+                        emax = Swift.max(emax, s.e &+ p.e)
+                    }
+                    var am = 0.0, af = 0.0
+                    if emax != Int.min {
+                        for j in 0..<width {
+                            let s = S[width - 1 - j], p = P[row + j]
+                            if s.m == 0 || p.m == 0 { continue }
+                            let d = s.e &+ p.e &- emax
+                            if d < -900 { continue }
+                            let sc = ScaledPair.pow2(d)
+                            am += (p.m * s.m) * sc
+                            af += (p.f * s.m + p.m * s.f) * sc
+                        }
+                    }
+                    var acc = emax == Int.min ? ScaledPair.zero : ScaledPair(am, af, emax)
+                    acc.normalize()
+                    ratio[i] = acc.m == 0 ? 0 : acc.f / acc.m
+                    num[i] = ScaledPair(acc.m * aM[i], 0, acc.e &+ aE[i])
+                    num[i].normalize()
+                    let a = ScaledPair(aM[i], 0, aE[i])
+                    let vi = v?[i] ?? 0
+                    for j in stride(from: width - 1, through: 1, by: -1) {
+                        let q = S[j - 1]
+                        if q.m == 0 && q.f == 0 { continue }
+                        S[j] = S[j] + a * ScaledPair(q.m, q.f + vi * q.m, q.e)
+                    }
+                }
+            }
+        }
+        var total = ScaledPair.zero
+        for i in 0..<n { total = total + num[i] }
+        let kd = Double(k)
+        for i in 0..<n {
+            let p = num[i].m == 0 ? 0 : scaleBinary(kd * (num[i].m / total.m), num[i].e &- total.e)
+            out[i] = Swift.min(p, 1)
+        }
+        guard let v else { return }
+        var mu = 0.0
+        for i in 0..<n { mu += out[i] * v[i] }
+        for i in 0..<n { out[i] = out[i] * ((v[i] - mu) + ratio[i]) }
+    }
+}

@@ -1,0 +1,152 @@
+import Glibc
+
+/// Threshold constructions of smooth top-k (MATH.md section 2b): `ST_i = f(z_i - lambda)` with
+/// `sum_i f(z_i - lambda) = k`. All three solvers work relative to a reference input `c` near lambda
+/// so no exponential overflows, and return the outputs and `f'` (for the implicit-function VJP
+/// `J^T g = f' g - f' (f' . g) / sum f'`).
+enum ThresholdTopK {
+    /// f = min(1, e^u). Sorted descending `s_1 >= s_2 >= ...`, the solution has m items clipped at 1
+    /// where m is the first index with `g(s_{m+1}) = m + B_m >= k`, `B_m = sum_{i > m} exp(s_i - s_{m+1})`
+    /// (positive terms; recurrence `B_m = 1 + B_{m+1} exp(s_{m+2} - s_{m+1})`). Then
+    /// `out_i = exp(z_i - s_{m+1}) (k - m) / B_m` for the unclipped items. Only the k largest values
+    /// are needed (m <= k - 1), found by selection; the rest enter through one sum.
+    static func expClip(_ z: UnsafeBufferPointer<Double>, k: Int, work: UnsafeMutableBufferPointer<Double>,
+                        out: UnsafeMutableBufferPointer<Double>, derivative: UnsafeMutableBufferPointer<Double>?) {
+        let n = z.count
+        for i in 0..<n { work[i] = z[i] }
+        selectLargest(work, k)
+        var top = UnsafeMutableBufferPointer(rebasing: work[0..<k])
+        top.sort(by: >)
+        let kth = top[k - 1]
+        var rest = 0.0
+        for i in k..<n { rest += exp(work[i] - kth) }
+        // B_m for m = k-1 down to 0, kept in work[k + ...]? use a small scan instead: store B in-place order.
+        // Scan m from k-1 downwards computing B_m, remember the smallest consistent m.
+        var b = 1 + rest  // B_{k-1}
+        var chosenM = k - 1, chosenB = b
+        var m = k - 1
+        while m > 0 {
+            // B_{m-1} relative to s_m (= top[m-1]).
+            let bPrev = 1 + b * exp(top[m] - top[m - 1])
+            if bPrev >= Double(k - m + 1) { chosenM = m - 1; chosenB = bPrev } else { break }
+            b = bPrev
+            m -= 1
+        }
+        // g is monotone, so the consistent m are exactly m >= m*; the scan stops at the first failure.
+        let c = top[chosenM]  // s_{m+1}
+        let scale = Double(k - chosenM) / chosenB
+        // Clipped items: those strictly above the threshold lambda = c + log(B/(k-m)) >= c.
+        for i in 0..<n {
+            let d = z[i] - c
+            let p: Double
+            if d > 0 && chosenM > 0 && z[i] >= top[chosenM - 1] {
+                p = 1
+            } else {
+                p = Swift.min(1, exp(d) * scale)
+            }
+            out[i] = p
+            derivative?[i] = p >= 1 ? 0 : p
+        }
+    }
+}
+
+extension ThresholdTopK {
+    /// f = Laplace CDF: `1 - e^{-u}/2` (u >= 0), `e^u/2` (u < 0). Sorted descending, with
+    /// `c = s_{m+1}`, `A_m = sum_{i <= m} exp(c - s_i)`, `B_m = sum_{i > m} exp(s_i - c)` (terms <= 1),
+    /// `g(c) = m - A_m/2 + B_m/2`; m is the first index with `g(s_{m+1}) >= k`, and
+    /// `y = e^{lambda - c} = B / (sqrt((k-m)^2 + A B) + (k-m))` (the conjugate form when k < m).
+    /// When even `g(s_n) < k` (k close to n, close inputs), all n items lie above lambda: m = n, B = 0.
+    static func laplace(_ z: UnsafeBufferPointer<Double>, k: Int, work: UnsafeMutableBufferPointer<Double>,
+                        work2: UnsafeMutableBufferPointer<Double>,
+                        out: UnsafeMutableBufferPointer<Double>, derivative: UnsafeMutableBufferPointer<Double>?) {
+        let n = z.count
+        for i in 0..<n { work[i] = z[i] }
+        var s = UnsafeMutableBufferPointer(rebasing: work[0..<n])
+        s.sort(by: >)
+        // work2[m] = B_m.
+        work2[n - 1] = 1
+        var m = n - 2
+        while m >= 0 { work2[m] = 1 + work2[m + 1] * exp(s[m + 1] - s[m]); m -= 1 }
+        // log A_m (A underflows when the items above c are far above it).
+        var logA = -Double.infinity
+        // m = n (every item above lambda) when no m < n qualifies: c = s_n, A = sum_i exp(c - s_i), B = 0.
+        var chosen = n, chosenLogA = 0.0
+        let kd = Double(k)
+        for mm in 0..<n {
+            if mm > 0 { logA = log1p(exp(logA)) + (s[mm] - s[mm - 1]) }
+            let g = Double(mm) - exp(logA) / 2 + work2[mm] / 2
+            if g >= kd { chosen = mm; chosenLogA = logA; break }
+        }
+        if chosen == n { chosenLogA = log1p(exp(logA)) }
+        let b = chosen < n ? work2[chosen] : 0, km = Double(k - chosen)
+        let aSum = exp(chosenLogA)
+        let root = (km * km + aSum * b).squareRoot()
+        // log y, y = e^{lambda - c}
+        let logY: Double
+        if km > 0 { logY = log(b / (root + km)) }
+        else if km == 0 { logY = (log(b) - chosenLogA) / 2 }
+        else { logY = log(root - km) - chosenLogA }
+        let c = s[Swift.min(chosen, n - 1)]
+        for i in 0..<n {
+            let p: Double, d: Double
+            if z[i] >= c {
+                let t = exp((c - z[i]) + logY)
+                if t <= 1 { p = 1 - t / 2; d = t / 2 } else { p = 1 / (2 * t); d = p }
+            } else {
+                let t = exp((z[i] - c) - logY)
+                p = t / 2; d = p
+            }
+            out[i] = p
+            derivative?[i] = d
+        }
+    }
+
+    /// f = sigmoid. `h(lambda) = sum_i sigmoid(z_i - lambda) - k` is strictly decreasing; the root
+    /// lies in `[min z - logit(k/n), max z - logit(k/n)]`. Safeguarded Newton (bisection whenever a
+    /// step leaves the bracket) to full binary64 precision. h is evaluated as
+    /// `(#{u >= 0} - k) - sum_{u >= 0} sigmoid(-u) + sum_{u < 0} sigmoid(u)` so that small tails keep
+    /// their relative accuracy.
+    static func sigmoid(_ z: UnsafeBufferPointer<Double>, k: Int,
+                        out: UnsafeMutableBufferPointer<Double>, derivative: UnsafeMutableBufferPointer<Double>?) {
+        let n = z.count
+        var zmin = Double.infinity, zmax = -Double.infinity
+        for t in z { zmin = Swift.min(zmin, t); zmax = Swift.max(zmax, t) }
+        let logit = log(Double(k) / Double(n - k))
+        var lo = zmin - logit, hi = zmax - logit
+        // h and h' scaled by exp(min_i |z_i - lambda|), so tails far below binary64's range (all
+        // items far from lambda) keep their value instead of underflowing to an exact 0.
+        func eval(_ lam: Double) -> (h: Double, dh: Double) {
+            var near = Double.infinity
+            for t in z { near = Swift.min(near, Swift.abs(t - lam)) }
+            var count = 0, tail = 0.0, slope = 0.0
+            for t in z {
+                let u = t - lam, au = Swift.abs(u)
+                let e = exp(-au), scaled = exp(near - au) / (1 + e)  // sigmoid(-|u|) e^{near}
+                let q = e / (1 + e)
+                if u >= 0 { count += 1; tail -= scaled } else { tail += scaled }
+                slope += scaled * (1 - q)
+            }
+            let integer = Double(count - k)
+            return (integer == 0 ? tail : integer * exp(near) + tail, slope)
+        }
+        var lam = lo + (hi - lo) / 2
+        for _ in 0..<400 {
+            let (h, dh) = eval(lam)
+            if h == 0 { break }
+            if h > 0 { lo = lam } else { hi = lam }
+            var next = dh > 0 ? lam + h / dh : .nan
+            if !(next > lo && next < hi) { next = lo + (hi - lo) / 2 }
+            let step = Swift.abs(next - lam)
+            if step == 0 || !(hi > lo) { break }
+            lam = next
+            if step <= lam.ulp || hi - lo <= 2 * lam.ulp { break }
+        }
+        for i in 0..<n {
+            let u = z[i] - lam
+            let p: Double, q: Double
+            if u >= 0 { let e = exp(-u); q = e / (1 + e); p = 1 / (1 + e) } else { let e = exp(u); p = e / (1 + e); q = 1 / (1 + e) }
+            out[i] = p
+            derivative?[i] = p * q
+        }
+    }
+}

@@ -1,0 +1,214 @@
+"""Smooth top-k: accuracy in ULPs against the exact reference, the exact reference against mpmath,
+the contract's properties, VJPs against finite differences of the exact reference, statuses."""
+import itertools
+
+import mpmath
+import numpy as np
+import pytest
+
+import plumb
+
+METHODS = ["gradient", "exp_clip", "sigmoid", "laplace"]
+
+
+def rows(seed, scale, shape):
+    return np.random.default_rng(seed).normal(0.0, scale, shape)
+
+
+def f32_exact(x32, k, method, tau):
+    """The exact reference of the float32 call: same inputs and temperature, widened to binary64."""
+    return plumb.exact.soft_topk(x32.astype(np.float64), k, method, float(np.float32(tau)))
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("scale", [0.1, 1.0, 10.0, 300.0, 1000.0])
+@pytest.mark.parametrize("tau", [0.01, 1.0, 50.0])
+def test_float32_within_2_ulp_every_scale(method, scale, tau):
+    x = rows(int(scale * 7 + tau * 3), scale, (3, 24)).astype(np.float32)
+    for k in (1, 2, 7, 12, 23, 24):
+        got = plumb.soft_topk(x, k, method, tau)
+        stats = plumb.compare(got, f32_exact(x, k, method, tau))
+        assert stats["special_mismatches"] == 0
+        assert stats["max_ulp"] <= 2.0, (method, scale, tau, k, stats)
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("scale", [0.1, 1.0, 3.0, 10.0])
+def test_float64_within_256_ulp_up_to_scale_10(method, scale):
+    x = rows(int(scale * 11) + 5, scale, (3, 24))
+    for k in (1, 3, 12, 23):
+        got = plumb.soft_topk(x, k, method, 1.0)
+        stats = plumb.compare(got, plumb.exact.soft_topk(x, k, method, 1.0))
+        assert stats["special_mismatches"] == 0
+        assert stats["max_ulp"] <= 256.0, (method, scale, k, stats)
+
+
+def mp_gradient(x, k, tau):
+    a = [mpmath.exp(mpmath.mpf(float(v)) / mpmath.mpf(tau)) for v in x]
+
+    def e(vals, j):
+        return mpmath.fsum(mpmath.fprod(c) for c in itertools.combinations(vals, j)) if j > 0 else mpmath.mpf(1)
+    total = e(a, k)
+    return [a[i] * e(a[:i] + a[i + 1:], k - 1) / total for i in range(len(a))]
+
+
+def mp_threshold(x, k, tau, f):
+    z = [mpmath.mpf(float(v)) / mpmath.mpf(tau) for v in x]
+    lo, hi = min(z) - 60, max(z) + 60  # sum f(z - lambda) - k is decreasing in lambda: bisect
+    for _ in range(mpmath.mp.prec + 20):
+        mid = (lo + hi) / 2
+        if mpmath.fsum(f(zi - mid) for zi in z) > k:
+            lo = mid
+        else:
+            hi = mid
+    lam = (lo + hi) / 2
+    return [f(zi - lam) for zi in z]
+
+
+MP_F = {
+    "exp_clip": lambda u: mpmath.mpf(1) if u >= 0 else mpmath.exp(u),
+    "sigmoid": lambda u: 1 / (1 + mpmath.exp(-u)),
+    "laplace": lambda u: 1 - mpmath.exp(-u) / 2 if u >= 0 else mpmath.exp(u) / 2,
+}
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_exact_reference_matches_mpmath(method):
+    mpmath.mp.prec = 400  # > 100 digits
+    for seed, scale, k, tau in [(1, 1.0, 2, 1.0), (2, 30.0, 3, 0.5), (3, 0.2, 5, 2.0)]:
+        x = rows(seed, scale, 7)
+        ref = (mp_gradient(x, k, tau) if method == "gradient" else mp_threshold(x, k, tau, MP_F[method]))
+        got = plumb.exact.soft_topk(x, k, method, tau)
+        for g, r in zip(got, ref):
+            assert g == float(r), (method, seed, g, float(r))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_k1_gradient_and_exp_clip_are_softmax(dtype):
+    x = rows(4, 3.0, (4, 9)).astype(dtype)
+    soft = plumb.exact.soft_topk(x.astype(np.float64), 1, "gradient")
+    # softmax via the exact reference of the gradient method vs an mpmath softmax
+    mpmath.mp.prec = 200
+    for r in range(4):
+        z = [mpmath.mpf(float(v)) for v in x[r]]
+        s = mpmath.fsum(mpmath.exp(v) for v in z)
+        assert [float(mpmath.exp(v) / s) for v in z] == list(soft[r])
+    for method in ("gradient", "exp_clip"):
+        assert plumb.compare(plumb.soft_topk(x, 1, method), soft)["max_ulp"] <= (2 if dtype == np.float32 else 256)
+        np.testing.assert_array_equal(plumb.exact.soft_topk(x.astype(np.float64), 1, method), soft)
+
+
+def test_k1_laplace_softmax_only_while_top_weight_at_most_half():
+    flat = np.array([0.0, 0.1, -0.2, 0.3])   # top softmax weight < 1/2
+    peaked = np.array([3.0, 0.1, -0.2, 0.3])  # top softmax weight > 1/2
+    soft_flat = plumb.exact.soft_topk(flat, 1, "gradient")
+    soft_peaked = plumb.exact.soft_topk(peaked, 1, "gradient")
+    assert soft_flat.max() <= 0.5 and soft_peaked.max() > 0.5
+    np.testing.assert_array_equal(plumb.exact.soft_topk(flat, 1, "laplace"), soft_flat)
+    assert np.abs(plumb.exact.soft_topk(peaked, 1, "laplace") - soft_peaked).max() > 1e-3
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_small_n_edge_k_and_ties(method, dtype):
+    tol = 2 if dtype == np.float32 else 256
+    for n in (1, 2, 3, 6):
+        x = rows(n, 2.0, (2, n)).astype(dtype)
+        np.testing.assert_array_equal(plumb.soft_topk(x, n, method), np.ones_like(x))  # k = n
+        for k in range(1, n):
+            got = plumb.soft_topk(x, k, method)
+            assert plumb.compare(got, plumb.exact.soft_topk(x.astype(np.float64), k, method))["max_ulp"] <= tol
+    ties = np.array([[1.0, 1.0, 1.0, 1.0], [2.0, 2.0, 0.0, 0.0], [0.0, 5.0, 5.0, 5.0]], dtype=dtype)
+    for k in (1, 2, 3):
+        got = plumb.soft_topk(ties, k, method)
+        ex = plumb.exact.soft_topk(ties.astype(np.float64), k, method)
+        assert plumb.compare(got, ex)["max_ulp"] <= tol
+        np.testing.assert_array_equal(ex[0], np.full(4, k / 4))
+        assert ex[1][0] == ex[1][1] and ex[2][1] == ex[2][3]
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_sum_monotone_shift_invariant_and_large_rows(method):
+    x = rows(9, 5.0, (4, 512))
+    for k in (1, 32, 256, 511):
+        p = plumb.soft_topk(x, k, method, 0.7)
+        assert np.all((p >= 0) & (p <= 1))
+        assert np.all(np.abs(p.sum(axis=1) - k) <= 1e-11 * k)
+        order = np.argsort(x, axis=1)
+        assert np.all(np.diff(np.take_along_axis(p, order, axis=1), axis=1) >= -16 * np.finfo(float).eps)  # monotone up to rounding
+        shifted = plumb.soft_topk(x + 3.0, k, method, 0.7)  # x + 3 exact at this scale? compare loosely
+        assert np.abs(shifted - p).max() <= 1e-12
+    # spread-out rows, n = 4096, k = n / 2: finite and summing to k
+    flat = np.zeros((1, 4096))  # e_2048 of 4096 ones overflows binary64 by far
+    assert np.abs(plumb.soft_topk(flat, 2048, method) - 0.5).max() <= 1e-12
+    big = rows(10, 300.0, (2, 4096))
+    p = plumb.soft_topk(big, 2048, method, 0.5)
+    assert np.all(np.isfinite(p)) and np.all(np.abs(p.sum(axis=1) - 2048) <= 1e-9)
+
+
+def fd_jacobian_t(x, k, method, tau, g, h=1e-6):
+    """J^T g by central differences of the exact reference (its rounding error is <= 2^-53)."""
+    out = np.empty_like(x)
+    for i in range(x.size):
+        xp, xm = x.copy(), x.copy()
+        xp[i] += h
+        xm[i] -= h
+        out[i] = (plumb.exact.soft_topk(xp, k, method, tau) - plumb.exact.soft_topk(xm, k, method, tau)) @ g / (2 * h)
+    return out
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_vjp_against_finite_differences_of_exact(method):
+    x = rows(11, 2.0, 9)
+    g = rows(12, 1.0, 9)
+    for k, tau in ((1, 1.0), (3, 0.7), (8, 2.0)):
+        ref = fd_jacobian_t(x, k, method, tau, g)
+        got = plumb.soft_topk_vjp(x, k, g, method, tau)
+        # central differences with h = 1e-6 carry O(h^2) + O(eps/h) ~ 1e-10 error
+        assert np.linalg.norm(got - ref) <= 1e-8 * max(1.0, np.linalg.norm(ref)), (method, k)
+        got32 = plumb.soft_topk_vjp(x.astype(np.float32), k, g.astype(np.float32), method, tau)
+        assert np.linalg.norm(got32 - ref) <= 1e-5 * max(1.0, np.linalg.norm(ref)), (method, k)
+        # J 1 = 0 (shift invariance) and 1^T J = 0 (sum k)
+        assert abs(got.sum()) <= 1e-12 * max(1.0, np.abs(got).sum())
+    np.testing.assert_array_equal(plumb.soft_topk_vjp(x, 9, g, method), np.zeros(9))
+
+
+def test_vjp_gradient_symmetric_and_large_scale():
+    x = rows(13, 1.5, 12)
+    eye = np.eye(12)
+    J = np.array([plumb.soft_topk_vjp(x, 4, eye[i]) for i in range(12)])
+    assert np.abs(J - J.T).max() <= 1e-15
+    wide = rows(14, 300.0, 64)
+    v = plumb.soft_topk_vjp(wide, 16, rows(15, 1.0, 64), "gradient", 1.0)
+    assert np.all(np.isfinite(v))
+
+
+@pytest.mark.parametrize("fn", [plumb.soft_topk, plumb.exact.soft_topk])
+def test_statuses(fn):
+    x = rows(16, 1.0, (3, 5))
+    for bad_k in (0, 6, -1):
+        with pytest.raises(plumb.PlumbError, match="k = "):
+            fn(x, bad_k)
+    with pytest.raises(plumb.PlumbError, match="method"):
+        fn(x, 2, 7)
+    with pytest.raises(ValueError):
+        fn(x, 2, "nope")
+    with pytest.raises(plumb.PlumbError, match="temperature"):
+        fn(x, 2, "gradient", 0.0)
+    y = x.copy()
+    y[1, 2] = np.nan
+    y[2, 0] = np.inf
+    with pytest.raises(plumb.PlumbError, match="row 1") as info:
+        fn(y, 2)
+    assert info.value.status == 2
+
+
+def test_nan_row_outputs_and_other_rows():
+    x = rows(17, 1.0, (3, 5))
+    x[1, 0] = np.nan
+    out = np.zeros_like(x)
+    with pytest.raises(plumb.PlumbError):
+        plumb.soft_topk(x, 2, "sigmoid", out=out)
+    assert np.all(np.isnan(out[1])) and np.all(np.isfinite(out[[0, 2]]))
+    with pytest.raises(TypeError):
+        plumb.soft_topk(x.astype(np.int64), 2)
