@@ -1,0 +1,70 @@
+/// One pass over a row-major `rows x cols` matrix W computing `W^T (W x)` (and optionally `W x`).
+///
+/// Row by row: `t_i = w_i . x` then `y += t_i w_i`, so W is read once per pass. Accumulation is in
+/// binary64 for both element types. Rows are split into a FIXED number of contiguous blocks that
+/// depends only on `rows` (never on the thread count); each block accumulates its own partial `y`
+/// and the partials are added in block order, so the result is bitwise identical for any
+/// `plumb_set_num_threads`.
+protocol SpectralElement: BinaryFloatingPoint {
+    var wide: Double { get }
+    init(narrowing d: Double)
+}
+
+extension Float: SpectralElement {
+    @inline(__always) var wide: Double { Double(self) }
+    @inline(__always) init(narrowing d: Double) { self = Float(d) }
+}
+
+extension Double: SpectralElement {
+    @inline(__always) var wide: Double { self }
+    @inline(__always) init(narrowing d: Double) { self = d }
+}
+
+/// `w_i . x` with four independent accumulators (vectorisable; fixed order).
+@inline(__always)
+func rowDot<T: SpectralElement>(_ w: UnsafePointer<T>, _ x: UnsafePointer<Double>, _ n: Int) -> Double {
+    var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+    var j = 0
+    while j + 4 <= n {
+        s0 += w[j].wide * x[j]
+        s1 += w[j + 1].wide * x[j + 1]
+        s2 += w[j + 2].wide * x[j + 2]
+        s3 += w[j + 3].wide * x[j + 3]
+        j += 4
+    }
+    while j < n { s0 += w[j].wide * x[j]; j += 1 }
+    return (s0 + s1) + (s2 + s3)
+}
+
+/// Blocks used by a pass: fixed by `rows` only (at most 16, at least 64 rows each).
+func passBlocks(rows: Int) -> Int { max(1, min(16, rows / 64)) }
+
+/// `y = W^T (W x)`; when `wx` is non-nil it also receives `W x` (rows values).
+/// `scratch` must hold `passBlocks(rows) * cols` doubles.
+func gramPass<T: SpectralElement>(
+    _ w: UnsafePointer<T>, rows: Int, cols: Int, x: UnsafePointer<Double>,
+    y: UnsafeMutablePointer<Double>, wx: UnsafeMutablePointer<Double>?,
+    scratch: UnsafeMutablePointer<Double>
+) {
+    let blocks = passBlocks(rows: rows)
+    parallelChunks(blocks) { range in
+        for b in range {
+            let acc = scratch + b * cols
+            acc.update(repeating: 0, count: cols)
+            let r0 = b * rows / blocks, r1 = (b + 1) * rows / blocks
+            for r in r0..<r1 {
+                let row = w + r * cols
+                let t = rowDot(row, x, cols)
+                if let wx { wx[r] = t }
+                for j in 0..<cols { acc[j] += t * row[j].wide }
+            }
+        }
+    }
+    y.update(from: scratch, count: cols)
+    if blocks > 1 {
+        for b in 1..<blocks {
+            let acc = scratch + b * cols
+            for j in 0..<cols { y[j] += acc[j] }
+        }
+    }
+}
