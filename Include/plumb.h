@@ -183,8 +183,10 @@ plumb_status plumb_exact_logsumexp(const double *x, int64_t rows, int64_t cols, 
  *  - residual = rho / sigma plus a binary64 rounding allowance. Some singular value of W lies within
  *    `residual` of `sigma`, and sigma <= sigma_1; it bounds |sigma - sigma_1| unless the start vector
  *    was exactly orthogonal to v_1 (no Krylov method can detect that; the default start never is).
- *  - gap_ratio: estimate of sigma_2/sigma_1 from the second Ritz value plus its residual (an
- *    estimate, not a proof; NaN when fewer than 2 Lanczos passes ran, e.g. max_iters = 1).
+ *  - gap_ratio: estimate of sigma_2/sigma_1 from the second Ritz value plus its residual, and from
+ *    up to 4 extra passes of Lanczos on the operator deflated by v from an independent start (a
+ *    single-vector Krylov space cannot see an exactly repeated sigma_1; the probe can). It is an
+ *    estimate, not a proof; NaN when no Lanczos pass ran (max_iters = 1).
  *  - angle_bound: asin(rho / (sigma^2 - sigma_2_est^2)) (Davis-Kahan) in radians, a bound on the angle
  *    between v and v_1 and also between u and u_1; +inf when the estimated gap does not clearly
  *    exceed the residual. The gradient u v^T then has Frobenius error <= 2 * angle_bound (plus
@@ -193,7 +195,7 @@ plumb_status plumb_exact_logsumexp(const double *x, int64_t rows, int64_t cols, 
  *    the functions return the best estimate with gap_ratio ~ 1 and angle_bound = +inf.
  *  - iterations: passes over W; converged: 1 when tol was met.
  *
- * Zero matrix: sigma = 0, u = 0, v = the (normalised) start vector, residual 0, gap_ratio 1,
+ * Zero matrix: sigma = 0, u = 0, v = a unit vector (the start direction), residual 0, gap_ratio 1,
  * angle_bound +inf; the unsquared gradient is undefined (PLUMB_ERR_DOMAIN, grad NaN).
  *
  * Common arguments and errors: rows >= 1, cols >= 1; max_iters >= 1; tol >= 0 and not NaN;
@@ -261,7 +263,8 @@ plumb_status plumb_spectral_decay_f64(double *w, int64_t rows, int64_t cols, dou
  *  sqrt(lambda_max) with directed rounding, Ziv's loop on the precision. Cost O(n^3) big-integer
  *  operations, n = min(rows, cols): intended for n <= 64.
  *  u (rows) and v (cols), each may be NULL, receive the singular vectors to binary64 working
- *  accuracy (not correctly rounded; sign chosen so that the largest |v_j| is positive).
+ *  accuracy (not correctly rounded; sign chosen so that the largest |v_j| is positive; zeros for a
+ *  zero matrix).
  *  @return PLUMB_OK; PLUMB_ERR_ARGUMENT (NULL w or sigma, rows < 1, cols < 1, overflow);
  *  PLUMB_ERR_DOMAIN for NaN/inf entries (first row named; *sigma NaN); PLUMB_ERR_PRECISION when
  *  the top eigenvalue cannot be separated within the precision cap (e.g. sigma_1, sigma_2 closer than

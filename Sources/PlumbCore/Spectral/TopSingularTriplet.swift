@@ -154,6 +154,22 @@ func topTriplet<T: SpectralElement>(
             }
         }
         x0 = best
+        // Multiplicity probe: a single-vector Krylov space cannot see a repeated sigma_1, so a few
+        // Lanczos passes on the deflated operator (I - x x^T) A (I - x x^T) from an independent
+        // start estimate its top eigenvalue (>= lambda_2 by interlacing). Its Ritz value plus its
+        // value (plus its residual when it exceeds the main run's estimate) joins the estimate.
+        let probe = min(cols - 1, 4, maxPasses - 1 - passes)
+        if probe >= 1, let g = gapInfo {
+            let (td, rd, used) = deflatedProbe(w, rows: rows, cols: cols, x: x0, steps: probe, scratch: scratch)
+            passes += used
+            // A probe value above the main estimate means a direction the main run did not see
+            // (e.g. a repeated sigma_1): then its residual counts too.
+            gapInfo = (g.theta1, td > g.lambda2Hi ? td + rd : g.lambda2Hi)
+        } else if probe >= 1 {
+            let (td, rd, used) = deflatedProbe(w, rows: rows, cols: cols, x: x0, steps: probe, scratch: scratch)
+            passes += used
+            gapInfo = (0, td + rd)
+        }
     }
     // Verification pass on the vector the caller will receive (rounded to T).
     var v = x0.map { Double(T(narrowing: $0)) }
@@ -203,14 +219,15 @@ func topTriplet<T: SpectralElement>(
     if cols == 1 {
         // v = +-1 is exact: only rounding of u remains; there is no sigma_2.
         result.gapRatio = 0
-        result.angleBound = result.residual / sigma
+        result.angleBound = result.residual / sigma + Double(T.ulpOfOne)
     } else if let g = gapInfo {
         let lambda2 = max(0, g.lambda2Hi)
         result.gapRatio = min(1, (lambda2 / theta).squareRoot())
         let gap = theta - lambda2
         let rhoAll = rho + roundoff * sigma
         if gap > 2 * rhoAll {
-            result.angleBound = asinBound(rhoAll / gap)
+            // + the rounding of u to the element format (|delta u| <= unit roundoff).
+            result.angleBound = asinBound(rhoAll / gap) + Double(T.ulpOfOne)
         }
     }
     return TripletWork(result: result, v: v, wv: wv, vNorm: vNorm)
@@ -219,4 +236,61 @@ func topTriplet<T: SpectralElement>(
 @inline(__always) private func asinBound(_ s: Double) -> Double {
     // asin(s) <= s * pi / 2 for s in [0, 1]; use the simple exact-enough upper bound.
     s >= 1 ? .infinity : min(s * 1.5707963267948966, s / (1 - s * s).squareRoot())
+}
+
+/// Top Ritz value (and its residual) of `P A P`, `P = I - x x^T / ||x||^2`, after `steps` Lanczos
+/// passes with full reorthogonalisation against x and the basis. Returns the passes used.
+func deflatedProbe<T: SpectralElement>(
+    _ w: UnsafePointer<T>, rows: Int, cols: Int, x: [Double], steps: Int,
+    scratch: UnsafeMutablePointer<Double>
+) -> (theta: Double, residual: Double, passes: Int) {
+    let xn2 = x.reduce(0) { $0 + $1 * $1 }
+    guard xn2 > 0 else { return (0, 0, 0) }
+    let xs = x.map { $0 / xn2.squareRoot() }
+    var basis: [[Double]] = []
+    var h = [Double](repeating: 0, count: steps * steps)
+    var q = defaultStart(cols).enumerated().map { $0.element * (1 + 0.5 * Double($0.offset % 3)) }
+    func orth(_ y: inout [Double], _ against: [[Double]]) -> [Double] {
+        var coeff = [Double](repeating: 0, count: against.count)
+        for _ in 0..<2 {
+            var c = 0.0
+            for k in 0..<cols { c += xs[k] * y[k] }
+            for k in 0..<cols { y[k] -= c * xs[k] }
+            for (i, b) in against.enumerated() {
+                var d = 0.0
+                for k in 0..<cols { d += b[k] * y[k] }
+                coeff[i] += d
+                for k in 0..<cols { y[k] -= d * b[k] }
+            }
+        }
+        return coeff
+    }
+    _ = orth(&q, [])
+    var nq = q.reduce(0) { $0 + $1 * $1 }.squareRoot()
+    guard nq > 0 else { return (0, 0, 0) }
+    q = q.map { $0 / nq }
+    var y = [Double](repeating: 0, count: cols)
+    var theta = 0.0, res = 0.0, used = 0
+    for j in 0..<steps {
+        basis.append(q)
+        q.withUnsafeBufferPointer { qb in
+            y.withUnsafeMutableBufferPointer { yb in
+                gramPass(w, rows: rows, cols: cols, x: qb.baseAddress!, y: yb.baseAddress!, wx: nil, scratch: scratch)
+            }
+        }
+        used += 1
+        let coeff = orth(&y, basis)
+        for i in 0...j { h[i * steps + j] = coeff[i]; h[j * steps + i] = coeff[i] }
+        let beta = y.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        let size = j + 1
+        var small = [Double](repeating: 0, count: size * size)
+        for a in 0..<size { for b in 0..<size { small[a * size + b] = h[a * steps + b] } }
+        let (values, vectors) = symmetricEigen(small, n: size)
+        theta = values[0]
+        res = abs(beta * vectors[(size - 1) * size])
+        nq = beta
+        if !(beta > 1e-14 * max(abs(theta), .leastNormalMagnitude)) || size == cols - 1 { break }
+        q = y.map { $0 / nq }
+    }
+    return (theta, res, used)
 }
