@@ -39,12 +39,13 @@ func rowDot<T: SpectralElement>(_ w: UnsafePointer<T>, _ x: UnsafePointer<Double
 /// Blocks used by a pass: fixed by `rows` only (at most 16, at least 64 rows each).
 func passBlocks(rows: Int) -> Int { max(1, min(16, rows / 64)) }
 
-/// `y = W^T (W x)`; when `wx` is non-nil it also receives `W x` (rows values).
+/// `y = W^T (W x)`; when `wx` is non-nil it also receives `W x` (rows values), and when
+/// `rowNorms2` is non-nil it receives `||w_i||^2` (for the Frobenius bound `sigma_1 <= ||W||_F`).
 /// `scratch` must hold `passBlocks(rows) * cols` doubles.
 func gramPass<T: SpectralElement>(
     _ w: UnsafePointer<T>, rows: Int, cols: Int, x: UnsafePointer<Double>,
     y: UnsafeMutablePointer<Double>, wx: UnsafeMutablePointer<Double>?,
-    scratch: UnsafeMutablePointer<Double>
+    rowNorms2: UnsafeMutablePointer<Double>? = nil, scratch: UnsafeMutablePointer<Double>
 ) {
     let blocks = passBlocks(rows: rows)
     parallelChunks(blocks) { range in
@@ -56,6 +57,11 @@ func gramPass<T: SpectralElement>(
                 let row = w + r * cols
                 let t = rowDot(row, x, cols)
                 if let wx { wx[r] = t }
+                if let rowNorms2 {
+                    var q = 0.0
+                    for j in 0..<cols { q += row[j].wide * row[j].wide }
+                    rowNorms2[r] = q
+                }
                 for j in 0..<cols { acc[j] += t * row[j].wide }
             }
         }

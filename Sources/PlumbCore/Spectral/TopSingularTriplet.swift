@@ -186,14 +186,19 @@ func topTriplet<T: SpectralElement>(
     }
     var wv = [Double](repeating: 0, count: rows)
     var y = [Double](repeating: 0, count: cols)
+    var rn = [Double](repeating: 0, count: rows)
     v.withUnsafeBufferPointer { vb in
         y.withUnsafeMutableBufferPointer { yb in
             wv.withUnsafeMutableBufferPointer { wb in
-                gramPass(w, rows: rows, cols: cols, x: vb.baseAddress!, y: yb.baseAddress!,
-                         wx: wb.baseAddress!, scratch: scratch)
+                rn.withUnsafeMutableBufferPointer { rb in
+                    gramPass(w, rows: rows, cols: cols, x: vb.baseAddress!, y: yb.baseAddress!,
+                             wx: wb.baseAddress!, rowNorms2: rb.baseAddress!, scratch: scratch)
+                }
             }
         }
     }
+    // ||W||_F >= sigma_1, rounded up generously (relative error of the sum <= rows+cols units).
+    let frobenius = rn.reduce(0, +).squareRoot() * (1 + Double(rows + cols + 4) * 0x1p-52)
     passes += 1
     let vNorm = vNorm2.squareRoot()
     let wv2 = wv.withUnsafeBufferPointer { dot($0.baseAddress!, $0.baseAddress!, rows) }
@@ -216,6 +221,11 @@ func topTriplet<T: SpectralElement>(
     let roundoff = Double(cols + rows + 8) * 0x1p-52 * sigma
     result.residual = rho / sigma + roundoff
     result.converged = rho <= tol * theta
+    if !result.converged || gapInfo == nil {
+        // rho / sigma bounds the distance to the NEAREST singular value; before convergence that
+        // need not be sigma_1, so also use the proven sigma <= sigma_1 <= ||W||_F.
+        result.residual = max(result.residual, frobenius - sigma)
+    }
     if cols == 1 {
         // v = +-1 is exact: only rounding of u remains; there is no sigma_2.
         result.gapRatio = 0
