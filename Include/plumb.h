@@ -186,7 +186,7 @@ plumb_status plumb_exact_logsumexp(const double *x, int64_t rows, int64_t cols, 
  *    When tol was NOT met (or no Lanczos pass ran), sigma_1 need not be the nearest singular value,
  *    so residual is raised to at least ||W||_F - sigma, using the proven sigma <= sigma_1 <= ||W||_F.
  *  - gap_ratio: estimate of sigma_2/sigma_1 from the second Ritz value plus its residual, and from
- *    up to 4 extra passes of Lanczos on the operator deflated by v from an independent start (a
+ *    2 extra passes of Lanczos on the operator deflated by v from an independent start (a
  *    single-vector Krylov space cannot see an exactly repeated sigma_1; the probe can). It is an
  *    estimate, not a proof; NaN when no Lanczos pass ran (max_iters = 1).
  *  - angle_bound: asin(rho / (sigma^2 - sigma_2_est^2)) (Davis-Kahan) in radians, a bound on the angle

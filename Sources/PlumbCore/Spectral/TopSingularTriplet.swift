@@ -158,7 +158,7 @@ func topTriplet<T: SpectralElement>(
         // Lanczos passes on the deflated operator (I - x x^T) A (I - x x^T) from an independent
         // start estimate its top eigenvalue (>= lambda_2 by interlacing). Its Ritz value plus its
         // value (plus its residual when it exceeds the main run's estimate) joins the estimate.
-        let probe = min(cols - 1, 4, maxPasses - 1 - passes)
+        let probe = min(cols - 1, 2, maxPasses - 1 - passes)
         if probe >= 1, let g = gapInfo {
             let (td, rd, used) = deflatedProbe(w, rows: rows, cols: cols, x: x0, steps: probe, scratch: scratch)
             passes += used
