@@ -8,32 +8,56 @@
 protocol SpectralElement: BinaryFloatingPoint {
     var wide: Double { get }
     init(narrowing d: Double)
+    /// Four consecutive elements widened to binary64.
+    static func load4(_ p: UnsafePointer<Self>) -> SIMD4<Double>
 }
 
 extension Float: SpectralElement {
     @inline(__always) var wide: Double { Double(self) }
     @inline(__always) init(narrowing d: Double) { self = Float(d) }
+    @inline(__always) static func load4(_ p: UnsafePointer<Float>) -> SIMD4<Double> {
+        let f = UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Float>.self)
+        return SIMD4<Double>(Double(f[0]), Double(f[1]), Double(f[2]), Double(f[3]))
+    }
 }
 
 extension Double: SpectralElement {
     @inline(__always) var wide: Double { self }
     @inline(__always) init(narrowing d: Double) { self = d }
+    @inline(__always) static func load4(_ p: UnsafePointer<Double>) -> SIMD4<Double> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Double>.self)
+    }
+}
+
+/// `acc += t * w_i` (SIMD, fixed order per element).
+@inline(__always)
+func rowAxpy<T: SpectralElement>(_ t: Double, _ w: UnsafePointer<T>, _ acc: UnsafeMutablePointer<Double>, _ n: Int) {
+    let raw = UnsafeMutableRawPointer(acc)
+    let tv = SIMD4<Double>(repeating: t)
+    var j = 0
+    while j + 4 <= n {
+        let a = raw.loadUnaligned(fromByteOffset: j * 8, as: SIMD4<Double>.self)
+        raw.storeBytes(of: a + tv * T.load4(w + j), toByteOffset: j * 8, as: SIMD4<Double>.self)
+        j += 4
+    }
+    while j < n { acc[j] += t * w[j].wide; j += 1 }
 }
 
 /// `w_i . x` with four independent accumulators (vectorisable; fixed order).
 @inline(__always)
 func rowDot<T: SpectralElement>(_ w: UnsafePointer<T>, _ x: UnsafePointer<Double>, _ n: Int) -> Double {
-    var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+    let xr = UnsafeRawPointer(x)
+    var s0 = SIMD4<Double>(), s1 = SIMD4<Double>()
     var j = 0
-    while j + 4 <= n {
-        s0 += w[j].wide * x[j]
-        s1 += w[j + 1].wide * x[j + 1]
-        s2 += w[j + 2].wide * x[j + 2]
-        s3 += w[j + 3].wide * x[j + 3]
-        j += 4
+    while j + 8 <= n {
+        s0 += T.load4(w + j) * xr.loadUnaligned(fromByteOffset: j * 8, as: SIMD4<Double>.self)
+        s1 += T.load4(w + j + 4) * xr.loadUnaligned(fromByteOffset: (j + 4) * 8, as: SIMD4<Double>.self)
+        j += 8
     }
-    while j < n { s0 += w[j].wide * x[j]; j += 1 }
-    return (s0 + s1) + (s2 + s3)
+    var tail = 0.0
+    while j < n { tail += w[j].wide * x[j]; j += 1 }
+    let s = s0 + s1
+    return ((s[0] + s[1]) + (s[2] + s[3])) + tail
 }
 
 /// Blocks used by a pass: fixed by `rows` only (at most 16, at least 64 rows each).
@@ -62,7 +86,7 @@ func gramPass<T: SpectralElement>(
                     for j in 0..<cols { q += row[j].wide * row[j].wide }
                     rowNorms2[r] = q
                 }
-                for j in 0..<cols { acc[j] += t * row[j].wide }
+                rowAxpy(t, row, acc, cols)
             }
         }
     }
