@@ -9,6 +9,7 @@ struct Demo: ParsableCommand {
     /// Every section of the demo, in order. Capabilities append theirs.
     static let sections: [(title: String, run: () -> Void)] = [
         ("logsumexp: naive float formulas vs the exact reference", logSumExpDemo),
+        ("spectral norm gradient: 10-step power recipe vs certified Lanczos", spectralDemo),
     ]
 
     func run() throws {
