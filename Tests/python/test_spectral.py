@@ -256,3 +256,32 @@ def test_ulps_against_exact(dtype):
     # sigma is returned as a double; measured in ULPs of the data's format.
     print(f"spectral_norm {np.dtype(dtype).name}: worst {worst} ULP vs exact")
     assert worst <= (1 if dtype == np.float32 else 16), worst
+
+
+@pytest.mark.parametrize("max_iters", [1, 2, 3, 5])
+@pytest.mark.parametrize("seed", range(3))
+def test_certificate_holds_before_convergence(max_iters, seed):
+    w = np.ascontiguousarray(small_gap(60, 50, seed))
+    S = np.linalg.svd(w, compute_uv=False)
+    sigma, u, v, info = plumb.spectral_norm(w, max_iters=max_iters, tol=1e-15, strict=False)
+    assert info["iterations"] == max_iters
+    assert abs(sigma - S[0]) <= info["residual"] * (1 + 1e-12)
+
+
+def test_overflow_and_inf_are_domain_errors():
+    with pytest.raises(plumb.PlumbError) as e:
+        plumb.spectral_norm(np.full((3, 3), 1e200))
+    assert e.value.name == "PLUMB_ERR_DOMAIN" and "overflow" in e.value.message
+    w = np.ones((4, 3), dtype=np.float32)
+    w[2, 0] = np.inf
+    with pytest.raises(plumb.PlumbError) as e:
+        plumb.spectral_decay_(w, 0.1)
+    assert e.value.name == "PLUMB_ERR_DOMAIN" and "row 2" in e.value.message
+
+
+def test_decay_matches_formula_with_returned_v():
+    w = np.ascontiguousarray(np.random.default_rng(3).standard_normal((33, 21)))
+    w0 = w.copy()
+    v, info = plumb.spectral_decay_(w, 0.25)
+    expect = w0 - 0.25 * np.outer(w0 @ v, v) / np.dot(v, v)
+    assert np.max(np.abs(w - expect)) <= 1e-14 * np.max(np.abs(w0))
