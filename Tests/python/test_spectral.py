@@ -285,3 +285,21 @@ def test_decay_matches_formula_with_returned_v():
     v, info = plumb.spectral_decay_(w, 0.25)
     expect = w0 - 0.25 * np.outer(w0 @ v, v) / np.dot(v, v)
     assert np.max(np.abs(w - expect)) <= 1e-14 * np.max(np.abs(w0))
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(rows=st.integers(1, 24), cols=st.integers(1, 24), seed=st.integers(0, 2**31),
+       scale=st.sampled_from([1e-30, 1e-3, 1.0, 1e20]), f32=st.booleans())
+def test_certificate_never_understated_random_shapes(rows, cols, seed, scale, f32):
+    rng = np.random.default_rng(seed)
+    w = rng.standard_normal((rows, cols)) * scale
+    dtype = np.float32 if f32 else np.float64
+    w = np.ascontiguousarray(w.astype(dtype))
+    sigma, u, v, info = plumb.spectral_norm(w, strict=False)
+    exact, ue, ve = plumb.exact.spectral_norm(w.astype(np.float64))
+    assert abs(sigma - exact) <= info["residual"]
+    if math.isfinite(info["angle_bound"]):
+        assert angle(v.astype(np.float64), ve) <= info["angle_bound"] + 1e-12
