@@ -43,6 +43,29 @@ func rowAxpy<T: SpectralElement>(_ t: Double, _ w: UnsafePointer<T>, _ acc: Unsa
     while j < n { acc[j] += t * w[j].wide; j += 1 }
 }
 
+/// `acc += ((t0 w0 + t1 w1) + (t2 w2 + t3 w3))` (SIMD, fixed order per element).
+@inline(__always)
+func rowAxpy4<T: SpectralElement>(
+    _ t0: Double, _ w0: UnsafePointer<T>, _ t1: Double, _ w1: UnsafePointer<T>,
+    _ t2: Double, _ w2: UnsafePointer<T>, _ t3: Double, _ w3: UnsafePointer<T>,
+    _ acc: UnsafeMutablePointer<Double>, _ n: Int
+) {
+    let raw = UnsafeMutableRawPointer(acc)
+    let v0 = SIMD4<Double>(repeating: t0), v1 = SIMD4<Double>(repeating: t1)
+    let v2 = SIMD4<Double>(repeating: t2), v3 = SIMD4<Double>(repeating: t3)
+    var j = 0
+    while j + 4 <= n {
+        let a = raw.loadUnaligned(fromByteOffset: j * 8, as: SIMD4<Double>.self)
+        let s = (v0 * T.load4(w0 + j) + v1 * T.load4(w1 + j)) + (v2 * T.load4(w2 + j) + v3 * T.load4(w3 + j))
+        raw.storeBytes(of: a + s, toByteOffset: j * 8, as: SIMD4<Double>.self)
+        j += 4
+    }
+    while j < n {
+        acc[j] += (t0 * w0[j].wide + t1 * w1[j].wide) + (t2 * w2[j].wide + t3 * w3[j].wide)
+        j += 1
+    }
+}
+
 /// `w_i . x` with four independent accumulators (vectorisable; fixed order).
 @inline(__always)
 func rowDot<T: SpectralElement>(_ w: UnsafePointer<T>, _ x: UnsafePointer<Double>, _ n: Int) -> Double {
@@ -57,6 +80,17 @@ func rowDot<T: SpectralElement>(_ w: UnsafePointer<T>, _ x: UnsafePointer<Double
     var tail = 0.0
     while j < n { tail += w[j].wide * x[j]; j += 1 }
     let s = s0 + s1
+    return ((s[0] + s[1]) + (s[2] + s[3])) + tail
+}
+
+/// `||w_i||^2` in binary64.
+@inline(__always)
+func rowDot2<T: SpectralElement>(_ w: UnsafePointer<T>, _ n: Int) -> Double {
+    var s = SIMD4<Double>()
+    var j = 0
+    while j + 4 <= n { let a = T.load4(w + j); s += a * a; j += 4 }
+    var tail = 0.0
+    while j < n { tail += w[j].wide * w[j].wide; j += 1 }
     return ((s[0] + s[1]) + (s[2] + s[3])) + tail
 }
 
@@ -77,15 +111,25 @@ func gramPass<T: SpectralElement>(
             let acc = scratch + b * cols
             acc.update(repeating: 0, count: cols)
             let r0 = b * rows / blocks, r1 = (b + 1) * rows / blocks
-            for r in r0..<r1 {
+            // Four rows at a time: x and the accumulator are loaded once per four rows.
+            var r4 = r0
+            while r4 + 4 <= r1 {
+                let w0 = w + r4 * cols, w1 = w0 + cols, w2 = w1 + cols, w3 = w2 + cols
+                let t0 = rowDot(w0, x, cols), t1 = rowDot(w1, x, cols)
+                let t2 = rowDot(w2, x, cols), t3 = rowDot(w3, x, cols)
+                if let wx { wx[r4] = t0; wx[r4 + 1] = t1; wx[r4 + 2] = t2; wx[r4 + 3] = t3 }
+                if let rowNorms2 {
+                    rowNorms2[r4] = rowDot2(w0, cols); rowNorms2[r4 + 1] = rowDot2(w1, cols)
+                    rowNorms2[r4 + 2] = rowDot2(w2, cols); rowNorms2[r4 + 3] = rowDot2(w3, cols)
+                }
+                rowAxpy4(t0, w0, t1, w1, t2, w2, t3, w3, acc, cols)
+                r4 += 4
+            }
+            for r in r4..<r1 {
                 let row = w + r * cols
                 let t = rowDot(row, x, cols)
                 if let wx { wx[r] = t }
-                if let rowNorms2 {
-                    var q = 0.0
-                    for j in 0..<cols { q += row[j].wide * row[j].wide }
-                    rowNorms2[r] = q
-                }
+                if let rowNorms2 { rowNorms2[r] = rowDot2(row, cols) }
                 rowAxpy(t, row, acc, cols)
             }
         }
