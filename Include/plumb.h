@@ -317,6 +317,122 @@ plumb_status plumb_soft_topk_vjp_f64(plumb_topk_method method, const double *x, 
 plumb_status plumb_exact_soft_topk(plumb_topk_method method, const double *x, int64_t rows, int64_t n,
                                    int64_t k, double temperature, double *out);
 
+/*======  Spectral norm  ======*/
+
+/* The top singular triplet (sigma_1, u_1, v_1) of a dense row-major rows x cols matrix W, the
+ * gradients of ||W||_2 (u_1 v_1^T) and of (1/2)||W||_2^2 (sigma_1 u_1 v_1^T = W v_1 v_1^T), and spectral
+ * weight decay W <- W - c W v_1 v_1^T (MATH.md section 3).
+ *
+ * Method: thick-restart Lanczos on W^T W with full reorthogonalisation (30-vector basis, restart
+ * keeping 4 Ritz vectors). One "pass" (= one iteration counted in `max_iters` and
+ * `info->iterations`) reads W once and computes W^T (W x) row by row; accumulation is binary64 for
+ * both formats. Rows are split into blocks fixed by `rows` alone, so results are bitwise identical
+ * for any plumb_set_num_threads(). The last pass always VERIFIES the returned (format-rounded) v:
+ * sigma = ||W v|| / ||v||, u = W v / ||W v||, and the certificate below is computed from it.
+ *
+ * Warm start: `v` (cols values) is read as the start vector and overwritten with the estimate of
+ * v_1 (unit norm up to the format's rounding). An all-zero v selects a fixed pseudo-random start.
+ * Keeping v between training steps makes the next call converge in a few passes.
+ *
+ * Stopping: relative residual rho / sigma^2 <= tol, with rho = ||W^T W v - sigma^2 v||, or max_iters
+ * passes. Useful tolerances: about 1e-6 for float32 (float32 rounding of v limits it near 1e-7) and
+ * 1e-12 for float64. tol = 0 runs all max_iters passes.
+ *
+ * Certificate (plumb_spectral_info):
+ *  - residual = rho / sigma plus a binary64 rounding allowance. Some singular value of W lies within
+ *    `residual` of `sigma`, and sigma <= sigma_1; it bounds |sigma - sigma_1| unless the start vector
+ *    was exactly orthogonal to v_1 (no Krylov method can detect that; the default start never is).
+ *    When tol was NOT met (or no Lanczos pass ran), sigma_1 need not be the nearest singular value,
+ *    so residual is raised to at least ||W||_F - sigma, using the proven sigma <= sigma_1 <= ||W||_F.
+ *  - gap_ratio: estimate of sigma_2/sigma_1 from the second Ritz value plus its residual, and from
+ *    2 extra passes of Lanczos on the operator deflated by v from an independent start (a
+ *    single-vector Krylov space cannot see an exactly repeated sigma_1; the probe can). It is an
+ *    estimate, not a proof; NaN when no Lanczos pass ran (max_iters = 1).
+ *  - angle_bound: asin(rho / (sigma^2 - sigma_2_est^2)) (Davis-Kahan) in radians, a bound on the angle
+ *    between v and v_1 and also between u and u_1; +inf when the estimated gap does not clearly
+ *    exceed the residual. The gradient u v^T then has Frobenius error <= 2 * angle_bound (plus
+ *    rounding to the format).
+ *  - Repeated or unresolved top singular values (sigma_1 = sigma_2): the gradient is not unique;
+ *    the functions return the best estimate with gap_ratio ~ 1 and angle_bound = +inf.
+ *  - iterations: passes over W; converged: 1 when tol was met.
+ *
+ * Zero matrix: sigma = 0, u = 0, v = a unit vector (the start direction), residual 0, gap_ratio 1,
+ * angle_bound +inf; the unsquared gradient is undefined (PLUMB_ERR_DOMAIN, grad NaN).
+ *
+ * Common arguments and errors: rows >= 1, cols >= 1; max_iters >= 1; tol >= 0 and not NaN;
+ * `info` may be NULL. PLUMB_ERR_ARGUMENT for NULL pointers, bad sizes or overflowing rows*cols,
+ * max_iters <= 0, tol < 0 or NaN, a non-finite entry of v (nothing written then).
+ * PLUMB_ERR_DOMAIN when W holds NaN or inf (naming the first such row; u / grad filled with NaN,
+ * v and W unchanged) or when ||W||^2 overflows binary64 (float64 only). PLUMB_ERR_NOT_CONVERGED when
+ * tol was not met within max_iters passes: all outputs (u, v, grad, the decayed W, *info) are still
+ * written with the best estimate and its honest certificate. No pointer may alias another. */
+typedef struct plumb_spectral_info {
+  double sigma;        /* estimate of sigma_1 */
+  double residual;     /* ||W^T u - sigma v||-type residual: bound on |sigma - sigma_1| (see above) */
+  double angle_bound;  /* bound on the angle (radians) to the true singular vectors, or +inf */
+  double gap_ratio;    /* estimate of sigma_2 / sigma_1 (NaN when unknown) */
+  int32_t iterations;  /* passes over W */
+  int32_t converged;   /* 1 when tol was met */
+} plumb_spectral_info;
+
+/*! plumb_spectral_norm_f32(), plumb_spectral_norm_f64() :
+ *  Top singular triplet of W (rows x cols). u: rows values (output, left vector, unit norm).
+ *  v: cols values, in = warm start (all zeros = default), out = right vector (unit norm).
+ *  *info (if not NULL) receives sigma and the certificate.
+ *  @return see the section introduction. */
+plumb_status plumb_spectral_norm_f32(const float *w, int64_t rows, int64_t cols, float *u,
+                                     float *v, int32_t max_iters, double tol,
+                                     plumb_spectral_info *info);
+plumb_status plumb_spectral_norm_f64(const double *w, int64_t rows, int64_t cols, double *u,
+                                     double *v, int32_t max_iters, double tol,
+                                     plumb_spectral_info *info);
+
+/*! plumb_spectral_grad_f32(), plumb_spectral_grad_f64() :
+ *  grad (rows*cols, row-major) = u v^T, the gradient of ||W||_2 (squared == 0), or
+ *  sigma u v^T = W v v^T, the gradient of (1/2)||W||_2^2 (squared != 0). v as in
+ *  plumb_spectral_norm_f32(). A zero W with squared == 0 gives PLUMB_ERR_DOMAIN (grad NaN); with
+ *  squared != 0 it gives grad = 0. grad must not alias w.
+ *  @return see the section introduction. */
+plumb_status plumb_spectral_grad_f32(const float *w, int64_t rows, int64_t cols, int32_t squared,
+                                     float *grad, float *v, int32_t max_iters, double tol,
+                                     plumb_spectral_info *info);
+plumb_status plumb_spectral_grad_f64(const double *w, int64_t rows, int64_t cols, int32_t squared,
+                                     double *grad, double *v, int32_t max_iters, double tol,
+                                     plumb_spectral_info *info);
+
+/*! plumb_spectral_decay_f32(), plumb_spectral_decay_f64() :
+ *  In place spectral weight decay: W <- W - coefficient * W v v^T with v the computed v_1 (so only
+ *  sigma_1 shrinks, to (1 - coefficient) sigma_1). The update reuses the W v of the verification
+ *  pass: one extra read-and-write pass over W. coefficient must be finite (else
+ *  PLUMB_ERR_ARGUMENT). On PLUMB_ERR_NOT_CONVERGED the decay is still applied with the best
+ *  estimate; on any other error W is unchanged.
+ *  @return see the section introduction. */
+plumb_status plumb_spectral_decay_f32(float *w, int64_t rows, int64_t cols, float coefficient,
+                                      float *v, int32_t max_iters, double tol,
+                                      plumb_spectral_info *info);
+plumb_status plumb_spectral_decay_f64(double *w, int64_t rows, int64_t cols, double coefficient,
+                                      double *v, int32_t max_iters, double tol,
+                                      plumb_spectral_info *info);
+
+/*! plumb_exact_spectral_norm() :
+ *  sigma_1 = ||W||_2 of the binary64 matrix w (rows x cols), correctly rounded to binary64.
+ *  Method: the Gram matrix G (W^T W or W W^T, the smaller) is formed EXACTLY in GMP integers (the
+ *  entries are dyadic); a top eigenvector x is refined by MPFR Rayleigh-quotient iteration; the
+ *  enclosure of lambda_max(G) is rigorous: the lower end is the exact Rayleigh quotient of x (any
+ *  Rayleigh quotient is <= lambda_max), the upper end mu is certified by proving mu I - G positive
+ *  definite with exact integer (Bareiss) elimination: all leading principal minors > 0. sigma =
+ *  sqrt(lambda_max) with directed rounding, Ziv's loop on the precision. Cost O(n^3) big-integer
+ *  operations, n = min(rows, cols): intended for n <= 64.
+ *  u (rows) and v (cols), each may be NULL, receive the singular vectors to binary64 working
+ *  accuracy (not correctly rounded; sign chosen so that the largest |v_j| is positive; zeros for a
+ *  zero matrix).
+ *  @return PLUMB_OK; PLUMB_ERR_ARGUMENT (NULL w or sigma, rows < 1, cols < 1, overflow);
+ *  PLUMB_ERR_DOMAIN for NaN/inf entries (first row named; *sigma NaN); PLUMB_ERR_PRECISION when
+ *  the top eigenvalue cannot be separated within the precision cap (e.g. sigma_1, sigma_2 closer than
+ *  about 1e-15 relative but not equal). */
+plumb_status plumb_exact_spectral_norm(const double *w, int64_t rows, int64_t cols, double *sigma,
+                                       double *u, double *v);
+
 #if defined(__cplusplus)
 }
 #endif

@@ -11,6 +11,7 @@ struct Demo: ParsableCommand {
         ("logsumexp: naive float formulas vs the exact reference", logSumExpDemo),
         ("contrastive: naive float32 InfoNCE vs plumb InfoNCE and FlatNCE across score gaps", contrastiveDemo),
         ("smooth top-k: the published GradTopK recursion vs plumb", topKDemo),
+        ("spectral norm gradient: 10-step power recipe vs certified Lanczos", spectralDemo),
     ]
 
     func run() throws {

@@ -10,6 +10,7 @@ from ._errors import check
 from ._lib import declare, lib, status_t
 
 __all__ = ["logsumexp"]
+__all__ += ["spectral_norm"]
 
 
 def logsumexp(x: np.ndarray) -> np.ndarray:
@@ -71,3 +72,26 @@ def soft_topk(x: np.ndarray, k: int, method: str = "gradient", temperature: floa
     check(lib.plumb_exact_soft_topk(m, ptr(x, ctypes.c_double), rows, n, int64(k, "k"),
                                     finite_float(temperature, "temperature"), ptr(out, ctypes.c_double)))
     return out
+
+
+from ._lib import declare as _declare  # noqa: E402
+
+_declare("plumb_exact_spectral_norm", ctypes.c_int, ctypes.POINTER(ctypes.c_double), ctypes.c_int64,
+         ctypes.c_int64, ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_double),
+         ctypes.POINTER(ctypes.c_double))
+
+
+def spectral_norm(w: np.ndarray):
+    """Correctly rounded ``sigma_1 = ||w||_2`` of a 2-D float64 array, with ``u`` and ``v`` to
+    binary64 working accuracy. Returns ``(sigma, u, v)``. Exact Gram matrix (GMP) and a proved
+    enclosure of its top eigenvalue; intended for min(rows, cols) <= 64."""
+    w = float_array(w, "w", ndim=(2,), dtypes=(np.dtype(np.float64),))
+    rows, cols = w.shape
+    if rows < 1 or cols < 1:
+        raise ValueError(f"w must have at least one row and one column, got shape {w.shape}")
+    sigma = ctypes.c_double()
+    u = np.empty(rows, dtype=np.float64)
+    v = np.empty(cols, dtype=np.float64)
+    check(lib.plumb_exact_spectral_norm(ptr(w, ctypes.c_double), rows, cols, ctypes.byref(sigma),
+                                        ptr(u, ctypes.c_double), ptr(v, ctypes.c_double)))
+    return sigma.value, u, v

@@ -1,0 +1,162 @@
+"""Spectral norm, its gradients and spectral weight decay (Lanczos with a certificate).
+
+See ``Include/plumb.h`` (section "Spectral norm") for the method and what the certificate means.
+Every function returns an ``info`` dict: ``sigma``, ``residual`` (bound on |sigma - sigma_1|),
+``angle_bound`` (radians, bound on the angle to the true singular vectors, or inf), ``gap_ratio``
+(estimate of sigma_2/sigma_1), ``iterations`` (passes over W) and ``converged``.
+"""
+from __future__ import annotations
+
+import ctypes
+from typing import Dict, Optional, Tuple
+
+import numpy as np
+
+from ._arrays import finite_float, float_array, int64, ptr, writable
+from ._errors import PlumbError, check
+from ._lib import c_double_p, c_float_p, declare, lib, status_t
+
+__all__ = ["spectral_norm", "spectral_grad", "spectral_decay_", "SpectralState", "default_tol"]
+
+
+class SpectralInfo(ctypes.Structure):
+    """Mirror of ``plumb_spectral_info``."""
+
+    _fields_ = [
+        ("sigma", ctypes.c_double),
+        ("residual", ctypes.c_double),
+        ("angle_bound", ctypes.c_double),
+        ("gap_ratio", ctypes.c_double),
+        ("iterations", ctypes.c_int32),
+        ("converged", ctypes.c_int32),
+    ]
+
+
+_info_p = ctypes.POINTER(SpectralInfo)
+_i64, _i32, _f64 = ctypes.c_int64, ctypes.c_int32, ctypes.c_double
+for _s, _p, _c in (("f32", c_float_p, ctypes.c_float), ("f64", c_double_p, ctypes.c_double)):
+    declare("plumb_spectral_norm_" + _s, status_t, _p, _i64, _i64, _p, _p, _i32, _f64, _info_p)
+    declare("plumb_spectral_grad_" + _s, status_t, _p, _i64, _i64, _i32, _p, _p, _i32, _f64, _info_p)
+    declare("plumb_spectral_decay_" + _s, status_t, _p, _i64, _i64, _c, _p, _i32, _f64, _info_p)
+
+
+def default_tol(dtype) -> float:
+    """The default relative-residual tolerance: 1e-6 for float32, 1e-12 for float64."""
+    return 1e-6 if np.dtype(dtype) == np.float32 else 1e-12
+
+
+def _prepare(w: np.ndarray, v: Optional[np.ndarray], max_iters: int, tol: Optional[float]):
+    w = float_array(w, "w", ndim=(2,))
+    rows, cols = w.shape
+    if rows < 1 or cols < 1:
+        raise ValueError(f"w must have at least one row and one column, got shape {w.shape}")
+    if v is None:
+        v = np.zeros(cols, dtype=w.dtype)
+    else:
+        v = writable(float_array(v, "v", ndim=(1,), dtypes=(w.dtype,)), "v")
+        if v.shape != (cols,):
+            raise ValueError(f"v has shape {v.shape}; expected ({cols},)")
+    mi = int64(max_iters, "max_iters", minimum=1)
+    if mi > 2**31 - 1:
+        raise ValueError(f"max_iters = {mi} does not fit int32")
+    t = default_tol(w.dtype) if tol is None else float(tol)
+    if not (t >= 0):
+        raise ValueError(f"tol = {t} must be >= 0 and not NaN")
+    cty = ctypes.c_float if w.dtype == np.float32 else ctypes.c_double
+    suffix = "f32" if w.dtype == np.float32 else "f64"
+    return w, v, rows, cols, mi, t, cty, suffix
+
+
+def _finish(status: int, info: SpectralInfo, strict: bool) -> Dict[str, float]:
+    d = {k: getattr(info, k) for k, _ in SpectralInfo._fields_}
+    d["converged"] = bool(d["converged"])
+    if status == 4 and not strict:
+        return d
+    check(status)
+    return d
+
+
+def spectral_norm(w: np.ndarray, v: Optional[np.ndarray] = None, max_iters: int = 300,
+                  tol: Optional[float] = None, strict: bool = True
+                  ) -> Tuple[float, np.ndarray, np.ndarray, Dict[str, float]]:
+    """Top singular triplet of ``w`` (2-D float32/float64, C-contiguous).
+
+    ``v``: optional warm start (cols values, same dtype); it is updated IN PLACE with the new right
+    singular vector (pass the previous step's v to converge in a few passes). ``tol`` defaults to
+    :func:`default_tol`. Returns ``(sigma, u, v, info)``. With ``strict=False`` a run that does not
+    meet ``tol`` returns its best estimate (``info["converged"] == False``) instead of raising.
+    """
+    w, v, rows, cols, mi, t, cty, s = _prepare(w, v, max_iters, tol)
+    u = np.empty(rows, dtype=w.dtype)
+    info = SpectralInfo()
+    status = getattr(lib, "plumb_spectral_norm_" + s)(ptr(w, cty), rows, cols, ptr(u, cty), ptr(v, cty),
+                                                       mi, t, ctypes.byref(info))
+    d = _finish(status, info, strict)
+    return d["sigma"], u, v, d
+
+
+def spectral_grad(w: np.ndarray, squared: bool = False, v: Optional[np.ndarray] = None,
+                  max_iters: int = 300, tol: Optional[float] = None, strict: bool = True
+                  ) -> Tuple[np.ndarray, np.ndarray, Dict[str, float]]:
+    """Gradient of ``||w||_2`` (``u v^T``) or, with ``squared=True``, of ``0.5 ||w||_2^2``
+    (``sigma u v^T = w v v^T``). Returns ``(grad, v, info)``; ``v`` as in :func:`spectral_norm`.
+    A zero ``w`` with ``squared=False`` raises PlumbError (PLUMB_ERR_DOMAIN)."""
+    w, v, rows, cols, mi, t, cty, s = _prepare(w, v, max_iters, tol)
+    g = np.empty_like(w)
+    info = SpectralInfo()
+    status = getattr(lib, "plumb_spectral_grad_" + s)(ptr(w, cty), rows, cols, 1 if squared else 0,
+                                                       ptr(g, cty), ptr(v, cty), mi, t, ctypes.byref(info))
+    d = _finish(status, info, strict)
+    return g, v, d
+
+
+def spectral_decay_(w: np.ndarray, coefficient: float, v: Optional[np.ndarray] = None,
+                    max_iters: int = 300, tol: Optional[float] = None, strict: bool = True
+                    ) -> Tuple[np.ndarray, Dict[str, float]]:
+    """In place ``w <- w - coefficient * w v v^T`` (spectral weight decay: only sigma_1 shrinks).
+    ``w`` must be writable. Returns ``(v, info)``."""
+    w = writable(float_array(w, "w", ndim=(2,)), "w")
+    c = finite_float(coefficient, "coefficient")
+    w, v, rows, cols, mi, t, cty, s = _prepare(w, v, max_iters, tol)
+    info = SpectralInfo()
+    status = getattr(lib, "plumb_spectral_decay_" + s)(ptr(w, cty), rows, cols, c, ptr(v, cty), mi, t,
+                                                        ctypes.byref(info))
+    d = _finish(status, info, strict)
+    return v, d
+
+
+class SpectralState:
+    """Keeps the right singular vector between training steps (warm start).
+
+    >>> state = plumb.SpectralState()
+    >>> for step in range(steps):
+    ...     grad, info = state.grad(W)          # or state.decay_(W, 1e-3)
+    """
+
+    def __init__(self, max_iters: int = 300, tol: Optional[float] = None, strict: bool = False):
+        self.v: Optional[np.ndarray] = None
+        self.max_iters, self.tol, self.strict = max_iters, tol, strict
+        self.last_info: Optional[Dict[str, float]] = None
+
+    def _v(self, w: np.ndarray) -> np.ndarray:
+        if self.v is None or self.v.shape != (w.shape[1],) or self.v.dtype != w.dtype:
+            self.v = np.zeros(w.shape[1], dtype=w.dtype)
+        return self.v
+
+    def norm(self, w: np.ndarray) -> Tuple[float, np.ndarray, np.ndarray, Dict[str, float]]:
+        """:func:`spectral_norm` warm-started from the previous call."""
+        r = spectral_norm(w, self._v(w), self.max_iters, self.tol, self.strict)
+        self.last_info = r[3]
+        return r
+
+    def grad(self, w: np.ndarray, squared: bool = False) -> Tuple[np.ndarray, Dict[str, float]]:
+        """:func:`spectral_grad` warm-started; returns ``(grad, info)``."""
+        g, _, info = spectral_grad(w, squared, self._v(w), self.max_iters, self.tol, self.strict)
+        self.last_info = info
+        return g, info
+
+    def decay_(self, w: np.ndarray, coefficient: float) -> Dict[str, float]:
+        """:func:`spectral_decay_` in place, warm-started; returns ``info``."""
+        _, info = spectral_decay_(w, coefficient, self._v(w), self.max_iters, self.tol, self.strict)
+        self.last_info = info
+        return info

@@ -1,0 +1,144 @@
+/// One pass over a row-major `rows x cols` matrix W computing `W^T (W x)` (and optionally `W x`).
+///
+/// Row by row: `t_i = w_i . x` then `y += t_i w_i`, so W is read once per pass. Accumulation is in
+/// binary64 for both element types. Rows are split into a FIXED number of contiguous blocks that
+/// depends only on `rows` (never on the thread count); each block accumulates its own partial `y`
+/// and the partials are added in block order, so the result is bitwise identical for any
+/// `plumb_set_num_threads`.
+protocol SpectralElement: BinaryFloatingPoint {
+    var wide: Double { get }
+    init(narrowing d: Double)
+    /// Four consecutive elements widened to binary64.
+    static func load4(_ p: UnsafePointer<Self>) -> SIMD4<Double>
+}
+
+extension Float: SpectralElement {
+    @inline(__always) var wide: Double { Double(self) }
+    @inline(__always) init(narrowing d: Double) { self = Float(d) }
+    @inline(__always) static func load4(_ p: UnsafePointer<Float>) -> SIMD4<Double> {
+        let f = UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Float>.self)
+        return SIMD4<Double>(Double(f[0]), Double(f[1]), Double(f[2]), Double(f[3]))
+    }
+}
+
+extension Double: SpectralElement {
+    @inline(__always) var wide: Double { self }
+    @inline(__always) init(narrowing d: Double) { self = d }
+    @inline(__always) static func load4(_ p: UnsafePointer<Double>) -> SIMD4<Double> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Double>.self)
+    }
+}
+
+/// `acc += t * w_i` (SIMD, fixed order per element).
+@inline(__always)
+func rowAxpy<T: SpectralElement>(_ t: Double, _ w: UnsafePointer<T>, _ acc: UnsafeMutablePointer<Double>, _ n: Int) {
+    let raw = UnsafeMutableRawPointer(acc)
+    let tv = SIMD4<Double>(repeating: t)
+    var j = 0
+    while j + 4 <= n {
+        let a = raw.loadUnaligned(fromByteOffset: j * 8, as: SIMD4<Double>.self)
+        raw.storeBytes(of: a + tv * T.load4(w + j), toByteOffset: j * 8, as: SIMD4<Double>.self)
+        j += 4
+    }
+    while j < n { acc[j] += t * w[j].wide; j += 1 }
+}
+
+/// `acc += ((t0 w0 + t1 w1) + (t2 w2 + t3 w3))` (SIMD, fixed order per element).
+@inline(__always)
+func rowAxpy4<T: SpectralElement>(
+    _ t0: Double, _ w0: UnsafePointer<T>, _ t1: Double, _ w1: UnsafePointer<T>,
+    _ t2: Double, _ w2: UnsafePointer<T>, _ t3: Double, _ w3: UnsafePointer<T>,
+    _ acc: UnsafeMutablePointer<Double>, _ n: Int
+) {
+    let raw = UnsafeMutableRawPointer(acc)
+    let v0 = SIMD4<Double>(repeating: t0), v1 = SIMD4<Double>(repeating: t1)
+    let v2 = SIMD4<Double>(repeating: t2), v3 = SIMD4<Double>(repeating: t3)
+    var j = 0
+    while j + 4 <= n {
+        let a = raw.loadUnaligned(fromByteOffset: j * 8, as: SIMD4<Double>.self)
+        let s = (v0 * T.load4(w0 + j) + v1 * T.load4(w1 + j)) + (v2 * T.load4(w2 + j) + v3 * T.load4(w3 + j))
+        raw.storeBytes(of: a + s, toByteOffset: j * 8, as: SIMD4<Double>.self)
+        j += 4
+    }
+    while j < n {
+        acc[j] += (t0 * w0[j].wide + t1 * w1[j].wide) + (t2 * w2[j].wide + t3 * w3[j].wide)
+        j += 1
+    }
+}
+
+/// `w_i . x` with four independent accumulators (vectorisable; fixed order).
+@inline(__always)
+func rowDot<T: SpectralElement>(_ w: UnsafePointer<T>, _ x: UnsafePointer<Double>, _ n: Int) -> Double {
+    let xr = UnsafeRawPointer(x)
+    var s0 = SIMD4<Double>(), s1 = SIMD4<Double>()
+    var j = 0
+    while j + 8 <= n {
+        s0 += T.load4(w + j) * xr.loadUnaligned(fromByteOffset: j * 8, as: SIMD4<Double>.self)
+        s1 += T.load4(w + j + 4) * xr.loadUnaligned(fromByteOffset: (j + 4) * 8, as: SIMD4<Double>.self)
+        j += 8
+    }
+    var tail = 0.0
+    while j < n { tail += w[j].wide * x[j]; j += 1 }
+    let s = s0 + s1
+    return ((s[0] + s[1]) + (s[2] + s[3])) + tail
+}
+
+/// `||w_i||^2` in binary64.
+@inline(__always)
+func rowDot2<T: SpectralElement>(_ w: UnsafePointer<T>, _ n: Int) -> Double {
+    var s = SIMD4<Double>()
+    var j = 0
+    while j + 4 <= n { let a = T.load4(w + j); s += a * a; j += 4 }
+    var tail = 0.0
+    while j < n { tail += w[j].wide * w[j].wide; j += 1 }
+    return ((s[0] + s[1]) + (s[2] + s[3])) + tail
+}
+
+/// Blocks used by a pass: fixed by `rows` only (at most 16, at least 64 rows each).
+func passBlocks(rows: Int) -> Int { max(1, min(16, rows / 64)) }
+
+/// `y = W^T (W x)`; when `wx` is non-nil it also receives `W x` (rows values), and when
+/// `rowNorms2` is non-nil it receives `||w_i||^2` (for the Frobenius bound `sigma_1 <= ||W||_F`).
+/// `scratch` must hold `passBlocks(rows) * cols` doubles.
+func gramPass<T: SpectralElement>(
+    _ w: UnsafePointer<T>, rows: Int, cols: Int, x: UnsafePointer<Double>,
+    y: UnsafeMutablePointer<Double>, wx: UnsafeMutablePointer<Double>?,
+    rowNorms2: UnsafeMutablePointer<Double>? = nil, scratch: UnsafeMutablePointer<Double>
+) {
+    let blocks = passBlocks(rows: rows)
+    parallelChunks(blocks) { range in
+        for b in range {
+            let acc = scratch + b * cols
+            acc.update(repeating: 0, count: cols)
+            let r0 = b * rows / blocks, r1 = (b + 1) * rows / blocks
+            // Four rows at a time: x and the accumulator are loaded once per four rows.
+            var r4 = r0
+            while r4 + 4 <= r1 {
+                let w0 = w + r4 * cols, w1 = w0 + cols, w2 = w1 + cols, w3 = w2 + cols
+                let t0 = rowDot(w0, x, cols), t1 = rowDot(w1, x, cols)
+                let t2 = rowDot(w2, x, cols), t3 = rowDot(w3, x, cols)
+                if let wx { wx[r4] = t0; wx[r4 + 1] = t1; wx[r4 + 2] = t2; wx[r4 + 3] = t3 }
+                if let rowNorms2 {
+                    rowNorms2[r4] = rowDot2(w0, cols); rowNorms2[r4 + 1] = rowDot2(w1, cols)
+                    rowNorms2[r4 + 2] = rowDot2(w2, cols); rowNorms2[r4 + 3] = rowDot2(w3, cols)
+                }
+                rowAxpy4(t0, w0, t1, w1, t2, w2, t3, w3, acc, cols)
+                r4 += 4
+            }
+            for r in r4..<r1 {
+                let row = w + r * cols
+                let t = rowDot(row, x, cols)
+                if let wx { wx[r] = t }
+                if let rowNorms2 { rowNorms2[r] = rowDot2(row, cols) }
+                rowAxpy(t, row, acc, cols)
+            }
+        }
+    }
+    y.update(from: scratch, count: cols)
+    if blocks > 1 {
+        for b in 1..<blocks {
+            let acc = scratch + b * cols
+            for j in 0..<cols { y[j] += acc[j] }
+        }
+    }
+}

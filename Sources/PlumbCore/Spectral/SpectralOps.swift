@@ -1,0 +1,139 @@
+/// Spectral norm, its gradient and spectral weight decay (MATH.md section 3), on top of
+/// `topTriplet`. Each entry point returns the certificate and, separately, a failure that must be
+/// reported AFTER the outputs were written (`notConverged`, or `domain` for the zero matrix's
+/// unsquared gradient); input errors are thrown.
+
+/// Reads the caller's warm start; throws for a non-finite entry.
+private func readStart<T: SpectralElement>(_ v: UnsafeMutablePointer<T>, _ cols: Int) throws(PlumbError) -> [Double] {
+    var s = [Double](repeating: 0, count: cols)
+    for j in 0..<cols {
+        let x = v[j].wide
+        guard x.isFinite else { throw .argument("v[\(j)] = \(x): the warm start must be finite") }
+        s[j] = x
+    }
+    return s
+}
+
+/// The first row of W holding NaN or inf, or nil.
+private func firstNonFiniteRow<T: SpectralElement>(_ w: UnsafePointer<T>, _ rows: Int, _ cols: Int) -> Int? {
+    for r in 0..<rows {
+        for j in 0..<cols where !w[r * cols + j].isFinite { return r }
+    }
+    return nil
+}
+
+private func solve<T: SpectralElement>(
+    _ w: UnsafePointer<T>, _ rows: Int, _ cols: Int, _ v: UnsafeMutablePointer<T>,
+    _ maxIters: Int, _ tol: Double
+) throws(PlumbError) -> TripletWork {
+    let start = try readStart(v, cols)
+    let work = topTriplet(w, rows: rows, cols: cols, start: start, maxPasses: maxIters, tol: tol, as: T.self)
+    if !work.result.sigma.isFinite || work.wv.contains(where: { !$0.isFinite }) {
+        if let r = firstNonFiniteRow(w, rows, cols) {
+            throw .domain(row: r, "W contains NaN or inf")
+        }
+        throw .domain(row: 0, "||W||_2^2 overflows binary64 (scale W down)")
+    }
+    for j in 0..<cols { v[j] = T(narrowing: work.v[j]) }
+    return work
+}
+
+private func lateFailure(_ work: TripletWork, _ maxIters: Int, _ tol: Double) -> PlumbError? {
+    if work.result.converged { return nil }
+    return .notConverged(
+        "relative residual \(work.result.residual / max(work.result.sigma, .leastNormalMagnitude)) "
+            + "did not reach tol = \(tol) in max_iters = \(maxIters) passes (outputs are the best estimate)")
+}
+
+private func norm<T: SpectralElement>(
+    _ w: UnsafePointer<T>, _ rows: Int, _ cols: Int, _ u: UnsafeMutablePointer<T>,
+    _ v: UnsafeMutablePointer<T>, _ maxIters: Int, _ tol: Double
+) throws(PlumbError) -> (SpectralResult, PlumbError?) {
+    let work: TripletWork
+    do throws(PlumbError) { work = try solve(w, rows, cols, v, maxIters, tol) } catch {
+        if case .domain = error { for i in 0..<rows { u[i] = .nan } }
+        throw error
+    }
+    let scale = work.result.sigma == 0 ? 0 : 1 / (work.result.sigma * work.vNorm)
+    for i in 0..<rows { u[i] = T(narrowing: work.wv[i] * scale) }
+    return (work.result, lateFailure(work, maxIters, tol))
+}
+
+private func grad<T: SpectralElement>(
+    _ w: UnsafePointer<T>, _ rows: Int, _ cols: Int, _ squared: Bool, _ g: UnsafeMutablePointer<T>,
+    _ v: UnsafeMutablePointer<T>, _ maxIters: Int, _ tol: Double
+) throws(PlumbError) -> (SpectralResult, PlumbError?) {
+    let work: TripletWork
+    do throws(PlumbError) { work = try solve(w, rows, cols, v, maxIters, tol) } catch {
+        if case .domain = error { g.update(repeating: .nan, count: rows * cols) }
+        throw error
+    }
+    let sigma = work.result.sigma
+    if sigma == 0 && !squared {
+        g.update(repeating: .nan, count: rows * cols)
+        return (work.result, .domain(row: 0, "W is the zero matrix: the gradient of ||W||_2 is undefined"))
+    }
+    let scale = squared ? 1 / (work.vNorm * work.vNorm) : 1 / (sigma * work.vNorm * work.vNorm)
+    work.wv.withUnsafeBufferPointer { wv in
+        work.v.withUnsafeBufferPointer { vv in
+            parallelChunks(rows, grain: max(1, 16384 / max(cols, 1))) { range in
+                for r in range {
+                    let c = wv[r] * scale
+                    let row = g + r * cols
+                    for j in 0..<cols { row[j] = T(narrowing: c * vv[j]) }
+                }
+            }
+        }
+    }
+    return (work.result, lateFailure(work, maxIters, tol))
+}
+
+private func decay<T: SpectralElement>(
+    _ w: UnsafeMutablePointer<T>, _ rows: Int, _ cols: Int, _ coefficient: Double,
+    _ v: UnsafeMutablePointer<T>, _ maxIters: Int, _ tol: Double
+) throws(PlumbError) -> (SpectralResult, PlumbError?) {
+    let work = try solve(UnsafePointer(w), rows, cols, v, maxIters, tol)
+    // w_i -= c (w_i . v) v / ||v||^2, using the w_i . v of the verification pass: one read+write.
+    let scale = coefficient / (work.vNorm * work.vNorm)
+    work.wv.withUnsafeBufferPointer { wv in
+        work.v.withUnsafeBufferPointer { vv in
+            parallelChunks(rows, grain: max(1, 16384 / max(cols, 1))) { range in
+                for r in range {
+                    let c = wv[r] * scale
+                    if c == 0 { continue }
+                    let row = w + r * cols
+                    for j in 0..<cols { row[j] = T(narrowing: row[j].wide - c * vv[j]) }
+                }
+            }
+        }
+    }
+    return (work.result, lateFailure(work, maxIters, tol))
+}
+
+/// Public, concrete entry points (the generic bodies specialise inside this module).
+public enum Spectral {
+    public static func norm(_ w: UnsafePointer<Float>, rows: Int, cols: Int, u: UnsafeMutablePointer<Float>,
+                            v: UnsafeMutablePointer<Float>, maxIters: Int, tol: Double) throws(PlumbError) -> (SpectralResult, PlumbError?) {
+        try PlumbCore.norm(w, rows, cols, u, v, maxIters, tol)
+    }
+    public static func norm(_ w: UnsafePointer<Double>, rows: Int, cols: Int, u: UnsafeMutablePointer<Double>,
+                            v: UnsafeMutablePointer<Double>, maxIters: Int, tol: Double) throws(PlumbError) -> (SpectralResult, PlumbError?) {
+        try PlumbCore.norm(w, rows, cols, u, v, maxIters, tol)
+    }
+    public static func grad(_ w: UnsafePointer<Float>, rows: Int, cols: Int, squared: Bool, grad g: UnsafeMutablePointer<Float>,
+                            v: UnsafeMutablePointer<Float>, maxIters: Int, tol: Double) throws(PlumbError) -> (SpectralResult, PlumbError?) {
+        try PlumbCore.grad(w, rows, cols, squared, g, v, maxIters, tol)
+    }
+    public static func grad(_ w: UnsafePointer<Double>, rows: Int, cols: Int, squared: Bool, grad g: UnsafeMutablePointer<Double>,
+                            v: UnsafeMutablePointer<Double>, maxIters: Int, tol: Double) throws(PlumbError) -> (SpectralResult, PlumbError?) {
+        try PlumbCore.grad(w, rows, cols, squared, g, v, maxIters, tol)
+    }
+    public static func decay(_ w: UnsafeMutablePointer<Float>, rows: Int, cols: Int, coefficient: Double,
+                             v: UnsafeMutablePointer<Float>, maxIters: Int, tol: Double) throws(PlumbError) -> (SpectralResult, PlumbError?) {
+        try PlumbCore.decay(w, rows, cols, coefficient, v, maxIters, tol)
+    }
+    public static func decay(_ w: UnsafeMutablePointer<Double>, rows: Int, cols: Int, coefficient: Double,
+                             v: UnsafeMutablePointer<Double>, maxIters: Int, tol: Double) throws(PlumbError) -> (SpectralResult, PlumbError?) {
+        try PlumbCore.decay(w, rows, cols, coefficient, v, maxIters, tol)
+    }
+}

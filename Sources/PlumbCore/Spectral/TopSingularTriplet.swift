@@ -1,0 +1,306 @@
+/// The top singular triplet of a dense row-major matrix by thick-restart Lanczos on `A = W^T W`.
+///
+/// MATH.md section 3. Lanczos with full reorthogonalisation (classical Gram-Schmidt applied twice)
+/// builds an orthonormal basis `Q` of a Krylov space of `A` and the projection `H = Q^T A Q`
+/// (kept dense, so thick restarts need no special case). The relation
+/// `A Q_j = Q_j H_j + beta_j q_{j+1} e_j^T` gives the Ritz residual `||A x - theta x|| = |beta_j s_j|`
+/// without a pass. After `maxBasis` vectors the method restarts from the `keep` best Ritz vectors
+/// and the residual direction (Wu & Simon's thick restart). Every pass reads W once
+/// (`gramPass`). The result is then VERIFIED with one more pass on the returned (format-rounded)
+/// vector, so the reported residual describes exactly the vectors the caller gets.
+///
+/// Certificate (for unit `v`, `u = W v / ||W v||`, `sigma = ||W v||`, `rho = ||W^T W v - sigma^2 v||`):
+/// - `residual = rho / sigma` (+ a rounding allowance) bounds the distance from `sigma` to the
+///   nearest singular value of W. Since `sigma <= sigma_1`, this is `|sigma - sigma_1|` whenever the
+///   Krylov space has a component along `v_1` (always, except for a start vector exactly orthogonal
+///   to `v_1`, which no finite method can detect).
+/// - `gap_ratio = sqrt(lambda2_hi) / sigma` with `lambda2_hi = theta_2 + res_2` (second Ritz value plus
+///   its residual) estimates `sigma_2 / sigma_1`; it is an estimate, not a proven bound.
+/// - `angle_bound = asin(rho / (sigma^2 - lambda2_hi))` (Davis-Kahan sin-theta for `v`; the angle of `u`
+///   is never larger, because `tan angle(u, u_1) <= (sigma_2/sigma_1) tan angle(v, v_1)`), reported
+///   only when the gap clearly exceeds the residual (`sigma^2 - lambda2_hi > 2 rho`), else +inf.
+public struct SpectralResult: Sendable {
+    public var sigma: Double = 0
+    public var residual: Double = 0
+    public var angleBound: Double = .infinity
+    public var gapRatio: Double = .nan
+    public var iterations: Int = 0
+    public var converged: Bool = false
+    public init() {}
+}
+
+/// Outcome of `topTriplet` before it is written into the caller's format.
+struct TripletWork {
+    var result = SpectralResult()
+    /// The returned right vector (already rounded to the element format), cols values.
+    var v: [Double]
+    /// `W v` for that `v`, rows values.
+    var wv: [Double]
+    /// `||v||` (1 up to the format's rounding).
+    var vNorm: Double
+}
+
+/// A deterministic default start: SplitMix64 values in [-1, 1), never structurally orthogonal to
+/// `v_1` the way the all-ones vector can be.
+func defaultStart(_ n: Int) -> [Double] {
+    var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+    return (0..<n).map { _ in
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        z ^= z >> 31
+        return Double(z >> 11) * 0x1p-52 - 1
+    }
+}
+
+@inline(__always) private func dot(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ n: Int) -> Double {
+    var s0 = 0.0, s1 = 0.0
+    var j = 0
+    while j + 2 <= n { s0 += a[j] * b[j]; s1 += a[j + 1] * b[j + 1]; j += 2 }
+    if j < n { s0 += a[j] * b[j] }
+    return s0 + s1
+}
+
+/// Finds the top singular triplet. `start` holds the caller's v (format values as Double);
+/// `maxPasses >= 1`, `tol >= 0` relative residual `rho / sigma^2`.
+func topTriplet<T: SpectralElement>(
+    _ w: UnsafePointer<T>, rows: Int, cols: Int, start: [Double], maxPasses: Int, tol: Double,
+    as _: T.Type
+) -> TripletWork {
+    let scratch = UnsafeMutablePointer<Double>.allocate(capacity: passBlocks(rows: rows) * cols)
+    defer { scratch.deallocate() }
+    var x0 = start
+    var n0 = x0.withUnsafeBufferPointer { dot($0.baseAddress!, $0.baseAddress!, cols) }.squareRoot()
+    if !(n0 > 0) || !n0.isFinite {
+        x0 = defaultStart(cols)
+        n0 = x0.withUnsafeBufferPointer { dot($0.baseAddress!, $0.baseAddress!, cols) }.squareRoot()
+    }
+    let maxBasis = min(cols, 30)
+    let keep = min(4, maxBasis - 1)
+    var passes = 0
+    var gapInfo: (theta1: Double, lambda2Hi: Double)? = nil
+    // Lanczos runs while at least one pass stays for the verification.
+    if maxPasses >= 2 && cols > 0 {
+        var q = [Double](repeating: 0, count: (maxBasis + 1) * cols)
+        var h = [Double](repeating: 0, count: maxBasis * maxBasis)
+        var y = [Double](repeating: 0, count: cols)
+        for j in 0..<cols { q[j] = x0[j] / n0 }
+        var j = 0           // vectors in the basis whose A-image is known
+        var best = x0.map { $0 / n0 }
+        outer: while passes < maxPasses - 1 {
+            // q[j] is the next basis vector (orthonormal to q[0..<j]).
+            let ok = q.withUnsafeMutableBufferPointer { qb -> Bool in
+                y.withUnsafeMutableBufferPointer { yb in
+                    let qj = qb.baseAddress! + j * cols
+                    gramPass(w, rows: rows, cols: cols, x: qj, y: yb.baseAddress!, wx: nil, scratch: scratch)
+                    passes += 1
+                    for k in 0..<cols where !yb[k].isFinite { return false }
+                    // Full reorthogonalisation, twice; the coefficients are column j of H.
+                    var coeff = [Double](repeating: 0, count: j + 1)
+                    for _ in 0..<2 {
+                        for i in 0...j {
+                            let c = dot(qb.baseAddress! + i * cols, yb.baseAddress!, cols)
+                            coeff[i] += c
+                            let qi = qb.baseAddress! + i * cols
+                            for k in 0..<cols { yb[k] -= c * qi[k] }
+                        }
+                    }
+                    for i in 0...j { h[i * maxBasis + j] = coeff[i]; h[j * maxBasis + i] = coeff[i] }
+                    return true
+                }
+            }
+            if !ok { break }
+            let size = j + 1
+            let beta = y.withUnsafeBufferPointer { dot($0.baseAddress!, $0.baseAddress!, cols) }.squareRoot()
+            var small = [Double](repeating: 0, count: size * size)
+            for a in 0..<size { for b in 0..<size { small[a * size + b] = h[a * maxBasis + b] } }
+            let (values, vectors) = symmetricEigen(small, n: size)
+            let theta1 = values[0]
+            let res1 = abs(beta * vectors[(size - 1) * size + 0])
+            // Best Ritz vector so far.
+            best = [Double](repeating: 0, count: cols)
+            for i in 0..<size {
+                let s = vectors[i * size + 0]
+                if s == 0 { continue }
+                for k in 0..<cols { best[k] += s * q[i * cols + k] }
+            }
+            if size >= 2 {
+                gapInfo = (theta1, values[1] + abs(beta * vectors[(size - 1) * size + 1]))
+            }
+            let tiny = beta <= 1e-14 * max(abs(theta1), .leastNormalMagnitude)
+            let done = res1 <= 0.5 * tol * abs(theta1) || tiny || size == cols
+            if done || passes >= maxPasses - 1 { break outer }
+            if size == maxBasis {
+                // Thick restart: keep the `keep` best Ritz vectors plus the residual direction.
+                var newQ = [Double](repeating: 0, count: (maxBasis + 1) * cols)
+                var newH = [Double](repeating: 0, count: maxBasis * maxBasis)
+                for r in 0..<keep {
+                    for i in 0..<size {
+                        let s = vectors[i * size + r]
+                        if s == 0 { continue }
+                        for k in 0..<cols { newQ[r * cols + k] += s * q[i * cols + k] }
+                    }
+                    newH[r * maxBasis + r] = values[r]
+                }
+                for k in 0..<cols { newQ[keep * cols + k] = y[k] / beta }
+                q = newQ
+                h = newH
+                // The coupling entries H[r][keep] are recomputed by the next projection.
+                j = keep
+            } else {
+                for k in 0..<cols { q[(j + 1) * cols + k] = y[k] / beta }
+                j += 1
+            }
+        }
+        x0 = best
+        // Multiplicity probe: a single-vector Krylov space cannot see a repeated sigma_1, so a few
+        // Lanczos passes on the deflated operator (I - x x^T) A (I - x x^T) from an independent
+        // start estimate its top eigenvalue (>= lambda_2 by interlacing). Its Ritz value plus its
+        // value (plus its residual when it exceeds the main run's estimate) joins the estimate.
+        let probe = min(cols - 1, 2, maxPasses - 1 - passes)
+        if probe >= 1, let g = gapInfo {
+            let (td, rd, used) = deflatedProbe(w, rows: rows, cols: cols, x: x0, steps: probe, scratch: scratch)
+            passes += used
+            // A probe value above the main estimate means a direction the main run did not see
+            // (e.g. a repeated sigma_1): then its residual counts too.
+            gapInfo = (g.theta1, td > g.lambda2Hi ? td + rd : g.lambda2Hi)
+        } else if probe >= 1 {
+            let (td, rd, used) = deflatedProbe(w, rows: rows, cols: cols, x: x0, steps: probe, scratch: scratch)
+            passes += used
+            gapInfo = (0, td + rd)
+        }
+    }
+    // Verification pass on the vector the caller will receive (rounded to T).
+    var v = x0.map { Double(T(narrowing: $0)) }
+    var vNorm2 = v.withUnsafeBufferPointer { dot($0.baseAddress!, $0.baseAddress!, cols) }
+    if !(vNorm2 > 0) {
+        v = defaultStart(cols).map { Double(T(narrowing: $0)) }
+        vNorm2 = v.withUnsafeBufferPointer { dot($0.baseAddress!, $0.baseAddress!, cols) }
+    }
+    // Normalise in T when x0 is far from unit (a caller's unnormalised warm start).
+    if abs(vNorm2 - 1) > 1e-3 {
+        let s = 1 / vNorm2.squareRoot()
+        v = v.map { Double(T(narrowing: $0 * s)) }
+        vNorm2 = v.withUnsafeBufferPointer { dot($0.baseAddress!, $0.baseAddress!, cols) }
+    }
+    var wv = [Double](repeating: 0, count: rows)
+    var y = [Double](repeating: 0, count: cols)
+    var rn = [Double](repeating: 0, count: rows)
+    v.withUnsafeBufferPointer { vb in
+        y.withUnsafeMutableBufferPointer { yb in
+            wv.withUnsafeMutableBufferPointer { wb in
+                rn.withUnsafeMutableBufferPointer { rb in
+                    gramPass(w, rows: rows, cols: cols, x: vb.baseAddress!, y: yb.baseAddress!,
+                             wx: wb.baseAddress!, rowNorms2: rb.baseAddress!, scratch: scratch)
+                }
+            }
+        }
+    }
+    // ||W||_F >= sigma_1, rounded up generously (relative error of the sum <= rows+cols units).
+    let frobenius = rn.reduce(0, +).squareRoot() * (1 + Double(rows + cols + 4) * 0x1p-52)
+    passes += 1
+    let vNorm = vNorm2.squareRoot()
+    let wv2 = wv.withUnsafeBufferPointer { dot($0.baseAddress!, $0.baseAddress!, rows) }
+    let theta = wv2 / vNorm2
+    var rho2 = 0.0
+    for k in 0..<cols { let d = y[k] - theta * v[k]; rho2 += d * d }
+    let rho = rho2.squareRoot() / vNorm
+    let sigma = theta.squareRoot()
+    var result = SpectralResult()
+    result.iterations = passes
+    result.sigma = sigma
+    if sigma == 0 {
+        result.residual = 0
+        result.gapRatio = 1
+        result.angleBound = .infinity
+        result.converged = true
+        return TripletWork(result: result, v: v, wv: wv, vNorm: vNorm)
+    }
+    // Rounding allowance of the binary64 evaluation of rho (Higham-style n*u*|A||v| bound).
+    let roundoff = Double(cols + rows + 8) * 0x1p-52 * sigma
+    result.residual = rho / sigma + roundoff
+    result.converged = rho <= tol * theta
+    if !result.converged || gapInfo == nil {
+        // rho / sigma bounds the distance to the NEAREST singular value; before convergence that
+        // need not be sigma_1, so also use the proven sigma <= sigma_1 <= ||W||_F.
+        result.residual = max(result.residual, frobenius - sigma)
+    }
+    if cols == 1 {
+        // v = +-1 is exact: only rounding of u remains; there is no sigma_2.
+        result.gapRatio = 0
+        result.angleBound = result.residual / sigma + Double(T.ulpOfOne)
+    } else if let g = gapInfo {
+        let lambda2 = max(0, g.lambda2Hi)
+        result.gapRatio = min(1, (lambda2 / theta).squareRoot())
+        let gap = theta - lambda2
+        let rhoAll = rho + roundoff * sigma
+        if gap > 2 * rhoAll {
+            // + the rounding of u to the element format (|delta u| <= unit roundoff).
+            result.angleBound = asinBound(rhoAll / gap) + Double(T.ulpOfOne)
+        }
+    }
+    return TripletWork(result: result, v: v, wv: wv, vNorm: vNorm)
+}
+
+@inline(__always) private func asinBound(_ s: Double) -> Double {
+    // asin(s) <= s * pi / 2 for s in [0, 1]; use the simple exact-enough upper bound.
+    s >= 1 ? .infinity : min(s * 1.5707963267948966, s / (1 - s * s).squareRoot())
+}
+
+/// Top Ritz value (and its residual) of `P A P`, `P = I - x x^T / ||x||^2`, after `steps` Lanczos
+/// passes with full reorthogonalisation against x and the basis. Returns the passes used.
+func deflatedProbe<T: SpectralElement>(
+    _ w: UnsafePointer<T>, rows: Int, cols: Int, x: [Double], steps: Int,
+    scratch: UnsafeMutablePointer<Double>
+) -> (theta: Double, residual: Double, passes: Int) {
+    let xn2 = x.reduce(0) { $0 + $1 * $1 }
+    guard xn2 > 0 else { return (0, 0, 0) }
+    let xs = x.map { $0 / xn2.squareRoot() }
+    var basis: [[Double]] = []
+    var h = [Double](repeating: 0, count: steps * steps)
+    var q = defaultStart(cols).enumerated().map { $0.element * (1 + 0.5 * Double($0.offset % 3)) }
+    func orth(_ y: inout [Double], _ against: [[Double]]) -> [Double] {
+        var coeff = [Double](repeating: 0, count: against.count)
+        for _ in 0..<2 {
+            var c = 0.0
+            for k in 0..<cols { c += xs[k] * y[k] }
+            for k in 0..<cols { y[k] -= c * xs[k] }
+            for (i, b) in against.enumerated() {
+                var d = 0.0
+                for k in 0..<cols { d += b[k] * y[k] }
+                coeff[i] += d
+                for k in 0..<cols { y[k] -= d * b[k] }
+            }
+        }
+        return coeff
+    }
+    _ = orth(&q, [])
+    var nq = q.reduce(0) { $0 + $1 * $1 }.squareRoot()
+    guard nq > 0 else { return (0, 0, 0) }
+    q = q.map { $0 / nq }
+    var y = [Double](repeating: 0, count: cols)
+    var theta = 0.0, res = 0.0, used = 0
+    for j in 0..<steps {
+        basis.append(q)
+        q.withUnsafeBufferPointer { qb in
+            y.withUnsafeMutableBufferPointer { yb in
+                gramPass(w, rows: rows, cols: cols, x: qb.baseAddress!, y: yb.baseAddress!, wx: nil, scratch: scratch)
+            }
+        }
+        used += 1
+        let coeff = orth(&y, basis)
+        for i in 0...j { h[i * steps + j] = coeff[i]; h[j * steps + i] = coeff[i] }
+        let beta = y.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        let size = j + 1
+        var small = [Double](repeating: 0, count: size * size)
+        for a in 0..<size { for b in 0..<size { small[a * size + b] = h[a * steps + b] } }
+        let (values, vectors) = symmetricEigen(small, n: size)
+        theta = values[0]
+        res = abs(beta * vectors[(size - 1) * size])
+        nq = beta
+        if !(beta > 1e-14 * max(abs(theta), .leastNormalMagnitude)) || size == cols - 1 { break }
+        q = y.map { $0 / nq }
+    }
+    return (theta, res, used)
+}

@@ -1,0 +1,59 @@
+import CNumerics
+
+/// An owned GMP integer (`mpz_t` behind an allocated pointer, like `MPFRNumber`).
+final class BigInteger {
+    let raw: UnsafeMutablePointer<__mpz_struct>
+
+    init() {
+        raw = .allocate(capacity: 1)
+        __gmpz_init(raw)
+    }
+
+    convenience init(_ other: BigInteger) {
+        self.init()
+        __gmpz_set(raw, other.raw)
+    }
+
+    deinit {
+        __gmpz_clear(raw)
+        raw.deallocate()
+    }
+
+    /// -1, 0 or 1.
+    var sign: Int { Int(__gmpz_cmp_si(raw, 0).signum()) }
+
+    /// Bits of |self|.
+    var bitCount: Int { Int(__gmpz_sizeinbase(raw, 2)) }
+}
+
+/// A finite nonzero binary64 value as `m * 2^e` with an integer `m` (|m| < 2^53).
+func dyadic(_ d: Double) -> (m: Int64, e: Int) {
+    let mInt = Int64(d.significand * 0x1p52)
+    return (d.sign == .minus ? -mInt : mInt, Int(d.exponent) - 52)
+}
+
+/// `lambda I * 1 - G` style check: is the symmetric integer matrix `b` (n x n, row-major, consumed)
+/// positive definite? Sylvester's criterion on the leading principal minors, which fraction-free
+/// (Bareiss) elimination produces as its pivots with exact integer arithmetic.
+func isPositiveDefinite(_ b: [BigInteger], n: Int) -> Bool {
+    let prev = BigInteger()
+    __gmpz_set_si(prev.raw, 1)
+    let t = BigInteger()
+    for k in 0..<n {
+        let pivot = b[k * n + k]
+        if pivot.sign <= 0 { return false }
+        if k == n - 1 { break }
+        for i in (k + 1)..<n {
+            for j in i..<n {
+                // b[i][j] = (b[i][j] * pivot - b[i][k] * b[k][j]) / prev  (exact)
+                __gmpz_mul(b[i * n + j].raw, b[i * n + j].raw, pivot.raw)
+                __gmpz_mul(t.raw, b[i * n + k].raw, b[k * n + j].raw)
+                __gmpz_sub(b[i * n + j].raw, b[i * n + j].raw, t.raw)
+                __gmpz_divexact(b[i * n + j].raw, b[i * n + j].raw, prev.raw)
+                if j != i { __gmpz_set(b[j * n + i].raw, b[i * n + j].raw) }
+            }
+        }
+        __gmpz_set(prev.raw, pivot.raw)
+    }
+    return true
+}

@@ -1,0 +1,140 @@
+/* C tests of the spectral-norm functions: every status path, certificates, warm start, decay. */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plumb.h"
+
+static int failures = 0;
+#define CHECK(cond, ...)                                          \
+  do {                                                            \
+    if (!(cond)) {                                                \
+      fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);        \
+      fprintf(stderr, __VA_ARGS__);                               \
+      fprintf(stderr, " [last error: %s]\n", plumb_last_error()); \
+      failures++;                                                 \
+    }                                                             \
+  } while (0)
+
+static uint64_t rng_state = 12345;
+static double uniform(void) {
+  rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
+  return (double)(rng_state >> 11) * 0x1p-53 * 2.0 - 1.0;
+}
+
+/* W with s_k at distinct rows and columns: known singular values. */
+static void diag_like(double *w, int64_t rows, int64_t cols, const double *s, int64_t k) {
+  memset(w, 0, sizeof(double) * (size_t)(rows * cols));
+  for (int64_t i = 0; i < k; i++) w[(i * 3 % rows) * cols + (i * 5 % cols)] = s[i];
+}
+
+int main(void) {
+  enum { R = 40, C = 30 };
+  static double w[R * C], u[R], v[C], g[R * C];
+  static float wf[R * C], uf[R], vf[C], gf[R * C];
+  plumb_spectral_info info;
+
+  double s[6] = {5.0, 4.0, 3.0, 2.0, 1.0, 0.5};
+  diag_like(w, R, C, s, 6);
+  for (int i = 0; i < R * C; i++) w[i] += 1e-3 * uniform();
+  memset(v, 0, sizeof v);
+  plumb_status st = plumb_spectral_norm_f64(w, R, C, u, v, 200, 1e-12, &info);
+  CHECK(st == PLUMB_OK, "norm f64 status %d", (int)st);
+  double exact = 0;
+  CHECK(plumb_exact_spectral_norm(w, R, C, &exact, NULL, NULL) == PLUMB_OK, "exact status");
+  CHECK(fabs(info.sigma - exact) <= info.residual, "certificate: |%.17g - %.17g| > %g", info.sigma, exact,
+        info.residual);
+  CHECK(fabs(info.sigma - exact) <= 1e-13 * exact, "sigma f64 accuracy");
+  CHECK(info.converged == 1 && info.iterations >= 2, "converged/iterations %d %d", info.converged,
+        info.iterations);
+  CHECK(info.angle_bound < 1e-6, "angle bound finite and small: %g", info.angle_bound);
+  CHECK(info.gap_ratio > 0.7 && info.gap_ratio < 0.9, "gap ratio ~0.8: %g", info.gap_ratio);
+
+  /* Warm start: fewer passes. */
+  int cold = info.iterations;
+  st = plumb_spectral_norm_f64(w, R, C, u, v, 200, 1e-12, &info);
+  CHECK(st == PLUMB_OK && info.iterations < cold, "warm start passes %d vs cold %d", info.iterations, cold);
+
+  /* float32 path, NULL info allowed. */
+  for (int i = 0; i < R * C; i++) wf[i] = (float)w[i];
+  memset(vf, 0, sizeof vf);
+  CHECK(plumb_spectral_norm_f32(wf, R, C, uf, vf, 200, 1e-6, NULL) == PLUMB_OK, "norm f32 NULL info");
+  CHECK(plumb_spectral_norm_f32(wf, R, C, uf, vf, 200, 1e-6, &info) == PLUMB_OK, "norm f32");
+  CHECK(fabs(info.sigma - exact) <= 2e-6 * exact, "sigma f32 accuracy %.9g vs %.9g", info.sigma, exact);
+
+  /* Gradients: squared = W v v^T has Frobenius norm sigma; unsquared has norm 1. */
+  memset(v, 0, sizeof v);
+  CHECK(plumb_spectral_grad_f64(w, R, C, 1, g, v, 200, 1e-12, &info) == PLUMB_OK, "grad squared");
+  double fro = 0;
+  for (int i = 0; i < R * C; i++) fro += g[i] * g[i];
+  CHECK(fabs(sqrt(fro) - info.sigma) <= 1e-12 * info.sigma, "||W v v^T||_F = sigma");
+  CHECK(plumb_spectral_grad_f32(wf, R, C, 0, gf, vf, 200, 1e-6, &info) == PLUMB_OK, "grad f32");
+  fro = 0;
+  for (int i = 0; i < R * C; i++) fro += (double)gf[i] * gf[i];
+  CHECK(fabs(sqrt(fro) - 1.0) <= 1e-6, "||u v^T||_F = 1: %g", sqrt(fro));
+
+  /* Decay: sigma_1 5 -> 4.5 (still the largest). */
+  memset(v, 0, sizeof v);
+  CHECK(plumb_spectral_decay_f64(w, R, C, 0.1, v, 200, 1e-12, &info) == PLUMB_OK, "decay f64");
+  double after = 0;
+  CHECK(plumb_exact_spectral_norm(w, R, C, &after, NULL, NULL) == PLUMB_OK, "exact after decay");
+  CHECK(fabs(after - 0.9 * exact) <= 1e-11 * exact, "decay: %.17g vs %.17g", after, 0.9 * exact);
+  CHECK(plumb_spectral_decay_f32(wf, R, C, 0.1f, vf, 200, 1e-6, &info) == PLUMB_OK, "decay f32");
+
+  /* Argument errors. */
+  CHECK(plumb_spectral_norm_f64(NULL, R, C, u, v, 10, 1e-6, &info) == PLUMB_ERR_ARGUMENT, "NULL w");
+  CHECK(strstr(plumb_last_error(), "w") != NULL, "message names w");
+  CHECK(plumb_spectral_norm_f64(w, R, C, NULL, v, 10, 1e-6, &info) == PLUMB_ERR_ARGUMENT, "NULL u");
+  CHECK(plumb_spectral_norm_f64(w, R, C, u, NULL, 10, 1e-6, &info) == PLUMB_ERR_ARGUMENT, "NULL v");
+  CHECK(plumb_spectral_grad_f64(w, R, C, 0, NULL, v, 10, 1e-6, &info) == PLUMB_ERR_ARGUMENT, "NULL grad");
+  CHECK(plumb_spectral_decay_f32(NULL, R, C, 0.1f, vf, 10, 1e-6, &info) == PLUMB_ERR_ARGUMENT, "NULL w decay");
+  CHECK(plumb_spectral_norm_f64(w, 0, C, u, v, 10, 1e-6, &info) == PLUMB_ERR_ARGUMENT, "rows 0");
+  CHECK(plumb_spectral_norm_f64(w, R, -1, u, v, 10, 1e-6, &info) == PLUMB_ERR_ARGUMENT, "cols -1");
+  CHECK(plumb_spectral_norm_f64(w, INT64_MAX, 2, u, v, 10, 1e-6, &info) == PLUMB_ERR_ARGUMENT, "overflow");
+  CHECK(plumb_spectral_norm_f64(w, R, C, u, v, 0, 1e-6, &info) == PLUMB_ERR_ARGUMENT, "max_iters 0");
+  CHECK(strstr(plumb_last_error(), "max_iters") != NULL, "message names max_iters");
+  CHECK(plumb_spectral_norm_f32(wf, R, C, uf, vf, -3, 1e-6, &info) == PLUMB_ERR_ARGUMENT, "max_iters < 0");
+  CHECK(plumb_spectral_norm_f64(w, R, C, u, v, 10, NAN, &info) == PLUMB_ERR_ARGUMENT, "tol NaN");
+  CHECK(strstr(plumb_last_error(), "tol") != NULL, "message names tol");
+  CHECK(plumb_spectral_grad_f32(wf, R, C, 0, gf, vf, 10, -1.0, &info) == PLUMB_ERR_ARGUMENT, "tol < 0");
+  CHECK(plumb_spectral_decay_f64(w, R, C, INFINITY, v, 10, 1e-6, &info) == PLUMB_ERR_ARGUMENT, "coef inf");
+  CHECK(plumb_spectral_decay_f32(wf, R, C, NAN, vf, 10, 1e-6, &info) == PLUMB_ERR_ARGUMENT, "coef NaN");
+  v[3] = NAN;
+  CHECK(plumb_spectral_norm_f64(w, R, C, u, v, 10, 1e-6, &info) == PLUMB_ERR_ARGUMENT, "NaN warm start");
+  memset(v, 0, sizeof v);
+  CHECK(plumb_exact_spectral_norm(NULL, 2, 2, &exact, NULL, NULL) == PLUMB_ERR_ARGUMENT, "exact NULL w");
+  CHECK(plumb_exact_spectral_norm(w, 2, 2, NULL, NULL, NULL) == PLUMB_ERR_ARGUMENT, "exact NULL sigma");
+  CHECK(plumb_exact_spectral_norm(w, 0, 2, &exact, NULL, NULL) == PLUMB_ERR_ARGUMENT, "exact rows 0");
+
+  /* Not converged: outputs still written, certificate still honest. */
+  memset(v, 0, sizeof v);
+  for (int i = 0; i < R * C; i++) w[i] = uniform();
+  st = plumb_spectral_norm_f64(w, R, C, u, v, 2, 0.0, &info);
+  CHECK(st == PLUMB_ERR_NOT_CONVERGED, "not converged status %d", (int)st);
+  CHECK(info.iterations == 2 && info.converged == 0 && isfinite(info.sigma) && info.sigma > 0,
+        "outputs written");
+  CHECK(plumb_exact_spectral_norm(w, R, C, &exact, NULL, NULL) == PLUMB_OK, "exact random");
+  CHECK(fabs(info.sigma - exact) <= info.residual, "certificate when not converged");
+
+  /* Domain: NaN row named; zero matrix. */
+  w[7 * C + 2] = NAN;
+  CHECK(plumb_spectral_norm_f64(w, R, C, u, v, 50, 1e-6, &info) == PLUMB_ERR_DOMAIN, "NaN W");
+  CHECK(strstr(plumb_last_error(), "row 7") != NULL, "NaN row named: %s", plumb_last_error());
+  CHECK(isnan(u[0]), "u NaN on domain error");
+  CHECK(plumb_exact_spectral_norm(w, R, C, &exact, NULL, NULL) == PLUMB_ERR_DOMAIN && isnan(exact), "exact NaN");
+  memset(w, 0, sizeof w);
+  CHECK(plumb_spectral_norm_f64(w, R, C, u, v, 50, 1e-6, &info) == PLUMB_OK && info.sigma == 0, "zero norm");
+  CHECK(isinf(info.angle_bound), "zero: angle +inf");
+  CHECK(plumb_spectral_grad_f64(w, R, C, 0, g, v, 50, 1e-6, &info) == PLUMB_ERR_DOMAIN, "zero grad domain");
+  CHECK(plumb_spectral_grad_f64(w, R, C, 1, g, v, 50, 1e-6, &info) == PLUMB_OK && g[0] == 0, "zero grad sq");
+  CHECK(plumb_exact_spectral_norm(w, R, C, &exact, u, v) == PLUMB_OK && exact == 0, "exact zero");
+
+  if (failures) {
+    fprintf(stderr, "test_spectral: %d failure(s)\n", failures);
+    return 1;
+  }
+  printf("test_spectral: all checks passed\n");
+  return 0;
+}

@@ -1,0 +1,305 @@
+"""Spectral norm, gradient and decay: accuracy vs float64 SVD / the exact reference, certificates
+(never understated), warm starts, repeated singular values, bad arguments; exact reference vs mpmath."""
+import math
+
+import mpmath
+import numpy as np
+import pytest
+
+import plumb
+
+
+def spectrum_matrix(rows, cols, s, seed):
+    """U diag(s) V^T with Haar-random U, V and the given singular values (len min(rows, cols))."""
+    rng = np.random.default_rng(seed)
+    k = min(rows, cols)
+    u, _ = np.linalg.qr(rng.standard_normal((rows, k)))
+    v, _ = np.linalg.qr(rng.standard_normal((cols, k)))
+    return (u * np.asarray(s, dtype=np.float64)) @ v.T
+
+
+def small_gap(rows, cols, seed, gap=0.01):
+    """Gaussian-like spectrum whose top two singular values differ by `gap` (relative)."""
+    k = min(rows, cols)
+    rng = np.random.default_rng(seed + 1000)
+    rest = np.sort(rng.uniform(0.05, 1 - gap - 0.01, k))[::-1]
+    s = np.concatenate([[1.0, 1.0 - gap], rest[: k - 2]]) * 3.0
+    return spectrum_matrix(rows, cols, s, seed)
+
+
+def decaying(rows, cols, seed):
+    k = min(rows, cols)
+    return spectrum_matrix(rows, cols, 2.0 * 0.7 ** np.arange(k), seed)
+
+
+def reference(w):
+    """float64 SVD of the matrix the kernel saw (w widened exactly)."""
+    U, S, Vt = np.linalg.svd(w.astype(np.float64))
+    return S, U[:, 0], Vt[0]
+
+
+def angle(a, b):
+    a = a / np.linalg.norm(a)
+    b = b / np.linalg.norm(b)
+    c = min(1.0, abs(float(np.dot(a, b))))
+    return math.acos(c) if c < 1 - 1e-8 else float(np.linalg.norm(a - np.sign(np.dot(a, b)) * b))
+
+
+CASES = [
+    ("gap1%-square", lambda s: small_gap(120, 120, s)),
+    ("gap1%-tall", lambda s: small_gap(200, 60, s)),
+    ("gap1%-wide", lambda s: small_gap(50, 170, s)),
+    ("decaying", lambda s: decaying(90, 70, s)),
+    ("gaussian", lambda s: np.random.default_rng(s).standard_normal((150, 130))),
+    ("rank1", lambda s: np.outer(np.random.default_rng(s).standard_normal(40),
+                                 np.random.default_rng(s + 1).standard_normal(30))),
+    ("row", lambda s: np.random.default_rng(s).standard_normal((1, 57))),
+    ("column", lambda s: np.random.default_rng(s).standard_normal((57, 1))),
+]
+BOUNDS = {np.float32: (1e-4, 2e-6), np.float64: (1e-9, 1e-12)}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name,make", CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize("seed", [1, 2])
+def test_accuracy_and_certificate(dtype, name, make, seed):
+    w = np.ascontiguousarray(make(seed).astype(dtype))
+    S, u1, v1 = reference(w)
+    sigma, u, v, info = plumb.spectral_norm(w)
+    g_bound, s_bound = BOUNDS[dtype]
+    assert info["converged"]
+    assert abs(sigma - S[0]) <= s_bound * S[0], (sigma, S[0])
+    # Certificate: the residual bounds the sigma error (numpy's own error allowed for).
+    assert abs(sigma - S[0]) <= info["residual"] + 4e-15 * S[0], (abs(sigma - S[0]), info)
+    # Gradient u v^T against u1 v1^T (Frobenius, relative; ||u1 v1^T||_F = 1).
+    g, _, ginfo = plumb.spectral_grad(w)
+    sign = np.sign(np.dot(v.astype(np.float64), v1))
+    err = np.linalg.norm(g.astype(np.float64) - np.outer(u1, v1) * 1.0)
+    err = min(err, np.linalg.norm(g.astype(np.float64) + np.outer(u1, v1)))
+    assert err <= g_bound, (err, ginfo)
+    # Angle certificate never understated (numpy SVD error ~1e-15 / gap allowed).
+    slack = 1e-13 / max(1e-3, 1 - S[1] / S[0]) if len(S) > 1 else 1e-13
+    assert angle(v.astype(np.float64), v1) <= info["angle_bound"] + slack
+    assert angle(u.astype(np.float64), u1) <= info["angle_bound"] + slack
+    ulp_fmt = 2.0 ** -23 if dtype == np.float32 else 2.0 ** -52
+    assert err <= 2 * info["angle_bound"] + 8 * ulp_fmt + slack
+    if len(S) > 1 and S[1] / S[0] < 0.995:
+        assert info["angle_bound"] < 1.0           # a gap is visible: the bound is finite
+        assert abs(info["gap_ratio"] - S[1] / S[0]) < 0.05
+    del sign
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_squared_grad_is_w_v_vt(dtype):
+    w = np.ascontiguousarray(decaying(60, 45, 3).astype(dtype))
+    g, v, info = plumb.spectral_grad(w, squared=True)
+    v64 = v.astype(np.float64)
+    expect = (w.astype(np.float64) @ v64)[:, None] * v64[None, :] / np.dot(v64, v64)
+    tol = 4e-7 if dtype == np.float32 else 1e-15
+    assert np.max(np.abs(g - expect)) <= tol * np.max(np.abs(expect)) * 4
+    S, u1, v1 = reference(w)
+    assert np.linalg.norm(g - S[0] * np.outer(u1, v1)) <= (1e-4 if dtype == np.float32 else 1e-9) * S[0] or \
+        np.linalg.norm(g + S[0] * np.outer(u1, v1)) <= 1e-4 * S[0]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_decay_shrinks_only_sigma1(dtype):
+    w0 = decaying(70, 50, 4)
+    w = np.ascontiguousarray(w0.astype(dtype))
+    S0 = np.linalg.svd(w.astype(np.float64), compute_uv=False)
+    v, info = plumb.spectral_decay_(w, 0.1)
+    S1 = np.linalg.svd(w.astype(np.float64), compute_uv=False)
+    rtol = 2e-6 if dtype == np.float32 else 1e-12
+    # sigma_1 -> 0.9 sigma_1 = 1.8 and stays above sigma_2 = 1.4: the others are untouched.
+    assert abs(S1[0] - 0.9 * S0[0]) <= rtol * S0[0] * 4
+    assert np.max(np.abs(S1[1:] - S0[1:])) <= rtol * S0[0] * 4
+    assert info["converged"]
+
+
+def test_warm_start_few_passes_and_same_answer():
+    w = small_gap(200, 150, 5).astype(np.float64)
+    sigma, u, v, cold = plumb.spectral_norm(np.ascontiguousarray(w))
+    rng = np.random.default_rng(9)
+    w2 = w + 1e-3 * np.linalg.norm(w, 2) * rng.standard_normal(w.shape) / math.sqrt(w.size)
+    v_warm = v.copy()
+    sigma2, _, v2, warm = plumb.spectral_norm(np.ascontiguousarray(w2), v=v_warm)
+    assert v2 is v_warm                     # updated in place
+    _, _, _, cold2 = plumb.spectral_norm(np.ascontiguousarray(w2))
+    assert warm["iterations"] < cold2["iterations"]
+    S = np.linalg.svd(w2, compute_uv=False)
+    assert abs(sigma2 - S[0]) <= 1e-12 * S[0]
+
+
+def test_state_keeps_v():
+    st = plumb.SpectralState()
+    w = np.ascontiguousarray(decaying(40, 30, 6).astype(np.float32))
+    g1, i1 = st.grad(w)
+    g2, i2 = st.grad(w)
+    assert i2["iterations"] < i1["iterations"]
+    assert st.v is not None and st.v.shape == (30,)
+
+
+def test_thread_count_does_not_change_bits():
+    w = np.ascontiguousarray(np.random.default_rng(7).standard_normal((700, 90)).astype(np.float32))
+    outs = []
+    for n in (1, 2, 3):
+        plumb.set_num_threads(n)
+        outs.append(plumb.spectral_norm(w))
+    plumb.set_num_threads(0)
+    for s, u, v, info in outs[1:]:
+        assert s == outs[0][0] and np.array_equal(u, outs[0][1]) and np.array_equal(v, outs[0][2])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_repeated_top_singular_value_is_flagged(dtype):
+    s = np.array([2.0, 2.0, 1.0, 0.5, 0.25, 0.1])
+    w = np.ascontiguousarray(spectrum_matrix(30, 6, s, 8).astype(dtype))
+    sigma, u, v, info = plumb.spectral_norm(w)
+    assert abs(sigma - 2.0) <= (2e-6 if dtype == np.float32 else 1e-12) * 2
+    assert info["angle_bound"] == math.inf
+    assert info["gap_ratio"] > 0.99
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_zero_matrix(dtype):
+    w = np.zeros((5, 4), dtype=dtype)
+    sigma, u, v, info = plumb.spectral_norm(w)
+    assert sigma == 0 and np.all(u == 0) and info["angle_bound"] == math.inf
+    with pytest.raises(plumb.PlumbError) as e:
+        plumb.spectral_grad(w)
+    assert e.value.name == "PLUMB_ERR_DOMAIN"
+    g, _, _ = plumb.spectral_grad(w, squared=True)
+    assert np.all(g == 0)
+
+
+def test_nan_row_is_named():
+    w = np.random.default_rng(1).standard_normal((10, 4))
+    w[6, 2] = np.nan
+    with pytest.raises(plumb.PlumbError) as e:
+        plumb.spectral_norm(w)
+    assert e.value.name == "PLUMB_ERR_DOMAIN" and "row 6" in e.value.message
+
+
+def test_not_converged_still_writes_outputs():
+    w = np.ascontiguousarray(small_gap(100, 100, 2))
+    with pytest.raises(plumb.PlumbError) as e:
+        plumb.spectral_norm(w, max_iters=3, tol=1e-14)
+    assert e.value.name == "PLUMB_ERR_NOT_CONVERGED"
+    sigma, u, v, info = plumb.spectral_norm(w, max_iters=3, tol=1e-14, strict=False)
+    S = np.linalg.svd(w, compute_uv=False)
+    assert not info["converged"] and info["iterations"] == 3
+    assert np.isfinite(sigma) and abs(sigma - S[0]) <= info["residual"] + 1e-14
+
+
+def test_bad_arguments():
+    w = np.ones((3, 4))
+    with pytest.raises(TypeError):
+        plumb.spectral_norm(w.astype(np.int32))
+    with pytest.raises(ValueError):
+        plumb.spectral_norm(w, max_iters=0)
+    with pytest.raises(ValueError):
+        plumb.spectral_norm(w, tol=float("nan"))
+    with pytest.raises(ValueError):
+        plumb.spectral_norm(w, tol=-1.0)
+    with pytest.raises(ValueError):
+        plumb.spectral_norm(w, v=np.zeros(3))
+    with pytest.raises(TypeError):
+        plumb.spectral_norm(w, v=np.zeros(4, dtype=np.float32))
+    with pytest.raises(ValueError):
+        plumb.spectral_decay_(w, float("inf"))
+    with pytest.raises(ValueError):
+        plumb.spectral_norm(np.ones((4, 6))[:, ::2])
+
+
+# ---- exact reference ----
+
+def mp_sigma1(w, dps=110):
+    with mpmath.workdps(dps):
+        m = mpmath.matrix(w.tolist())
+        s = mpmath.svd_r(m, compute_uv=False)
+        return float(max(s[i] for i in range(len(s))))
+
+
+@pytest.mark.parametrize("shape,seed", [((6, 5), 1), ((5, 7), 2), ((1, 9), 3), ((9, 1), 4),
+                                        ((8, 8), 5), ((12, 10), 6)])
+def test_exact_matches_mpmath(shape, seed):
+    rng = np.random.default_rng(seed)
+    w = rng.standard_normal(shape) * np.exp2(rng.integers(-30, 30, size=shape))
+    sigma, u, v = plumb.exact.spectral_norm(w)
+    assert sigma == mp_sigma1(w)
+    assert abs(np.linalg.norm(w @ v) - sigma) <= 1e-13 * sigma
+
+
+def test_exact_special_cases():
+    assert plumb.exact.spectral_norm(np.zeros((3, 2)))[0] == 0.0
+    w = np.diag([3.0, 5.0, 4.0])            # exactly representable answer
+    assert plumb.exact.spectral_norm(w)[0] == 5.0
+    w = np.array([[3.0, 4.0], [0.0, 0.0]])  # sqrt(25) through a non-dyadic eigenvector
+    assert plumb.exact.spectral_norm(w)[0] == 5.0
+    rep = spectrum_matrix(6, 4, [2.0, 2.0, 1.0, 0.5], 3)   # repeated top value (up to rounding)
+    assert plumb.exact.spectral_norm(rep)[0] == mp_sigma1(rep)
+    with pytest.raises(plumb.PlumbError) as e:
+        plumb.exact.spectral_norm(np.array([[1.0, np.inf]]))
+    assert e.value.name == "PLUMB_ERR_DOMAIN"
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_ulps_against_exact(dtype):
+    worst = 0.0
+    for seed in range(4):
+        w = np.ascontiguousarray(small_gap(40, 32, seed).astype(dtype))
+        exact, _, _ = plumb.exact.spectral_norm(w.astype(np.float64))
+        sigma, _, _, info = plumb.spectral_norm(w)
+        st = plumb.compare(np.array([sigma], dtype=dtype), np.array([exact]))
+        worst = max(worst, st["max_ulp"])
+        assert abs(sigma - exact) <= info["residual"]
+    # sigma is returned as a double; measured in ULPs of the data's format.
+    print(f"spectral_norm {np.dtype(dtype).name}: worst {worst} ULP vs exact")
+    assert worst <= (1 if dtype == np.float32 else 16), worst
+
+
+@pytest.mark.parametrize("max_iters", [1, 2, 3, 5])
+@pytest.mark.parametrize("seed", range(3))
+def test_certificate_holds_before_convergence(max_iters, seed):
+    w = np.ascontiguousarray(small_gap(60, 50, seed))
+    S = np.linalg.svd(w, compute_uv=False)
+    sigma, u, v, info = plumb.spectral_norm(w, max_iters=max_iters, tol=1e-15, strict=False)
+    assert info["iterations"] == max_iters
+    assert abs(sigma - S[0]) <= info["residual"] * (1 + 1e-12)
+
+
+def test_overflow_and_inf_are_domain_errors():
+    with pytest.raises(plumb.PlumbError) as e:
+        plumb.spectral_norm(np.full((3, 3), 1e200))
+    assert e.value.name == "PLUMB_ERR_DOMAIN" and "overflow" in e.value.message
+    w = np.ones((4, 3), dtype=np.float32)
+    w[2, 0] = np.inf
+    with pytest.raises(plumb.PlumbError) as e:
+        plumb.spectral_decay_(w, 0.1)
+    assert e.value.name == "PLUMB_ERR_DOMAIN" and "row 2" in e.value.message
+
+
+def test_decay_matches_formula_with_returned_v():
+    w = np.ascontiguousarray(np.random.default_rng(3).standard_normal((33, 21)))
+    w0 = w.copy()
+    v, info = plumb.spectral_decay_(w, 0.25)
+    expect = w0 - 0.25 * np.outer(w0 @ v, v) / np.dot(v, v)
+    assert np.max(np.abs(w - expect)) <= 1e-14 * np.max(np.abs(w0))
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(rows=st.integers(1, 24), cols=st.integers(1, 24), seed=st.integers(0, 2**31),
+       scale=st.sampled_from([1e-30, 1e-3, 1.0, 1e20]), f32=st.booleans())
+def test_certificate_never_understated_random_shapes(rows, cols, seed, scale, f32):
+    rng = np.random.default_rng(seed)
+    w = rng.standard_normal((rows, cols)) * scale
+    dtype = np.float32 if f32 else np.float64
+    w = np.ascontiguousarray(w.astype(dtype))
+    sigma, u, v, info = plumb.spectral_norm(w, strict=False)
+    exact, ue, ve = plumb.exact.spectral_norm(w.astype(np.float64))
+    assert abs(sigma - exact) <= info["residual"]
+    if math.isfinite(info["angle_bound"]):
+        assert angle(v.astype(np.float64), ve) <= info["angle_bound"] + 1e-12
