@@ -1,0 +1,240 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Eigen-decomposition `A = V diag(d) V^T` of a real symmetric `n x n` matrix.
+///
+/// Householder reduction to tridiagonal form followed by the implicit QL algorithm with Wilkinson-
+/// style shifts (EISPACK `tred2` / `tql2`, as in JAMA's `EigenvalueDecomposition`). Backward stable:
+/// the computed pairs are exact for `A + E` with `||E|| = O(n u ||A||)`. O(n^3) time, n^2 extra doubles.
+public struct SymmetricEigen {
+    /// Eigenvalues (not sorted).
+    public let values: [Double]
+    /// Eigenvectors as rows: `vectors[k * n ..< (k + 1) * n]` is the unit eigenvector of `values[k]`.
+    public let vectors: [Double]
+    public let n: Int
+
+    /// Decomposes the symmetric matrix `a` (row-major, only read; the lower triangle is used).
+    /// - Throws: `.domain` for a non-finite entry, `.notConverged` if QL exceeds 60 sweeps per value.
+    public init(_ a: UnsafePointer<Double>, n: Int) throws(PlumbError) {
+        self.n = n
+        for i in 0..<(n * n) where !a[i].isFinite {
+            throw .domain(row: i / n, "matrix entry (\(i / n), \(i % n)) = \(a[i]) is not finite")
+        }
+        // v holds V row-major (v[i*n + j] = V[i][j]) during tred2.
+        var v = [Double](unsafeUninitializedCapacity: n * n) { b, c in
+            for i in 0..<n { for j in 0..<n { b[i * n + j] = i >= j ? a[i * n + j] : a[j * n + i] } }
+            c = n * n
+        }
+        var d = [Double](repeating: 0, count: n), e = [Double](repeating: 0, count: n)
+        v.withUnsafeMutableBufferPointer { vb in
+            d.withUnsafeMutableBufferPointer { db in
+                e.withUnsafeMutableBufferPointer { eb in
+                    SymmetricEigen.tred2(vb.baseAddress!, db.baseAddress!, eb.baseAddress!, n)
+                }
+            }
+        }
+        // tql2 rotates columns of V; transpose so those columns are contiguous rows.
+        var w = [Double](repeating: 0, count: n * n)
+        for i in 0..<n { for j in 0..<n { w[j * n + i] = v[i * n + j] } }
+        let ok = w.withUnsafeMutableBufferPointer { wb in
+            d.withUnsafeMutableBufferPointer { db in
+                e.withUnsafeMutableBufferPointer { eb in
+                    SymmetricEigen.tql2(wb.baseAddress!, db.baseAddress!, eb.baseAddress!, n)
+                }
+            }
+        }
+        guard ok else { throw .notConverged("symmetric eigensolver: QL iteration did not converge") }
+        values = d
+        vectors = w
+    }
+
+    /// Householder tridiagonalization; on return `v` is the orthogonal transform, `d` the
+    /// diagonal and `e[1..<n]` the subdiagonal.
+    static func tred2(_ v: UnsafeMutablePointer<Double>, _ d: UnsafeMutablePointer<Double>,
+                      _ e: UnsafeMutablePointer<Double>, _ n: Int) {
+        @inline(__always) func V(_ i: Int, _ j: Int) -> UnsafeMutablePointer<Double> { v + i * n + j }
+        for j in 0..<n { d[j] = V(n - 1, j).pointee }
+        var i = n - 1
+        while i > 0 {
+            var scale = 0.0, h = 0.0
+            for k in 0..<i { scale += abs(d[k]) }
+            if scale == 0 {
+                e[i] = d[i - 1]
+                for j in 0..<i {
+                    d[j] = V(i - 1, j).pointee
+                    V(i, j).pointee = 0
+                    V(j, i).pointee = 0
+                }
+            } else {
+                for k in 0..<i {
+                    d[k] /= scale
+                    h += d[k] * d[k]
+                }
+                var f = d[i - 1]
+                var g = h.squareRoot()
+                if f > 0 { g = -g }
+                e[i] = scale * g
+                h -= f * g
+                d[i - 1] = f - g
+                for j in 0..<i { e[j] = 0 }
+                for j in 0..<i {
+                    f = d[j]
+                    V(j, i).pointee = f
+                    g = e[j] + V(j, j).pointee * f
+                    var k = j + 1
+                    while k <= i - 1 {
+                        g += V(k, j).pointee * d[k]
+                        e[k] += V(k, j).pointee * f
+                        k += 1
+                    }
+                    e[j] = g
+                }
+                f = 0
+                for j in 0..<i {
+                    e[j] /= h
+                    f += e[j] * d[j]
+                }
+                let hh = f / (h + h)
+                for j in 0..<i { e[j] -= hh * d[j] }
+                for j in 0..<i {
+                    f = d[j]
+                    g = e[j]
+                    for k in j..<i { V(k, j).pointee -= (f * e[k] + g * d[k]) }
+                    d[j] = V(i - 1, j).pointee
+                    V(i, j).pointee = 0
+                }
+            }
+            d[i] = h
+            i -= 1
+        }
+        // Accumulate the transformations.
+        if n > 1 {
+            for i in 0..<(n - 1) {
+                V(n - 1, i).pointee = V(i, i).pointee
+                V(i, i).pointee = 1
+                let h = d[i + 1]
+                if h != 0 {
+                    for k in 0...i { d[k] = V(k, i + 1).pointee / h }
+                    for j in 0...i {
+                        var g = 0.0
+                        for k in 0...i { g += V(k, i + 1).pointee * V(k, j).pointee }
+                        for k in 0...i { V(k, j).pointee -= g * d[k] }
+                    }
+                }
+                for k in 0...i { V(k, i + 1).pointee = 0 }
+            }
+        }
+        for j in 0..<n {
+            d[j] = V(n - 1, j).pointee
+            V(n - 1, j).pointee = 0
+        }
+        V(n - 1, n - 1).pointee = 1
+        e[0] = 0
+    }
+
+    /// Implicit QL on the tridiagonal (d, e). `w` holds V transposed (row k = column k of V) and
+    /// receives the eigenvectors as rows. Returns false if an eigenvalue needs > 60 iterations.
+    static func tql2(_ w: UnsafeMutablePointer<Double>, _ d: UnsafeMutablePointer<Double>,
+                     _ e: UnsafeMutablePointer<Double>, _ n: Int) -> Bool {
+        for i in 1..<max(n, 1) { e[i - 1] = e[i] }
+        e[n - 1] = 0
+        var f = 0.0, tst1 = 0.0
+        let eps = Double.ulpOfOne
+        for l in 0..<n {
+            tst1 = max(tst1, abs(d[l]) + abs(e[l]))
+            var m = l
+            while m < n {
+                if abs(e[m]) <= eps * tst1 { break }
+                m += 1
+            }
+            if m == n { m = n - 1 }  // e[n-1] == 0 always stops the search; defensive
+            if m > l {
+                var iter = 0
+                repeat {
+                    iter += 1
+                    if iter > 60 { return false }
+                    var g = d[l]
+                    var p = (d[l + 1] - g) / (2 * e[l])
+                    var r = hypot(p, 1)
+                    if p < 0 { r = -r }
+                    d[l] = e[l] / (p + r)
+                    d[l + 1] = e[l] * (p + r)
+                    let dl1 = d[l + 1]
+                    var h = g - d[l]
+                    var i2 = l + 2
+                    while i2 < n { d[i2] -= h; i2 += 1 }
+                    f += h
+                    p = d[m]
+                    var c = 1.0, c2 = 1.0, c3 = 1.0
+                    let el1 = e[l + 1]
+                    var s = 0.0, s2 = 0.0
+                    var i = m - 1
+                    while i >= l {
+                        c3 = c2
+                        c2 = c
+                        s2 = s
+                        g = c * e[i]
+                        h = c * p
+                        r = hypot(p, e[i])
+                        e[i + 1] = s * r
+                        s = e[i] / r
+                        c = p / r
+                        p = c * d[i] - s * g
+                        d[i + 1] = h + s * (c * g + s * d[i])
+                        let a = w + i * n, b = w + (i + 1) * n
+                        for k in 0..<n {
+                            let hk = b[k]
+                            b[k] = s * a[k] + c * hk
+                            a[k] = c * a[k] - s * hk
+                        }
+                        i -= 1
+                    }
+                    p = -s * s2 * c3 * el1 * e[l] / dl1
+                    e[l] = s * p
+                    d[l] = c * p
+                } while abs(e[l]) > eps * tst1
+            }
+            d[l] += f
+            e[l] = 0
+        }
+        return true
+    }
+}
+
+/// The diagonal of the principal square root of the symmetric positive semidefinite matrix
+/// `scale * a`: `sqrtm(S)_ii = sum_k V_ik^2 sqrt(lambda_k)` with `S = V diag(lambda) V^T`.
+/// Eigenvalues below zero (rounding of a semidefinite matrix) are clamped to 0.
+public func symmetricSqrtDiagonal(_ a: UnsafePointer<Double>, _ n: Int, scale: Double) throws(PlumbError) -> [Double] {
+    let eig = try SymmetricEigen(a, n: n)
+    var out = [Double](repeating: 0, count: n)
+    for k in 0..<n {
+        let root = (max(0, eig.values[k]) * scale).squareRoot()
+        if root == 0 { continue }
+        for i in 0..<n {
+            let x = eig.vectors[k * n + i]
+            out[i] += x * x * root
+        }
+    }
+    return out
+}
+
+/// The principal square root of `scale * a` (symmetric PSD, eigenvalues clamped at 0), or with
+/// `absolute` the matrix absolute value `|A| = sqrtm(A^2) = V diag(|lambda|) V^T` of `scale * a`.
+public func symmetricMatrixFunction(_ a: UnsafePointer<Double>, _ n: Int, scale: Double, absolute: Bool) throws(PlumbError) -> [Double] {
+    let eig = try SymmetricEigen(a, n: n)
+    var out = [Double](repeating: 0, count: n * n)
+    for k in 0..<n {
+        let lambda = eig.values[k] * scale
+        let f = absolute ? abs(lambda) : max(0, lambda).squareRoot()
+        if f == 0 { continue }
+        let vk = Array(eig.vectors[(k * n)..<((k + 1) * n)])
+        for i in 0..<n {
+            let fi = f * vk[i]
+            for j in 0..<n { out[i * n + j] += fi * vk[j] }
+        }
+    }
+    return out
+}
