@@ -10,9 +10,11 @@ from ._arrays import int64
 from ._errors import PlumbError, check
 from ._lib import header_version, lib
 from ._metrics import compare
+from .hessian import HessianProbe, hutchinson_diag
 
 __all__ = ["PlumbError", "compare", "exact", "version", "set_num_threads", "get_num_threads",
-           "set_exact_precision_cap", "get_exact_precision_cap"]
+           "set_exact_precision_cap", "get_exact_precision_cap",
+           "HessianProbe", "hutchinson_diag"]
 
 
 def version() -> str:

@@ -9,7 +9,7 @@ from ._arrays import float_array, ptr
 from ._errors import check
 from ._lib import lib
 
-__all__ = ["logsumexp"]
+__all__ = ["logsumexp", "least_squares_hessian"]
 
 
 def logsumexp(x: np.ndarray) -> np.ndarray:
@@ -26,3 +26,20 @@ def logsumexp(x: np.ndarray) -> np.ndarray:
     out = np.empty(rows, dtype=np.float64)
     check(lib.plumb_exact_logsumexp(ptr(x, ctypes.c_double), rows, cols, ptr(out, ctypes.c_double)))
     return out.reshape(()) if x.ndim == 1 else out
+
+
+lib.plumb_exact_least_squares_hessian.restype = ctypes.c_int
+lib.plumb_exact_least_squares_hessian.argtypes = [ctypes.POINTER(ctypes.c_double), ctypes.c_int64,
+                                                  ctypes.c_int64, ctypes.POINTER(ctypes.c_double)]
+
+
+def least_squares_hessian(x: np.ndarray) -> np.ndarray:
+    """Correctly rounded ``X^T X / n`` for a float64 ``n x dim`` array ``x`` (the Hessian of
+    ``||X w - y||^2 / (2n)``), computed exactly with GMP rationals and rounded once."""
+    x = float_array(x, "x", ndim=(2,), dtypes=(np.dtype(np.float64),))
+    n, dim = x.shape
+    if n == 0 or dim == 0:
+        raise ValueError("x must have at least one row and one column")
+    out = np.empty((dim, dim), dtype=np.float64)
+    check(lib.plumb_exact_least_squares_hessian(ptr(x, ctypes.c_double), n, dim, ptr(out, ctypes.c_double)))
+    return out
