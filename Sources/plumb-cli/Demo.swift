@@ -9,6 +9,7 @@ struct Demo: ParsableCommand {
     /// Every section of the demo, in order. Capabilities append theirs.
     static let sections: [(title: String, run: () -> Void)] = [
         ("logsumexp: naive float formulas vs the exact reference", logSumExpDemo),
+        ("Hessian: exact least-squares Hessian, and which Hessian Adam's v tracks", hessianDemo),
     ]
 
     func run() throws {
