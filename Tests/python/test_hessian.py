@@ -355,3 +355,40 @@ def test_exact_least_squares_hessian_errors():
         plumb.exact.least_squares_hessian(np.ones((3, 2), dtype=np.float32))
     with pytest.raises(ValueError):
         plumb.exact.least_squares_hessian(np.ones((0, 2)))
+
+
+def test_observe_is_independent_of_thread_count():
+    rng = np.random.default_rng(12)
+    dim = 300_001  # several chunks above the threading grain
+    grads = rng.normal(size=(3, dim)).astype(np.float32)
+    results = []
+    before = plumb.get_num_threads()
+    try:
+        for threads in (1, 2, 3):
+            plumb.set_num_threads(threads)
+            with plumb.HessianProbe(dim) as p:
+                for g in grads:
+                    p.observe(g)
+                results.append(np.concatenate([p.implied_diag(e, 0.1) for e in ("adam", "rms", "belief")]))
+    finally:
+        plumb.set_num_threads(before)
+    for r in results[1:]:
+        np.testing.assert_array_equal(r, results[0])
+
+
+def test_full_matrix_eigensolver_on_larger_dim():
+    """dim 300: the FULL diagonal against numpy's eigh on the same bias-corrected matrix."""
+    rng = np.random.default_rng(13)
+    dim = 300
+    with plumb.HessianProbe(dim, beta2=0.9, full_matrix=True) as p:
+        c = np.zeros((dim, dim))
+        for t in range(1, 41):
+            g = rng.normal(size=dim) * np.logspace(-3, 3, dim)
+            p.observe(g)
+            c = 0.9 * c + 0.1 * np.outer(g, g)
+        c /= 1 - 0.9 ** 40
+        w, v = np.linalg.eigh(c)
+        want = (v ** 2) @ np.sqrt(np.maximum(w, 0))
+        got = p.implied_diag("full", 1.0)
+    # rank-40 PSD matrix: the clamped near-zero eigenvalues contribute sqrt(O(u ||C||)) noise
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6 * want.max())
