@@ -23,7 +23,6 @@ public struct SymmetricEigen {
         for i in 0..<(n * n) where !a[i].isFinite {
             throw .domain(row: i / n, "matrix entry (\(i / n), \(i % n)) = \(a[i]) is not finite")
         }
-        // v holds V row-major (v[i*n + j] = V[i][j]) during tred2.
         var v = [Double](unsafeUninitializedCapacity: n * n) { b, c in
             for i in 0..<n { for j in 0..<n { b[i * n + j] = i >= j ? a[i * n + j] : a[j * n + i] } }
             c = n * n
@@ -36,9 +35,7 @@ public struct SymmetricEigen {
                 }
             }
         }
-        // tql2 rotates columns of V; transpose so those columns are contiguous rows.
-        var w = [Double](repeating: 0, count: n * n)
-        for i in 0..<n { for j in 0..<n { w[j * n + i] = v[i * n + j] } }
+        var w = v  // V^T: tql2 rotates columns of V, contiguous rows here
         let ok = w.withUnsafeMutableBufferPointer { wb in
             d.withUnsafeMutableBufferPointer { db in
                 e.withUnsafeMutableBufferPointer { eb in
@@ -51,11 +48,13 @@ public struct SymmetricEigen {
         vectors = w
     }
 
-    /// Householder tridiagonalization; on return `v` is the orthogonal transform, `d` the
-    /// diagonal and `e[1..<n]` the subdiagonal.
+    /// Householder tridiagonalization of the symmetric matrix in `v`; on return `v` holds the
+    /// transpose of the orthogonal transform V, `d` the diagonal and `e[1..<n]` the subdiagonal.
     static func tred2(_ v: UnsafeMutablePointer<Double>, _ d: UnsafeMutablePointer<Double>,
                       _ e: UnsafeMutablePointer<Double>, _ n: Int) {
-        @inline(__always) func V(_ i: Int, _ j: Int) -> UnsafeMutablePointer<Double> { v + i * n + j }
+        // V is stored transposed (V[i][j] at v[j*n + i]): the loops walk columns of V, which are then
+        // contiguous, and on return v holds V^T, the layout tql2 wants.
+        @inline(__always) func V(_ i: Int, _ j: Int) -> UnsafeMutablePointer<Double> { v + j * n + i }
         for j in 0..<n { d[j] = V(n - 1, j).pointee }
         var i = n - 1
         while i > 0 {
@@ -143,6 +142,8 @@ public struct SymmetricEigen {
         e[n - 1] = 0
         var f = 0.0, tst1 = 0.0
         let eps = Double.ulpOfOne
+        let cs = UnsafeMutablePointer<Double>.allocate(capacity: 2 * max(n, 1))
+        defer { cs.deallocate() }
         for l in 0..<n {
             tst1 = max(tst1, abs(d[l]) + abs(e[l]))
             var m = l
@@ -172,6 +173,7 @@ public struct SymmetricEigen {
                     let el1 = e[l + 1]
                     var s = 0.0, s2 = 0.0
                     var i = m - 1
+                    var rotations = 0
                     while i >= l {
                         c3 = c2
                         c2 = c
@@ -184,13 +186,31 @@ public struct SymmetricEigen {
                         c = p / r
                         p = c * d[i] - s * g
                         d[i + 1] = h + s * (c * g + s * d[i])
-                        let a = w + i * n, b = w + (i + 1) * n
-                        for k in 0..<n {
-                            let hk = b[k]
-                            b[k] = s * a[k] + c * hk
-                            a[k] = c * a[k] - s * hk
-                        }
+                        cs[2 * rotations] = c
+                        cs[2 * rotations + 1] = s
+                        rotations += 1
                         i -= 1
+                    }
+                    // Apply this sweep's rotations (rows m-1 down to l) to the eigenvector rows.
+                    // Each column k is transformed independently, so splitting k over threads
+                    // gives the same bits for any thread count.
+                    let top = m - 1, count = rotations
+                    parallelChunks(n, grain: max(64, (1 << 16) / max(1, count))) { ks in
+                        var k0 = ks.lowerBound
+                        while k0 < ks.upperBound {
+                            let k1 = min(ks.upperBound, k0 + 256)
+                            for r in 0..<count {
+                                let row = top - r
+                                let c = cs[2 * r], s = cs[2 * r + 1]
+                                let a = w + row * n, b = w + (row + 1) * n
+                                for k in k0..<k1 {
+                                    let hk = b[k]
+                                    b[k] = s * a[k] + c * hk
+                                    a[k] = c * a[k] - s * hk
+                                }
+                            }
+                            k0 = k1
+                        }
                     }
                     p = -s * s2 * c3 * el1 * e[l] / dl1
                     e[l] = s * p
@@ -225,15 +245,21 @@ public func symmetricSqrtDiagonal(_ a: UnsafePointer<Double>, _ n: Int, scale: D
 /// `absolute` the matrix absolute value `|A| = sqrtm(A^2) = V diag(|lambda|) V^T` of `scale * a`.
 public func symmetricMatrixFunction(_ a: UnsafePointer<Double>, _ n: Int, scale: Double, absolute: Bool) throws(PlumbError) -> [Double] {
     let eig = try SymmetricEigen(a, n: n)
+    let f = eig.values.map { absolute ? abs($0 * scale) : max(0, $0 * scale).squareRoot() }
     var out = [Double](repeating: 0, count: n * n)
-    for k in 0..<n {
-        let lambda = eig.values[k] * scale
-        let f = absolute ? abs(lambda) : max(0, lambda).squareRoot()
-        if f == 0 { continue }
-        let vk = Array(eig.vectors[(k * n)..<((k + 1) * n)])
-        for i in 0..<n {
-            let fi = f * vk[i]
-            for j in 0..<n { out[i * n + j] += fi * vk[j] }
+    eig.vectors.withUnsafeBufferPointer { vb in
+        out.withUnsafeMutableBufferPointer { ob in
+            let vec = vb.baseAddress!, o = ob.baseAddress!
+            // Row i of V diag(f) V^T: sum_k f_k V_ik (row k of the stored V^T). Rows in parallel.
+            parallelChunks(n, grain: max(1, (1 << 16) / max(1, n * n / 64))) { rows in
+                for i in rows {
+                    let oi = o + i * n
+                    for k in 0..<n where f[k] != 0 {
+                        let fi = f[k] * vec[k * n + i], vk = vec + k * n
+                        for j in 0..<n { oi[j] += fi * vk[j] }
+                    }
+                }
+            }
         }
     }
     return out
