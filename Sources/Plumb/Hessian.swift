@@ -99,7 +99,7 @@ public func plumb_hess_compare(
             try est.withUnsafeMutableBufferPointer { (b: inout UnsafeMutableBufferPointer<Double>) throws(PlumbError) in
                 try p.impliedDiagonal(e, lr: 1, into: b.baseAddress!)
             }
-            let root = try p.rootMoment(e)
+            let root = e == .full ? est : try p.rootMoment(e)
             let fit = est.withUnsafeBufferPointer { HessianFit(estimate: $0.baseAddress!, reference: reference, count: p.dim) }
             let dominated = root.reduce(0) { $0 + (p.epsilon >= $1 ? 1 : 0) }
             out.pointee = plumb_hess_report(

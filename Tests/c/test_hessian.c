@@ -71,6 +71,7 @@ static void test_create_statuses(void) {
   EXPECT_STATUS(plumb_hess_create(0, &ok, &h), PLUMB_ERR_ARGUMENT, "dim");
   EXPECT_STATUS(plumb_hess_create(-5, &ok, &h), PLUMB_ERR_ARGUMENT, "dim");
   EXPECT_STATUS(plumb_hess_create(INT64_MAX, &ok, &h), PLUMB_ERR_ARGUMENT, "dim");
+  EXPECT_STATUS(plumb_hess_create((int64_t)1 << 50, &ok, &h), PLUMB_ERR_NO_MEMORY, "allocate");
   plumb_hess_config bad = ok;
   bad.beta1 = 1.0;
   EXPECT_STATUS(plumb_hess_create(4, &bad, &h), PLUMB_ERR_ARGUMENT, "beta1");

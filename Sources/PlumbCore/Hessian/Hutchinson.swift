@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Hutchinson's estimator of a Hessian diagonal from Hessian-vector products (MATH.md section 4):
 /// `diag(H) = E[z * (H z)]` for Rademacher `z` (independent +-1 entries), since
 /// `E[z_i (H z)_i] = sum_j H_ij E[z_i z_j] = H_ii`.
@@ -20,14 +26,17 @@ public struct Hutchinson {
 
     /// Runs the estimator. `hvp(v, hv)` must write `H v` into `hv` (both `dim` values) or throw.
     /// A non-finite product throws `.domain` naming the sample. `diag` and `stdError` get `dim` values
-    /// (NaN when this throws).
+    /// (NaN when this throws). The caller guarantees `3 * dim` doubles do not overflow.
     public func run(diag: UnsafeMutablePointer<Double>, stdError: UnsafeMutablePointer<Double>?,
                     _ hvp: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>) throws(PlumbError) -> Void) throws(PlumbError) {
         let n = dim
-        let z = UnsafeMutablePointer<Double>.allocate(capacity: n)
-        let hz = UnsafeMutablePointer<Double>.allocate(capacity: n)
-        let m2 = UnsafeMutablePointer<Double>.allocate(capacity: n)
-        defer { z.deallocate(); hz.deallocate(); m2.deallocate() }
+        guard let raw = malloc(3 * n * MemoryLayout<Double>.stride) else {
+            diag.update(repeating: .nan, count: n)
+            stdError?.update(repeating: .nan, count: n)
+            throw .noMemory("cannot allocate 3 x \(n) doubles of Hutchinson work space")
+        }
+        defer { free(raw) }
+        let z = raw.bindMemory(to: Double.self, capacity: 3 * n), hz = z + n, m2 = z + 2 * n
         diag.update(repeating: 0, count: n)
         m2.initialize(repeating: 0, count: n)
         var rng = SplitMix64State(seed: seed)
