@@ -83,11 +83,11 @@ public struct SymmetricEigen {
                     f = d[j]
                     V(j, i).pointee = f
                     g = e[j] + V(j, j).pointee * f
-                    var k = j + 1
-                    while k <= i - 1 {
-                        g += V(k, j).pointee * d[k]
-                        e[k] += V(k, j).pointee * f
-                        k += 1
+                    let len = i - (j + 1)
+                    if len > 0 {
+                        let col = V(j + 1, j)  // V(k, j) for k = j+1 ..< i, contiguous
+                        g += simdDot(col, d + j + 1, len)
+                        simdAxpy(e + j + 1, f, col, len)
                     }
                     e[j] = g
                 }
@@ -101,7 +101,7 @@ public struct SymmetricEigen {
                 for j in 0..<i {
                     f = d[j]
                     g = e[j]
-                    for k in j..<i { V(k, j).pointee -= (f * e[k] + g * d[k]) }
+                    simdRankTwo(V(j, j), f, e + j, g, d + j, i - j)
                     d[j] = V(i - 1, j).pointee
                     V(i, j).pointee = 0
                 }
@@ -117,10 +117,10 @@ public struct SymmetricEigen {
                 let h = d[i + 1]
                 if h != 0 {
                     for k in 0...i { d[k] = V(k, i + 1).pointee / h }
+                    let next = V(0, i + 1)
                     for j in 0...i {
-                        var g = 0.0
-                        for k in 0...i { g += V(k, i + 1).pointee * V(k, j).pointee }
-                        for k in 0...i { V(k, j).pointee -= g * d[k] }
+                        let g = simdDot(next, V(0, j), i + 1)
+                        simdAxpy(V(0, j), -g, d, i + 1)
                     }
                 }
                 for k in 0...i { V(k, i + 1).pointee = 0 }
@@ -263,4 +263,63 @@ public func symmetricMatrixFunction(_ a: UnsafePointer<Double>, _ n: Int, scale:
         }
     }
     return out
+}
+
+/// `sum_k a[k] b[k]` with two SIMD4 accumulators (a fixed order: the same bits on every run).
+@inline(__always)
+func simdDot(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ n: Int) -> Double {
+    let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
+    var acc0 = SIMD4<Double>(), acc1 = SIMD4<Double>()
+    var k = 0
+    while k + 8 <= n {
+        acc0 += ra.loadUnaligned(fromByteOffset: k * 8, as: SIMD4<Double>.self)
+            * rb.loadUnaligned(fromByteOffset: k * 8, as: SIMD4<Double>.self)
+        acc1 += ra.loadUnaligned(fromByteOffset: k * 8 + 32, as: SIMD4<Double>.self)
+            * rb.loadUnaligned(fromByteOffset: k * 8 + 32, as: SIMD4<Double>.self)
+        k += 8
+    }
+    var s = (acc0 + acc1).sum()
+    while k < n {
+        s += a[k] * b[k]
+        k += 1
+    }
+    return s
+}
+
+/// `y[k] += alpha x[k]` (`y` and `x` must not overlap).
+@inline(__always)
+func simdAxpy(_ y: UnsafeMutablePointer<Double>, _ alpha: Double, _ x: UnsafePointer<Double>, _ n: Int) {
+    let ry = UnsafeMutableRawPointer(y), rx = UnsafeRawPointer(x)
+    let va = SIMD4<Double>(repeating: alpha)
+    var k = 0
+    while k + 4 <= n {
+        let v = ry.loadUnaligned(fromByteOffset: k * 8, as: SIMD4<Double>.self)
+            + va * rx.loadUnaligned(fromByteOffset: k * 8, as: SIMD4<Double>.self)
+        ry.storeBytes(of: v, toByteOffset: k * 8, as: SIMD4<Double>.self)
+        k += 4
+    }
+    while k < n {
+        y[k] += alpha * x[k]
+        k += 1
+    }
+}
+
+/// `y[k] -= f a[k] + g b[k]` (`y` must not overlap `a` or `b`).
+@inline(__always)
+func simdRankTwo(_ y: UnsafeMutablePointer<Double>, _ f: Double, _ a: UnsafePointer<Double>,
+                 _ g: Double, _ b: UnsafePointer<Double>, _ n: Int) {
+    let ry = UnsafeMutableRawPointer(y), ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
+    let vf = SIMD4<Double>(repeating: f), vg = SIMD4<Double>(repeating: g)
+    var k = 0
+    while k + 4 <= n {
+        let t = vf * ra.loadUnaligned(fromByteOffset: k * 8, as: SIMD4<Double>.self)
+            + vg * rb.loadUnaligned(fromByteOffset: k * 8, as: SIMD4<Double>.self)
+        ry.storeBytes(of: ry.loadUnaligned(fromByteOffset: k * 8, as: SIMD4<Double>.self) - t,
+                      toByteOffset: k * 8, as: SIMD4<Double>.self)
+        k += 4
+    }
+    while k < n {
+        y[k] -= (f * a[k] + g * b[k])
+        k += 1
+    }
 }
