@@ -121,9 +121,12 @@ public final class HessianProbe: @unchecked Sendable {
         return try body()
     }
 
-    /// `1 - beta^t`, the bias correction after `t` steps.
+    /// `1 - beta^t`, the bias correction after `t` steps, as `-expm1(t log1p(beta - 1))`: the
+    /// direct `1 - pow(beta, t)` cancels for beta near 1 and small t (beta = 0.999, t = 30 loses
+    /// ~5 bits), this form keeps the relative error to a few ulps (`beta - 1` is exact for
+    /// beta >= 0.5). beta = 0 gives log1p(-1) = -inf and the correction 1.
     @inline(__always)
-    static func biasCorrection(_ beta: Double, _ t: Int) -> Double { 1 - pow(beta, Double(t)) }
+    static func biasCorrection(_ beta: Double, _ t: Int) -> Double { -expm1(Double(t) * log1p(beta - 1)) }
 
     /// Folds one gradient into the moments. The gradient is checked first: a NaN or infinite
     /// entry throws `.domain` naming the first such coordinate and leaves the state unchanged.
