@@ -62,29 +62,41 @@ def test_full_estimator_matches_reimplementation():
         np.testing.assert_allclose(p.implied_diag("full", lr), want, rtol=1e-10)
 
 
-def test_implied_diag_ulps_against_exact_moments():
-    """The f64 probe's sqrt(v_hat) against the exact EMA (rationals) and an mpmath square root."""
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("betas, steps", [((0.9, 0.999), 30), ((0.0, 0.5), 20), ((0.99, 0.9), 40)])
+def test_implied_diag_ulps_against_exact_moments(dtype, betas, steps):
+    """ADAM/RMS/BELIEF diagonals against the exact recurrences (rationals) and 60-digit roots."""
     rng = np.random.default_rng(3)
-    dim, steps, beta1, beta2 = 6, 25, 0.9, 0.999
-    grads = rng.normal(size=(steps, dim)) * np.array([1e-6, 1e-2, 1, 1e3, 1e8, 3.0])
-    b1, b2 = Fraction(beta1), Fraction(beta2)
+    dim, eps, lr = 6, 1e-8, 0.01
+    grads = (rng.normal(size=(steps, dim)) * np.array([1e-6, 1e-2, 1, 1e3, 1e8, 3.0])).astype(dtype)
+    b1, b2 = Fraction(betas[0]), Fraction(betas[1])
+    m = [Fraction(0)] * dim
     v = [Fraction(0)] * dim
+    s = [Fraction(0)] * dim
     for g in grads:
         for i in range(dim):
             gi = Fraction(float(g[i]))
+            m[i] = b1 * m[i] + (1 - b1) * gi
             v[i] = b2 * v[i] + (1 - b2) * gi * gi
+            s[i] = b2 * s[i] + (1 - b2) * (gi - m[i]) ** 2
     corr = 1 - b2 ** steps
     mpmath.mp.dps = 60
-    exact = np.array([float(mpmath.sqrt(mpmath.mpf(x.numerator) / mpmath.mpf(x.denominator) /
-                                        (mpmath.mpf(corr.numerator) / mpmath.mpf(corr.denominator))))
-                      for x in v])
-    with plumb.HessianProbe(dim, beta1=beta1, beta2=beta2) as p:
+
+    def mp(q):
+        return mpmath.mpf(q.numerator) / mpmath.mpf(q.denominator)
+    e_, l_ = mp(Fraction(eps)), mp(Fraction(lr))
+    exact = {
+        "rms": [mpmath.sqrt(mp(x / corr)) / l_ for x in v],
+        "adam": [(mpmath.sqrt(mp(x / corr)) + e_) / l_ for x in v],
+        "belief": [(mpmath.sqrt(mp(x / corr)) + e_) / l_ for x in s],
+    }
+    with plumb.HessianProbe(dim, beta1=betas[0], beta2=betas[1], epsilon=eps) as p:
         for g in grads:
             p.observe(g)
-        got = p.implied_diag("rms", 1.0)
-    stats = plumb.compare(got, exact)
-    assert stats["special_mismatches"] == 0
-    assert stats["max_ulp"] <= 8, stats  # 25 EMA steps + bias correction + sqrt
+        for name, want in exact.items():
+            stats = plumb.compare(p.implied_diag(name, lr), np.array([float(w) for w in want]))
+            assert stats["special_mismatches"] == 0
+            assert stats["max_ulp"] <= 6, (name, stats)  # the header's claim
 
 
 def test_exponent_one_when_wandering_dominates():
