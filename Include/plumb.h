@@ -255,7 +255,8 @@ plumb_status plumb_hess_observe_f64(plumb_hess *h, const double *grad);
 /*! plumb_hess_implied_diag() :
  *  diag (dim values) = the Hessian diagonal estimator `e` implies at learning rate `lr` (see the
  *  enum). PLUMB_HESS_FULL computes the eigen-decomposition of C_hat (Householder tridiagonalization
- *  + implicit QL, O(dim^3); negative rounding eigenvalues are clamped to 0).
+ *  + implicit QL, O(dim^3): measured ~1 s at dim 1024 and ~3 min at dim 4096 on 2 cores; negative
+ *  rounding eigenvalues are clamped to 0).
  *  @return PLUMB_OK; PLUMB_ERR_ARGUMENT for a NULL or dead handle, NULL diag, an unknown `e`,
  *  lr not finite or <= 0, no gradient observed yet, or PLUMB_HESS_FULL without full_matrix;
  *  PLUMB_ERR_NOT_CONVERGED if the eigensolver fails (not expected on finite input). */
@@ -309,7 +310,8 @@ plumb_status plumb_hutchinson_diag(plumb_hvp_fn hvp, void *ctx, int64_t dim, int
  *  alias x. Cost O(n dim^2) rational operations: meant for small problems.
  *  @return PLUMB_OK; PLUMB_ERR_ARGUMENT for NULL pointers, n < 1, dim < 1 or overflowing sizes;
  *  PLUMB_ERR_DOMAIN when x has a NaN or infinite entry (the message names the first such row of x;
- *  h_out is filled with NaN); PLUMB_ERR_PRECISION as described above. */
+ *  h_out is filled with NaN); PLUMB_ERR_NO_MEMORY when the n*dim rationals cannot be allocated;
+ *  PLUMB_ERR_PRECISION as described above. */
 plumb_status plumb_exact_least_squares_hessian(const double *x, int64_t n, int64_t dim, double *h_out);
 
 #if defined(__cplusplus)

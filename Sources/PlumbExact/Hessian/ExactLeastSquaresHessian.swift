@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import CNumerics
 import PlumbCore
 
@@ -20,7 +23,10 @@ public func exactLeastSquaresHessian(
         }
     }
     guard n >= 1 && dim >= 1 else { throw .argument("n = \(n) and dim = \(dim) must be >= 1") }
-    let values = UnsafeMutablePointer<__mpq_struct>.allocate(capacity: n * dim)
+    guard let block = malloc(n * dim * MemoryLayout<__mpq_struct>.stride) else {
+        throw .noMemory("cannot allocate \(n) x \(dim) rationals")
+    }
+    let values = block.bindMemory(to: __mpq_struct.self, capacity: n * dim)
     for k in 0..<(n * dim) {
         __gmpq_init(values + k)
         __gmpq_set_d(values + k, x[k])
@@ -34,7 +40,7 @@ public func exactLeastSquaresHessian(
     __gmpq_set_si(count, n, 1)
     defer {
         for k in 0..<(n * dim) { __gmpq_clear(values + k) }
-        values.deallocate()
+        free(block)
         for p in [sum, term, count] {
             __gmpq_clear(p)
             p.deallocate()
