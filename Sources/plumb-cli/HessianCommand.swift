@@ -24,6 +24,8 @@ struct HessianCommand: ParsableCommand {
     @Option(parsing: .upToNextOption, help: "Adam learning rates.") var adamLr: [Double] = [0.3, 0.03, 0.003]
     @Option(parsing: .upToNextOption, help: "Observation batch sizes B.") var batch: [Int] = [1, 64, 4096]
     @Option(help: "Random seed.") var seed: UInt64 = 1
+    @Flag(help: "Quadratic instead: the population loss E[(x.w - y)^2]/2 with fresh samples x ~ N(0, diag h), exact H = diag(h).")
+    var quadratic = false
 
     func validate() throws {
         guard dim >= 2, samples >= 1, steps >= 4, decades > 0, noise > 0 else {
@@ -35,8 +37,13 @@ struct HessianCommand: ParsableCommand {
     }
 
     func run() throws {
-        let problem = try LeastSquaresProblem(dim: dim, samples: samples, decades: decades, noise: noise, seed: seed)
-        print("least squares: N = \(samples), dim = \(dim), diag H spans \(decades) decades, noise s = \(noise)")
+        let problem = try LeastSquaresProblem(dim: dim, samples: samples, decades: decades, noise: noise, seed: seed,
+                                              quadratic: quadratic)
+        if quadratic {
+            print("quadratic (population least squares, fresh samples): dim = \(dim), H = diag(h) spans \(decades) decades, noise s = \(noise)")
+        } else {
+            print("least squares: N = \(samples), dim = \(dim), diag H spans \(decades) decades, noise s = \(noise)")
+        }
         print("steps use 1-sample gradients; the probe (beta2 = 0.999) observes a fresh B-sample gradient;")
         print("exponent = slope of log sqrt(v_hat) on log diag(H_exact)  (1: wandering, 0.5: sample noise)")
         print(pad("optimizer", 10) + pad("lr", 9) + pad("B", 6) + pad("lr*h*B/2 range", 18) + pad("exponent", 10)
@@ -60,14 +67,17 @@ struct HessianCommand: ParsableCommand {
     }
 }
 
-/// A least-squares problem with its exact Hessian (see `HessianCommand`).
+/// A least-squares problem with its exact Hessian (see `HessianCommand`). With `quadratic`, the
+/// population version: every gradient draws fresh samples `x ~ N(0, diag h)`, `y = x.w* + s e`, so the
+/// loss is the quadratic `(w - w*)^T diag(h) (w - w*) / 2 + s^2 / 2` with exact Hessian `diag(h)`.
 struct LeastSquaresProblem {
     let dim: Int, samples: Int
     var x: [Double], y: [Double]
+    var quadratic = false, noise = 1.0, scales: [Double] = [], wStar: [Double] = []
     /// Exact H = X^T X / N (correctly rounded), its diagonal, and the minimizer w_hat.
     var hessian: [Double], diag: [Double], minimizer: [Double]
 
-    init(dim: Int, samples: Int, decades: Double, noise: Double, seed: UInt64) throws {
+    init(dim: Int, samples: Int, decades: Double, noise: Double, seed: UInt64, quadratic: Bool = false) throws {
         var rng = SplitMix64(seed: seed)
         let h = (0..<dim).map { pow(10, -decades * Double($0) / Double(dim - 1)) }
         let wStar = (0..<dim).map { _ in rng.normal() }
@@ -97,6 +107,15 @@ struct LeastSquaresProblem {
         hessian = exact
         diag = (0..<dim).map { exact[$0 * dim + $0] }
         minimizer = try LeastSquaresProblem.choleskySolve(exact, rhs, dim)
+        if quadratic {
+            self.quadratic = true
+            self.noise = noise
+            scales = h.map { $0.squareRoot() }
+            self.wStar = wStar
+            hessian = (0..<(dim * dim)).map { $0 % (dim + 1) == 0 ? h[$0 / (dim + 1)] : 0 }
+            diag = h
+            minimizer = wStar
+        }
     }
 
     static func choleskySolve(_ a: [Double], _ b: [Double], _ n: Int) throws -> [Double] {
@@ -133,6 +152,22 @@ struct LeastSquaresProblem {
         for j in 0..<dim { g[j] += x[i * dim + j] * r }
     }
 
+    /// Adds the gradient of one random sample (a data point, or a fresh draw for the quadratic).
+    func sampleGradient(_ rng: inout SplitMix64, _ w: [Double], weight: Double, into g: inout [Double],
+                        scratch xs: inout [Double]) {
+        guard quadratic else {
+            addGradient(Int(rng.next() % UInt64(samples)), w, weight: weight, into: &g)
+            return
+        }
+        var r = -noise * rng.normal()
+        for j in 0..<dim {
+            xs[j] = scales[j] * rng.normal()
+            r += xs[j] * (w[j] - wStar[j])
+        }
+        r *= weight
+        for j in 0..<dim { g[j] += xs[j] * r }
+    }
+
     /// One run: SGD or Adam from the minimizer; returns the probe's RMS report against diag(H), or
     /// nil when the run diverged (a non-finite gradient, which the probe rejects with PLUMB_ERR_DOMAIN).
     func run(adam: Bool, lr: Double, batch: Int, steps: Int, seed: UInt64) throws -> plumb_hess_report? {
@@ -145,10 +180,10 @@ struct LeastSquaresProblem {
         defer { plumb_hess_destroy(probe) }
         var w = minimizer
         var m = [Double](repeating: 0, count: dim), v = m
-        var g = m
+        var g = m, scratch = m
         for t in 1...steps {
             for j in 0..<dim { g[j] = 0 }
-            addGradient(Int(rng.next() % UInt64(samples)), w, weight: 1, into: &g)
+            sampleGradient(&rng, w, weight: 1, into: &g, scratch: &scratch)
             if adam {
                 let bc1 = 1 - pow(0.9, Double(t)), bc2 = 1 - pow(0.999, Double(t))
                 for j in 0..<dim {
@@ -161,7 +196,7 @@ struct LeastSquaresProblem {
             }
             if t > steps / 4 {
                 for j in 0..<dim { g[j] = 0 }
-                for _ in 0..<batch { addGradient(Int(rng.next() % UInt64(samples)), w, weight: 1 / Double(batch), into: &g) }
+                for _ in 0..<batch { sampleGradient(&rng, w, weight: 1 / Double(batch), into: &g, scratch: &scratch) }
                 let status = plumb_hess_observe_f64(probe, g)
                 if status == PLUMB_ERR_DOMAIN { return nil }
                 guard status == PLUMB_OK else { throw ValidationError(String(cString: plumb_last_error())) }
