@@ -28,9 +28,9 @@ def logsumexp(x: np.ndarray) -> np.ndarray:
     return out.reshape(()) if x.ndim == 1 else out
 
 
-lib.plumb_exact_least_squares_hessian.restype = ctypes.c_int
-lib.plumb_exact_least_squares_hessian.argtypes = [ctypes.POINTER(ctypes.c_double), ctypes.c_int64,
-                                                  ctypes.c_int64, ctypes.POINTER(ctypes.c_double)]
+from ._lib import c_double_p, declare, status_t  # noqa: E402
+
+declare("plumb_exact_least_squares_hessian", status_t, c_double_p, ctypes.c_int64, ctypes.c_int64, c_double_p)
 
 
 def least_squares_hessian(x: np.ndarray) -> np.ndarray:
