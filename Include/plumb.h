@@ -433,6 +433,162 @@ plumb_status plumb_spectral_decay_f64(double *w, int64_t rows, int64_t cols, dou
 plumb_status plumb_exact_spectral_norm(const double *w, int64_t rows, int64_t cols, double *sigma,
                                        double *u, double *v);
 
+/*======  Hessian-approximation diagnostics  ======*/
+
+/* What Hessian does an adaptive optimizer implicitly use? Newton steps theta -= H^-1 g; Adam's step
+ * is Newton's with H = diag(sqrt(v_hat) + eps) / lr. A probe streams gradients, keeps the moments
+ * the optimizers keep, and reads off their implied Hessian diagonals; plumb_hess_compare fits them
+ * against a reference diagonal (user-given, from plumb_hutchinson_diag, or exact for a built-in
+ * problem such as plumb_exact_least_squares_hessian).
+ *
+ * After t observed gradients g_1..g_t (every moment starts at 0; state is binary64):
+ *   m_t = beta1 m + (1 - beta1) g          v_t = beta2 v + (1 - beta2) g^2
+ *   s_t = beta2 s + (1 - beta2) (g - m_t)^2   (AdaBelief's belief, with the updated m_t)
+ *   C_t = beta2 C + (1 - beta2) g g^T          (full-matrix mode only)
+ * and v_hat = v_t / (1 - beta2^t), s_hat and C_hat likewise (AdaBelief's inner +eps is not added).
+ * 1 - beta^t is evaluated as -expm1(t log1p(beta - 1)), which avoids the cancellation of the direct
+ * formula for beta near 1. Measured against the exact recurrences (rationals + 60-digit square
+ * roots), the implied RMS/ADAM/BELIEF diagonals are within 6 binary64 ulps after 300 steps.
+ *
+ * Handles: a plumb_hess is created by plumb_hess_create and freed by plumb_hess_destroy. Every
+ * function detects a NULL handle, and a pointer that is not a live handle of this library (never
+ * created, or already destroyed) by looking it up in a registry of live handles: it returns
+ * PLUMB_ERR_ARGUMENT instead of touching it. (Detection is by address: if the allocator reuses the
+ * address of a destroyed probe for a new probe, the stale pointer refers to the new probe.) Calls on
+ * one handle from several threads are serialized by a lock inside the probe. */
+
+typedef struct plumb_hess plumb_hess; /* opaque */
+
+typedef struct plumb_hess_config {
+  double beta1;        /* first-moment decay, in [0, 1) (Adam: 0.9) */
+  double beta2;        /* second-moment decay of v, s and C, in [0, 1) (Adam: 0.999) */
+  double epsilon;      /* Adam's epsilon, finite and >= 0 (Adam: 1e-8) */
+  int32_t full_matrix; /* nonzero: also keep C = EMA of g g^T (dim^2 doubles; dim <= 4096) */
+} plumb_hess_config;
+
+typedef enum plumb_hess_estimator {
+  PLUMB_HESS_ADAM = 0,   /* (sqrt(v_hat) + eps) / lr */
+  PLUMB_HESS_RMS = 1,    /* sqrt(v_hat) / lr */
+  PLUMB_HESS_BELIEF = 2, /* (sqrt(s_hat) + eps) / lr, s = EMA of (g - m)^2 */
+  PLUMB_HESS_FULL = 3    /* diag of sqrtm(C_hat) / lr; full_matrix only */
+} plumb_hess_estimator;
+
+/* Fit of an estimated diagonal est (the estimator's implied diagonal at lr = 1) against a
+ * reference diagonal h. The log fit uses the "usable" coordinates, those with h_i != 0 and
+ * est_i > 0 (the others have no logarithm and are left out of exponent, scale, log_correlation). */
+typedef struct plumb_hess_report {
+  int64_t steps;            /* gradients observed */
+  double exponent;          /* slope p of the least-squares line log est_i = p log|h_i| + c
+                               (for RMS, est = sqrt(v_hat)): 1 = long-run Newton picture,
+                               0.5 = Gauss-Newton picture. NaN with < 2 usable coordinates or
+                               all usable |h_i| equal */
+  double scale;             /* exp(c), NaN likewise */
+  double log_correlation;   /* Pearson correlation of log est_i and log|h_i| (usable coords);
+                               NaN when either is constant */
+  double relative_error;    /* min over c of ||c*est - |h||| / |||h||| (all coordinates, Euclidean),
+                               at c = <est,|h|> / <est,est> */
+  double epsilon_dominated; /* fraction of all coordinates with eps >= the estimator's root
+                               (sqrt(v_hat); sqrt(s_hat) for BELIEF; diag sqrtm(C_hat) for FULL):
+                               there Adam behaves like plain SGD */
+} plumb_hess_report;
+
+/* Fit of the full-matrix estimate A = sqrtm(C_hat) against |H| = sqrtm(H^2) (the matrix absolute
+ * value, V |Lambda| V^T, of the symmetric part (H + H^T)/2 of the reference). */
+typedef struct plumb_hess_matrix_report {
+  int64_t steps;           /* gradients observed */
+  double scale;            /* least-squares s in A ~ s |H|: <A,|H|>_F / <|H|,|H|>_F. For g = H d
+                              with d ~ N(0, s^2 I), A -> s |H| and scale -> s */
+  double relative_error;   /* min over c of ||c A - |H|||_F / |||H|||_F, at c = <A,|H|>_F / <A,A>_F */
+  double exponent;         /* diagonal fit of diag(A) against diag(|H|), as in plumb_hess_report */
+  double diag_scale;       /* exp(intercept) of that diagonal fit */
+  double log_correlation;  /* correlation of the logs of the two diagonals */
+} plumb_hess_matrix_report;
+
+/*! plumb_hess_create() :
+ *  Creates a probe of `dim` coordinates with all moments 0 and steps 0; *out receives the handle.
+ *  config must not be NULL. Memory: 3*dim doubles, plus dim^2 + dim doubles in full-matrix mode.
+ *  @return PLUMB_OK; PLUMB_ERR_ARGUMENT (and *out = NULL when out is not NULL) for NULL config or
+ *  out, dim < 1, beta1 or beta2 outside [0, 1) or NaN, epsilon negative or not finite,
+ *  full_matrix with dim > 4096, or a size that overflows; PLUMB_ERR_NO_MEMORY. */
+plumb_status plumb_hess_create(int64_t dim, const plumb_hess_config *config, plumb_hess **out);
+
+/*! plumb_hess_destroy() :
+ *  Frees a probe. NULL, and a pointer that is not a live handle (e.g. destroyed twice), are
+ *  no-ops (see "Handles" above). */
+void plumb_hess_destroy(plumb_hess *h);
+
+/*! plumb_hess_observe_f32(), plumb_hess_observe_f64() :
+ *  Folds one gradient (dim values) into the moments: one fused pass over the state (and, in
+ *  full-matrix mode, one pass over C), on several threads for large dim; results do not depend on
+ *  the thread count. The gradient is first checked for NaN/inf.
+ *  @return PLUMB_OK; PLUMB_ERR_ARGUMENT for a NULL or dead handle or NULL grad;
+ *  PLUMB_ERR_DOMAIN when grad has a NaN or infinite entry (message names the first one; the probe
+ *  is left unchanged). */
+plumb_status plumb_hess_observe_f32(plumb_hess *h, const float *grad);
+plumb_status plumb_hess_observe_f64(plumb_hess *h, const double *grad);
+
+/*! plumb_hess_implied_diag() :
+ *  diag (dim values) = the Hessian diagonal estimator `e` implies at learning rate `lr` (see the
+ *  enum). PLUMB_HESS_FULL computes the eigen-decomposition of C_hat (Householder tridiagonalization
+ *  + implicit QL, O(dim^3): measured ~1 s at dim 1024 and ~3 min at dim 4096 on 2 cores; negative
+ *  rounding eigenvalues are clamped to 0).
+ *  @return PLUMB_OK; PLUMB_ERR_ARGUMENT for a NULL or dead handle, NULL diag, an unknown `e`,
+ *  lr not finite or <= 0, no gradient observed yet, or PLUMB_HESS_FULL without full_matrix;
+ *  PLUMB_ERR_NOT_CONVERGED if the eigensolver fails (not expected on finite input). */
+plumb_status plumb_hess_implied_diag(const plumb_hess *h, plumb_hess_estimator e, double lr, double *diag);
+
+/*! plumb_hess_compare() :
+ *  Fits the implied diagonal of `e` at lr = 1 (est) against reference_diag (dim values, e.g.
+ *  diag H; only |h_i| is used) and fills *out (see plumb_hess_report).
+ *  @return PLUMB_OK (also when the log fit is undetermined: those fields are NaN);
+ *  PLUMB_ERR_ARGUMENT as for plumb_hess_implied_diag or for NULL reference_diag/out;
+ *  PLUMB_ERR_DOMAIN when reference_diag has a NaN or infinite entry (message names it). */
+plumb_status plumb_hess_compare(const plumb_hess *h, plumb_hess_estimator e, const double *reference_diag,
+                                plumb_hess_report *out);
+
+/*! plumb_hess_compare_matrix() :
+ *  Full-matrix mode only: compares A = sqrtm(C_hat) with |H| for the dense reference Hessian
+ *  reference_hessian (dim*dim values, row-major; its symmetric part is used) and fills *out (see
+ *  plumb_hess_matrix_report). O(dim^3).
+ *  @return PLUMB_OK; PLUMB_ERR_ARGUMENT for a NULL or dead handle, NULL pointers, a probe without
+ *  full_matrix, or no gradient observed yet; PLUMB_ERR_DOMAIN for a NaN/inf reference entry;
+ *  PLUMB_ERR_NOT_CONVERGED if the eigensolver fails. */
+plumb_status plumb_hess_compare_matrix(const plumb_hess *h, const double *reference_hessian,
+                                       plumb_hess_matrix_report *out);
+
+/*! plumb_hvp_fn :
+ *  Hessian-vector product callback: write H v into hv (both dim values); return 0 on success,
+ *  nonzero to abort. hv is zeroed before each call. It is called from the thread that called
+ *  plumb_hutchinson_diag, one call at a time, `samples` times. */
+typedef int32_t (*plumb_hvp_fn)(void *ctx, const double *v, double *hv, int64_t dim);
+
+/*! plumb_hutchinson_diag() :
+ *  Hutchinson's estimate of diag(H) = E[z * (H z)] from `samples` Rademacher probes z (+-1
+ *  entries): diag[i] = mean over probes of z_i (H z)_i; std_error[i] (when not NULL) = sample
+ *  standard deviation (divisor samples - 1) / sqrt(samples), and +inf when samples == 1.
+ *  Probes are reproducible: SplitMix64 seeded with `seed` (state += 0x9E3779B97F4A7C15, then the
+ *  standard output mix); the signs of one probe are the bits of successive outputs, bit b of an
+ *  output giving coordinate 64*q + b (q-th output of that probe); a set bit means -1.
+ *  ctx is passed to hvp unchanged (may be NULL).
+ *  @return PLUMB_OK; PLUMB_ERR_ARGUMENT for NULL hvp or diag, dim < 1, samples < 1, an
+ *  overflowing size, or when hvp returns nonzero (the message gives the callback's return value
+ *  and the sample index; the remaining samples are not run); PLUMB_ERR_DOMAIN when hvp writes a
+ *  NaN or infinite value; PLUMB_ERR_NO_MEMORY when the 3*dim doubles of work space cannot be
+ *  allocated. On any failure after the argument checks, diag and std_error are filled with NaN. */
+plumb_status plumb_hutchinson_diag(plumb_hvp_fn hvp, void *ctx, int64_t dim, int32_t samples, uint64_t seed,
+                                   double *diag, double *std_error);
+
+/*! plumb_exact_least_squares_hessian() :
+ *  The exact Hessian of the least-squares loss ||X w - y||^2 / (2n): h_out = X^T X / n, every
+ *  entry correctly rounded (sums formed exactly in GMP rationals, one rounding; see "Exact
+ *  references"). x: n*dim values (n samples, row-major); h_out: dim*dim values (symmetric), must not
+ *  alias x. Cost O(n dim^2) rational operations: meant for small problems.
+ *  @return PLUMB_OK; PLUMB_ERR_ARGUMENT for NULL pointers, n < 1, dim < 1 or overflowing sizes;
+ *  PLUMB_ERR_DOMAIN when x has a NaN or infinite entry (the message names the first such row of x;
+ *  h_out is filled with NaN); PLUMB_ERR_NO_MEMORY when the n*dim rationals cannot be allocated;
+ *  PLUMB_ERR_PRECISION as described above. */
+plumb_status plumb_exact_least_squares_hessian(const double *x, int64_t n, int64_t dim, double *h_out);
+
 #if defined(__cplusplus)
 }
 #endif

@@ -12,6 +12,7 @@ struct Demo: ParsableCommand {
         ("contrastive: naive float32 InfoNCE vs plumb InfoNCE and FlatNCE across score gaps", contrastiveDemo),
         ("smooth top-k: the published GradTopK recursion vs plumb", topKDemo),
         ("spectral norm gradient: 10-step power recipe vs certified Lanczos", spectralDemo),
+        ("Hessian: exact least-squares Hessian, and which Hessian Adam's v tracks", hessianDemo),
     ]
 
     func run() throws {

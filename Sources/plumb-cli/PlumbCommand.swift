@@ -7,5 +7,5 @@ struct PlumbCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plumb",
         abstract: "Numerically careful training kernels, measured against exact references.",
-        subcommands: [Demo.self, Precision.self, Bench.self])
+        subcommands: [Demo.self, Precision.self, Bench.self, HessianCommand.self])
 }

@@ -11,6 +11,7 @@ from ._errors import PlumbError, check
 from ._lib import header_version, lib
 from ._metrics import compare
 from .contrastive import contrastive_embeddings, flatnce, infonce
+from .hessian import HessianProbe, hutchinson_diag
 from .spectral import SpectralState, spectral_decay_, spectral_grad, spectral_norm
 from .topk import soft_topk, soft_topk_vjp
 
@@ -18,7 +19,8 @@ __all__ = ["PlumbError", "compare", "exact", "version", "set_num_threads", "get_
            "set_exact_precision_cap", "get_exact_precision_cap",
            "infonce", "flatnce", "contrastive_embeddings",
            "soft_topk", "soft_topk_vjp",
-           "spectral_norm", "spectral_grad", "spectral_decay_", "SpectralState"]
+           "spectral_norm", "spectral_grad", "spectral_decay_", "SpectralState",
+           "HessianProbe", "hutchinson_diag"]
 
 
 def version() -> str:

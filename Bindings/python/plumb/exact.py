@@ -7,10 +7,9 @@ import numpy as np
 
 from ._arrays import float_array, ptr
 from ._errors import check
-from ._lib import declare, lib, status_t
+from ._lib import c_double_p, declare, lib, status_t
 
-__all__ = ["logsumexp"]
-__all__ += ["spectral_norm"]
+__all__ = ["logsumexp", "infonce", "flatnce", "soft_topk", "spectral_norm", "least_squares_hessian"]
 
 
 def logsumexp(x: np.ndarray) -> np.ndarray:
@@ -47,12 +46,8 @@ def flatnce(scores: np.ndarray, positive: np.ndarray, temperature: float = 1.0, 
     return _run("flatnce", scores, positive, temperature, grad, exact=True)
 
 
-__all__ += ["infonce", "flatnce"]
-
-
-declare("plumb_exact_soft_topk", status_t, ctypes.c_int, ctypes.POINTER(ctypes.c_double), ctypes.c_int64,
-        ctypes.c_int64, ctypes.c_int64, ctypes.c_double, ctypes.POINTER(ctypes.c_double))
-__all__ += ["soft_topk"]
+declare("plumb_exact_soft_topk", status_t, ctypes.c_int, c_double_p, ctypes.c_int64, ctypes.c_int64,
+        ctypes.c_int64, ctypes.c_double, c_double_p)
 
 
 def soft_topk(x: np.ndarray, k: int, method: str = "gradient", temperature: float = 1.0) -> np.ndarray:
@@ -74,11 +69,8 @@ def soft_topk(x: np.ndarray, k: int, method: str = "gradient", temperature: floa
     return out
 
 
-from ._lib import declare as _declare  # noqa: E402
-
-_declare("plumb_exact_spectral_norm", ctypes.c_int, ctypes.POINTER(ctypes.c_double), ctypes.c_int64,
-         ctypes.c_int64, ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_double),
-         ctypes.POINTER(ctypes.c_double))
+declare("plumb_exact_spectral_norm", status_t, c_double_p, ctypes.c_int64, ctypes.c_int64, c_double_p,
+        c_double_p, c_double_p)
 
 
 def spectral_norm(w: np.ndarray):
@@ -95,3 +87,18 @@ def spectral_norm(w: np.ndarray):
     check(lib.plumb_exact_spectral_norm(ptr(w, ctypes.c_double), rows, cols, ctypes.byref(sigma),
                                         ptr(u, ctypes.c_double), ptr(v, ctypes.c_double)))
     return sigma.value, u, v
+
+
+declare("plumb_exact_least_squares_hessian", status_t, c_double_p, ctypes.c_int64, ctypes.c_int64, c_double_p)
+
+
+def least_squares_hessian(x: np.ndarray) -> np.ndarray:
+    """Correctly rounded ``X^T X / n`` for a float64 ``n x dim`` array ``x`` (the Hessian of
+    ``||X w - y||^2 / (2n)``), computed exactly with GMP rationals and rounded once."""
+    x = float_array(x, "x", ndim=(2,), dtypes=(np.dtype(np.float64),))
+    n, dim = x.shape
+    if n == 0 or dim == 0:
+        raise ValueError("x must have at least one row and one column")
+    out = np.empty((dim, dim), dtype=np.float64)
+    check(lib.plumb_exact_least_squares_hessian(ptr(x, ctypes.c_double), n, dim, ptr(out, ctypes.c_double)))
+    return out

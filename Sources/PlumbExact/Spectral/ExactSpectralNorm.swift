@@ -74,7 +74,7 @@ public func exactSpectralNorm(
         __gmpz_tdiv_q_2exp(tmp.raw, g[i].raw, mp_bitcnt_t(shift))
         gd[i] = __gmpz_get_d(tmp.raw)
     }
-    let (_, vecs) = symmetricEigen(gd, n: n)
+    let (_, vecs) = jacobiEigen(gd, n: n)
     let x0 = (0..<n).map { vecs[$0 * n] }
 
     let cap = min(rounding.cap, 2048)

@@ -4,7 +4,8 @@
 /// eigenvectors as the columns of `vectors` (row-major `n x n`). Jacobi rotations are accurate to a
 /// few ULPs of `||a||` for every eigenpair (Demmel & Veselic), which the Lanczos Ritz step and the
 /// exact reference's starting vector need; the cost `O(n^3)` per sweep is fine for `n <= 64`.
-public func symmetricEigen(_ a: [Double], n: Int) -> (values: [Double], vectors: [Double]) {
+/// Large matrices (the Hessian probe's full mode) use the Householder-QL `SymmetricEigen` instead.
+public func jacobiEigen(_ a: [Double], n: Int) -> (values: [Double], vectors: [Double]) {
     var m = a
     var v = [Double](repeating: 0, count: n * n)
     for i in 0..<n { v[i * n + i] = 1 }

@@ -1,0 +1,88 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Hutchinson's estimator of a Hessian diagonal from Hessian-vector products (MATH.md section 4):
+/// `diag(H) = E[z * (H z)]` for Rademacher `z` (independent +-1 entries), since
+/// `E[z_i (H z)_i] = sum_j H_ij E[z_i z_j] = H_ii`.
+///
+/// Probes come from SplitMix64 seeded with `seed`: output number `q` (1-based) of the generator
+/// gives the signs of coordinates `64 (q - 1 - k*w) ..< 64 (q - k*w)` of sample k (w = ceil(dim/64)
+/// words per sample); bit b set means z = -1, clear z = +1. The estimate of each coordinate is the
+/// mean over samples, its standard error `sd / sqrt(samples)` with `sd` the sample standard
+/// deviation (divisor samples - 1), computed with Welford's updates. One sample gives std error +inf.
+public struct Hutchinson {
+    public let dim: Int
+    public let samples: Int
+    public let seed: UInt64
+
+    public init(dim: Int, samples: Int, seed: UInt64) {
+        self.dim = dim
+        self.samples = samples
+        self.seed = seed
+    }
+
+    /// Runs the estimator. `hvp(v, hv)` must write `H v` into `hv` (both `dim` values) or throw.
+    /// A non-finite product throws `.domain` naming the sample. `diag` and `stdError` get `dim` values
+    /// (NaN when this throws). The caller guarantees `3 * dim` doubles do not overflow.
+    public func run(diag: UnsafeMutablePointer<Double>, stdError: UnsafeMutablePointer<Double>?,
+                    _ hvp: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>) throws(PlumbError) -> Void) throws(PlumbError) {
+        let n = dim
+        guard let raw = malloc(3 * n * MemoryLayout<Double>.stride) else {
+            diag.update(repeating: .nan, count: n)
+            stdError?.update(repeating: .nan, count: n)
+            throw .noMemory("cannot allocate 3 x \(n) doubles of Hutchinson work space")
+        }
+        defer { free(raw) }
+        let z = raw.bindMemory(to: Double.self, capacity: 3 * n), hz = z + n, m2 = z + 2 * n
+        diag.update(repeating: 0, count: n)
+        m2.initialize(repeating: 0, count: n)
+        var rng = SplitMix64State(seed: seed)
+        do throws(PlumbError) {
+            for k in 1...samples {
+                var bits: UInt64 = 0
+                for i in 0..<n {
+                    if i % 64 == 0 { bits = rng.next() }
+                    z[i] = (bits >> UInt64(i % 64)) & 1 == 1 ? -1 : 1
+                }
+                hz.initialize(repeating: 0, count: n)
+                try hvp(z, hz)
+                for i in 0..<n where !hz[i].isFinite {
+                    throw .domain(row: 0, "sample \(k - 1): hvp wrote hv[\(i)] = \(hz[i]), not finite")
+                }
+                let kk = Double(k)
+                for i in 0..<n {
+                    let x = z[i] * hz[i]
+                    let delta = x - diag[i]
+                    diag[i] += delta / kk
+                    m2[i] += delta * (x - diag[i])
+                }
+            }
+        } catch {
+            diag.update(repeating: .nan, count: n)
+            stdError?.update(repeating: .nan, count: n)
+            throw error
+        }
+        if let stdError {
+            let s = Double(samples)
+            for i in 0..<n {
+                stdError[i] = samples >= 2 ? (m2[i] / (s - 1)).squareRoot() / s.squareRoot() : .infinity
+            }
+        }
+    }
+}
+
+/// SplitMix64 (Steele, Lea, Flood 2014): `state += 0x9E3779B97F4A7C15`, then the output mix.
+public struct SplitMix64State: Sendable {
+    public var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
