@@ -209,24 +209,3 @@ struct LeastSquaresProblem {
         return report
     }
 }
-
-/// `x` in %.3g-like scientific form without Foundation.
-func sci(_ x: Double) -> String {
-    guard x.isFinite, x != 0 else { return "\(x)" }
-    let e = Int(floor(log10(abs(x))))
-    let mant = x / pow(10, Double(e))
-    let r = (mant * 10).rounded() / 10
-    if e >= -2 && e <= 3 { return fixed(x, max(0, 1 - e)) }
-    return "\(fixed(r, 1))e\(e)"
-}
-
-/// `x` with `digits` decimals.
-func fixed(_ x: Double, _ digits: Int) -> String {
-    guard x.isFinite else { return "\(x)" }
-    let p = pow(10, Double(digits))
-    let scaled = (abs(x) * p).rounded()
-    let whole = Int(scaled / p), frac = Int(scaled - Double(whole) * p)
-    var f = String(frac)
-    while f.count < digits { f = "0" + f }
-    return (x < 0 ? "-" : "") + String(whole) + (digits > 0 ? "." + f : "")
-}

@@ -23,11 +23,21 @@ struct PrecisionSweep {
 struct Precision: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Sweep a kernel's precision against plumb's exact reference.",
-        discussion: "Kernels: \(Precision.sweeps.keys.sorted().joined(separator: ", ")).")
+        discussion: """
+            Kernels: \(Precision.sweeps.keys.sorted().joined(separator: ", ")).
+            Columns: min bits = -log2 of the largest relative error (values below the format's normal \
+            range lose bits even when correctly rounded); max ULP = the largest error in units in the \
+            last place at the exact value (plumb_compare); class mismatches = NaN/inf/zero/sign \
+            disagreements, counted apart from the ULP statistics.
+            """)
 
     /// Every kernel that can be swept; capabilities add theirs.
     static let sweeps: [String: PrecisionSweep] = [
         "logsumexp": logSumExpSweep,
+        "infonce": contrastiveSweep(flat: false),
+        "flatnce": contrastiveSweep(flat: true),
+        "soft-topk": softTopKSweep,
+        "spectral": spectralSweep,
     ]
 
     @Argument(help: "The kernel to sweep.")
@@ -58,13 +68,14 @@ struct Precision: ParsableCommand {
         let chosen = dtypes.isEmpty ? sweep.dtypes : dtypes
         let params = values.isEmpty ? sweep.defaultValues : values
         var rows: [PrecisionRow] = []
-        print(pad(sweep.parameterName, 10) + pad("dtype", 10) + pad("formulation", 22) + pad("min bits", 10) + "max ULP")
+        print(pad(sweep.parameterName, 10) + pad("dtype", 10) + pad("formulation", 22) + pad("min bits", 10) + pad("max ULP", 12) + "class mismatches")
         for (i, value) in params.enumerated() {
             for dtype in chosen {
                 for row in try sweep.measure(dtype, value) {
                     rows.append(row)
                     print(pad(formatParameter(value), 10) + pad(dtype, 10) + pad(row.formulation, 22)
-                          + pad(format1(row.stats.min_bits), 10) + formatULP(row.stats.max_ulp))
+                          + pad(format1(row.stats.min_bits), 10) + pad(formatULP(row.stats.max_ulp), 12)
+                          + String(row.stats.special_mismatches))
                 }
             }
             if params.count > 4 { progress("\(i + 1)/\(params.count) values done") }
@@ -78,7 +89,7 @@ func formatParameter(_ x: Double) -> String {
 }
 
 func formatULP(_ x: Double) -> String {
-    x < 1e6 ? format1(x) : String(x)
+    x < 1e5 ? format1(x) : sci(x)
 }
 
 /// A progress line on stderr (the table on stdout stays clean for redirection).

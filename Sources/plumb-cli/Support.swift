@@ -22,21 +22,48 @@ func pad(_ s: String, _ width: Int) -> String {
     s.count >= width ? s + " " : s + String(repeating: " ", count: width - s.count)
 }
 
-/// min_bits of `computed` against `exact` as text (plumb_compare_f32/f64).
-func bits(_ computed: [Float], _ exact: [Double]) -> String {
-    var stats = plumb_error_stats()
-    guard plumb_compare_f32(computed, exact, Int64(exact.count), &stats) == PLUMB_OK else { return "error" }
-    return String(format1(stats.min_bits))
+/// Error statistics of `computed` against `exact` (plumb_compare_f32/f64; all NaN if the call fails).
+func stats(_ computed: [Float], _ exact: [Double]) -> plumb_error_stats {
+    var s = plumb_error_stats()
+    if plumb_compare_f32(computed, exact, Int64(exact.count), &s) != PLUMB_OK { s.min_bits = .nan; s.max_ulp = .nan }
+    return s
 }
 
-func bits(_ computed: [Double], _ exact: [Double]) -> String {
-    var stats = plumb_error_stats()
-    guard plumb_compare_f64(computed, exact, Int64(exact.count), &stats) == PLUMB_OK else { return "error" }
-    return String(format1(stats.min_bits))
+func stats(_ computed: [Double], _ exact: [Double]) -> plumb_error_stats {
+    var s = plumb_error_stats()
+    if plumb_compare_f64(computed, exact, Int64(exact.count), &s) != PLUMB_OK { s.min_bits = .nan; s.max_ulp = .nan }
+    return s
 }
+
+/// min_bits of `computed` against `exact` as text.
+func bits(_ computed: [Float], _ exact: [Double]) -> String { format1(stats(computed, exact).min_bits) }
+
+func bits(_ computed: [Double], _ exact: [Double]) -> String { format1(stats(computed, exact).min_bits) }
 
 /// `x` with one decimal.
 func format1(_ x: Double) -> String {
+    guard x.isFinite else { return String(x) }
     let scaled = (x * 10).rounded()
     return "\(Int(scaled) / 10).\(abs(Int(scaled)) % 10)"
+}
+
+/// `x` in %.3g-like scientific form without Foundation.
+func sci(_ x: Double) -> String {
+    guard x.isFinite, x != 0 else { return "\(x)" }
+    let e = Int(floor(log10(abs(x))))
+    let mant = x / pow(10, Double(e))
+    let r = (mant * 10).rounded() / 10
+    if e >= -2 && e <= 3 { return fixed(x, max(0, 1 - e)) }
+    return "\(fixed(r, 1))e\(e)"
+}
+
+/// `x` with `digits` decimals.
+func fixed(_ x: Double, _ digits: Int) -> String {
+    guard x.isFinite else { return "\(x)" }
+    let p = pow(10, Double(digits))
+    let scaled = (abs(x) * p).rounded()
+    let whole = Int(scaled / p), frac = Int(scaled - Double(whole) * p)
+    var f = String(frac)
+    while f.count < digits { f = "0" + f }
+    return (x < 0 ? "-" : "") + String(whole) + (digits > 0 ? "." + f : "")
 }

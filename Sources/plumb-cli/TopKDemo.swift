@@ -1,3 +1,4 @@
+import ArgumentParser
 import CPlumb
 
 /// The published log-space recursion for GradTopK (subtracting: Z_{j,i} = a_i (Z_{j-1} - Z_{j-1,i}))
@@ -53,4 +54,41 @@ private func publishedRecursion(_ x: [Double], _ k: Int) -> [Double] {
         }
     }
     return logZi.map { exp($0 - logZ) }
+}
+
+/// `plumb precision soft-topk`: every method's ULPs across input scales (n = 40, k = 8, temperature
+/// 1), and in float64 the published recursion for the gradient method.
+let softTopKSweep = PrecisionSweep(
+    parameterName: "scale", defaultValues: [0.1, 1, 10, 100, 1000], dtypes: ["float32", "float64"]
+) { dtype, scale in
+    let n = 40, k = 8, rows = 8
+    var rng = SplitMix64(seed: 11)
+    let x = (0..<(rows * n)).map { _ in Double(Float(rng.normal() * scale)) }
+    let methods: [(String, plumb_topk_method)] = [("gradient", PLUMB_TOPK_GRADIENT), ("exp-clip", PLUMB_TOPK_EXP_CLIP),
+                                                  ("sigmoid", PLUMB_TOPK_SIGMOID), ("laplace", PLUMB_TOPK_LAPLACE)]
+    var out: [PrecisionRow] = []
+    for (name, method) in methods {
+        var exact = [Double](repeating: 0, count: rows * n)
+        guard plumb_exact_soft_topk(method, x, Int64(rows), Int64(n), Int64(k), 1, &exact) == PLUMB_OK else {
+            throw ValidationError("exact reference failed: \(String(cString: plumb_last_error()))")
+        }
+        let status: plumb_status, measured: plumb_error_stats
+        if dtype == "float32" {
+            var p = [Float](repeating: 0, count: rows * n)
+            status = plumb_soft_topk_f32(method, x.map { Float($0) }, Int64(rows), Int64(n), Int64(k), 1, &p)
+            measured = stats(p, exact)
+        } else {
+            var p = [Double](repeating: 0, count: rows * n)
+            status = plumb_soft_topk_f64(method, x, Int64(rows), Int64(n), Int64(k), 1, &p)
+            measured = stats(p, exact)
+        }
+        guard status == PLUMB_OK else { throw ValidationError("plumb_soft_topk failed: \(String(cString: plumb_last_error()))") }
+        out.append(PrecisionRow(parameter: scale, dtype: dtype, formulation: "plumb \(name)", stats: measured))
+        if dtype == "float64" && method == PLUMB_TOPK_GRADIENT {
+            let rec = (0..<rows).flatMap { r in publishedRecursion(Array(x[(r * n)..<((r + 1) * n)]), k) }
+            out.append(PrecisionRow(parameter: scale, dtype: dtype, formulation: "published recursion",
+                                    stats: stats(rec, exact)))
+        }
+    }
+    return out
 }
