@@ -303,3 +303,13 @@ def test_certificate_never_understated_random_shapes(rows, cols, seed, scale, f3
     assert abs(sigma - exact) <= info["residual"]
     if math.isfinite(info["angle_bound"]):
         assert angle(v.astype(np.float64), ve) <= info["angle_bound"] + 1e-12
+
+
+def test_unattainable_tol_keeps_a_tight_certificate():
+    # tol below binary64's residual floor: the run stops NOT_CONVERGED, but with the top pair
+    # separated its residual stays the computed one (not the loose ||W||_F - sigma fallback).
+    w = small_gap(64, 64, seed=3, gap=0.001)
+    sigma, _, _, info = plumb.spectral_norm(w, tol=1e-17, max_iters=1000, strict=False)
+    exact = plumb.exact.spectral_norm(w)[0]
+    assert not info["converged"]
+    assert abs(sigma - exact) <= info["residual"] <= 1e-12 * exact

@@ -221,9 +221,12 @@ func topTriplet<T: SpectralElement>(
     let roundoff = Double(cols + rows + 8) * 0x1p-52 * sigma
     result.residual = rho / sigma + roundoff
     result.converged = rho <= tol * theta
-    if !result.converged || gapInfo == nil {
-        // rho / sigma bounds the distance to the NEAREST singular value; before convergence that
-        // need not be sigma_1, so also use the proven sigma <= sigma_1 <= ||W||_F.
+    let separated = gapInfo.map { theta - max(0, $0.lambda2Hi) > 2 * (rho + roundoff * sigma) } ?? false
+    if gapInfo == nil || (!result.converged && !separated) {
+        // rho / sigma bounds the distance to the NEAREST singular value; unless the gap estimate
+        // shows that one is sigma_1 (as the angle bound below also requires), fall back on the
+        // proven sigma <= sigma_1 <= ||W||_F. A run that only missed an unattainable tol keeps its
+        // residual.
         result.residual = max(result.residual, frobenius - sigma)
     }
     if cols == 1 {
