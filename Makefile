@@ -16,7 +16,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SYSTEM_PACKAGES := libgmp-dev libmpfr-dev pkg-config
 PYTHON_PACKAGES := numpy pytest hypothesis mpmath
 
-.PHONY: all build deps test test-swift test-c test-python test-examples test-dist test-pip test-valgrind test-asan demo bench dist install clean
+.PHONY: all build deps test test-swift test-c test-python test-examples test-cli test-dist test-pip test-valgrind test-asan demo bench dist install clean
 
 all: build
 
@@ -36,7 +36,22 @@ build: deps
 demo: build
 	$(CLI) demo
 
-test: build test-swift test-c test-python test-examples test-dist test-pip test-valgrind test-asan
+test: build test-swift test-c test-python test-examples test-cli test-dist test-pip test-valgrind test-asan
+
+# The command runs end to end: help, the demo, every precision sweep, every exponent-test problem.
+test-cli: build
+	@mkdir -p $(CBIN)
+	$(CLI) --help | grep -q hessian
+	$(CLI) demo >/dev/null
+	@set -e; for k in logsumexp infonce flatnce soft-topk spectral; do \
+	  echo "== plumb precision $$k"; $(CLI) precision $$k --csv $(CBIN)/precision_$$k.csv >/dev/null 2>&1; \
+	  test $$(wc -l < $(CBIN)/precision_$$k.csv) -gt 2; \
+	done
+	@set -e; for p in least-squares quadratic logistic; do \
+	  echo "== plumb hessian --problem $$p"; \
+	  $(CLI) hessian --problem $$p --steps 400 --sgd-lr 0.5 --adam-lr 0.03 --batch 1 64 >/dev/null; \
+	done
+	! $(CLI) precision no-such-kernel 2>/dev/null
 
 test-swift: deps
 	$(SWIFT) test
