@@ -7,17 +7,8 @@
 #include <string.h>
 
 #include "plumb.h"
+#include "check.h"
 
-static int failures = 0;
-#define CHECK(cond, ...)                                                        \
-  do {                                                                          \
-    if (!(cond)) {                                                              \
-      fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                      \
-      fprintf(stderr, __VA_ARGS__);                                             \
-      fprintf(stderr, " [last error: %s]\n", plumb_last_error());               \
-      failures++;                                                               \
-    }                                                                           \
-  } while (0)
 
 typedef plumb_status (*f32_fn)(const float *, int64_t, int64_t, const int64_t *, float, float *, float *);
 typedef plumb_status (*f64_fn)(const double *, int64_t, int64_t, const int64_t *, double, double *, double *);

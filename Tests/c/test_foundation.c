@@ -1,6 +1,7 @@
 /* Foundation C tests: version, status strings, last error, threads, precision metrics and the
  * exact logsumexp, including every status path. Built as C11 with -Wall -Wextra -Werror -pedantic. */
 #include "plumb.h"
+#include "check.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -9,16 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int failures = 0;
-#define CHECK(cond, ...)                                             \
-  do {                                                               \
-    if (!(cond)) {                                                   \
-      failures++;                                                    \
-      fprintf(stderr, "%s:%d: CHECK(%s) failed: ", __FILE__, __LINE__, #cond); \
-      fprintf(stderr, __VA_ARGS__);                                  \
-      fputc('\n', stderr);                                           \
-    }                                                                \
-  } while (0)
 
 /* The call returned `status` and left a non-empty message containing `needle`. */
 static void expect_error(plumb_status got, plumb_status want, const char *needle, const char *what) {

@@ -6,17 +6,8 @@
 #include <string.h>
 
 #include "plumb.h"
+#include "check.h"
 
-static int failures = 0;
-#define CHECK(cond, ...)                                          \
-  do {                                                            \
-    if (!(cond)) {                                                \
-      fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);        \
-      fprintf(stderr, __VA_ARGS__);                               \
-      fprintf(stderr, " [last error: %s]\n", plumb_last_error()); \
-      failures++;                                                 \
-    }                                                             \
-  } while (0)
 
 static uint64_t rng_state = 12345;
 static double uniform(void) {

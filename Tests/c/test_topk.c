@@ -5,16 +5,8 @@
 #include <string.h>
 
 #include "plumb.h"
+#include "check.h"
 
-static int failures = 0;
-#define CHECK(cond, msg)                                                          \
-  do {                                                                            \
-    if (!(cond)) {                                                                \
-      fprintf(stderr, "FAIL %s:%d: %s (last error: %s)\n", __FILE__, __LINE__, msg, \
-              plumb_last_error());                                                \
-      failures++;                                                                 \
-    }                                                                             \
-  } while (0)
 
 int main(void) {
   double x[12] = {0.3, -1.2, 2.5, 0.0, 1.1, -0.4, 3.0, 2.9, -5.0, 0.7, 0.7, 1.5};
