@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ctypes
+from typing import Optional, Tuple
 
 import numpy as np
 
@@ -28,7 +29,8 @@ def logsumexp(x: np.ndarray) -> np.ndarray:
     return out.reshape(()) if x.ndim == 1 else out
 
 
-def infonce(scores: np.ndarray, positive: np.ndarray, temperature: float = 1.0, grad: bool = True):
+def infonce(scores: np.ndarray, positive: np.ndarray, temperature: float = 1.0,
+            grad: bool = True) -> Tuple[np.ndarray, Optional[np.ndarray]]:
     """Correctly rounded InfoNCE loss and gradient (``plumb_exact_infonce``); float64 only.
 
     Same arguments and results as :func:`plumb.infonce`. Slow (MPFR): meant for test sizes.
@@ -37,7 +39,8 @@ def infonce(scores: np.ndarray, positive: np.ndarray, temperature: float = 1.0, 
     return _run("infonce", scores, positive, temperature, grad, exact=True)
 
 
-def flatnce(scores: np.ndarray, positive: np.ndarray, temperature: float = 1.0, grad: bool = True):
+def flatnce(scores: np.ndarray, positive: np.ndarray, temperature: float = 1.0,
+            grad: bool = True) -> Tuple[np.ndarray, Optional[np.ndarray]]:
     """Correctly rounded FlatNCE loss and gradient (``plumb_exact_flatnce``); float64 only.
 
     Same arguments and results as :func:`plumb.flatnce`. Slow (MPFR): meant for test sizes.
@@ -73,7 +76,7 @@ declare("plumb_exact_spectral_norm", status_t, c_double_p, ctypes.c_int64, ctype
         c_double_p, c_double_p)
 
 
-def spectral_norm(w: np.ndarray):
+def spectral_norm(w: np.ndarray) -> Tuple[float, np.ndarray, np.ndarray]:
     """Correctly rounded ``sigma_1 = ||w||_2`` of a 2-D float64 array, with ``u`` and ``v`` to
     binary64 working accuracy. Returns ``(sigma, u, v)``. Exact Gram matrix (GMP) and a proved
     enclosure of its top eigenvalue; intended for min(rows, cols) <= 64."""
