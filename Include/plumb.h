@@ -244,12 +244,14 @@ typedef enum plumb_contrastive_kind {
  *  the score matrix is divided by tau there). grad_a, grad_b (n x dim each, either may be NULL)
  *  receive d(*loss)/dA and d(*loss)/dB, through the normalisation when it is on.
  *  Computed in float64 throughout (f32 inputs are widened, outputs rounded once); the row losses
- *  use the float64 kernel. Cost O(n^2 dim): one n x n score matrix is allocated.
+ *  use the float64 kernel. Cost O(n^2 dim) time; work space 2 n dim + 2 n^2 doubles (4 n^2 with
+ *  gradients), allocated per call.
  *  Aliasing: outputs must not alias inputs or each other.
  *  @return PLUMB_OK; PLUMB_ERR_ARGUMENT for a NULL a/b/loss, n < 2, dim < 1, an overflowing size,
  *  an unknown kind, or a temperature that is NaN, infinite or <= 0; PLUMB_ERR_DOMAIN when an
  *  embedding entry is NaN or infinite, or (normalize != 0) a row has zero norm: the loss couples
- *  all rows, so *loss and both gradients are then all NaN and the message names the row. */
+ *  all rows, so *loss and both gradients are then all NaN and the message names the row;
+ *  PLUMB_ERR_NO_MEMORY when the work space cannot be allocated (outputs NaN). */
 plumb_status plumb_contrastive_embeddings_f32(plumb_contrastive_kind kind, const float *a, const float *b,
                                               int64_t n, int64_t dim, int32_t normalize, int32_t symmetric,
                                               float temperature, float *loss, float *grad_a, float *grad_b);

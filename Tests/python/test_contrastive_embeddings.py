@@ -103,3 +103,11 @@ def test_errors():
     bad[2, 1] = np.nan
     with pytest.raises(plumb.PlumbError, match="row 2"):
         plumb.contrastive_embeddings(a, bad)
+
+
+def test_work_space_too_large_is_a_status_not_a_crash():
+    # n = 2^20 pairs of 1-dim embeddings (8 MB in) would need 2^43 bytes of n x n work space.
+    a = np.ones((1 << 20, 1), dtype=np.float32)
+    with pytest.raises(plumb.PlumbError, match="cannot allocate") as info:
+        plumb.contrastive_embeddings(a, a, normalize=False)
+    assert info.value.name == "PLUMB_ERR_NO_MEMORY"

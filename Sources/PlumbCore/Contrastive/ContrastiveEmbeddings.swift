@@ -31,45 +31,43 @@ public enum ContrastiveEmbeddings {
                 if normalize && !(sq > 0) { throw .domain(row: i, "row \(i) of \(name) has zero norm; cannot normalise") }
             }
         }
-        var an = Array(a), bn = Array(b)
+        // One block for the normalised copies (2 n dim) and the n x n matrices: S, its transpose or
+        // copy, and with gradients G and a row-gradient buffer. n^2 grows far faster than the caller's
+        // inputs, so it must be able to fail with a status.
+        let wantGrad = gradA != nil || gradB != nil
+        let (nn, nd) = (n * n, n * dim)  // both validated against overflow by the ABI
+        let work = try WorkBuffer<Double>(count: 2 * nd + (wantGrad ? 4 : 2) * nn,
+                                          "the \(n) x \(n) score matrices of the embedding loss")
+        let an = work.base, bn = an + nd, s = bn + nd, scores = s + nn, g = scores + nn, rowGrad = g + nn
+        an.update(from: a.baseAddress!, count: nd)
+        bn.update(from: b.baseAddress!, count: nd)
         var normA = [Double](repeating: 1, count: n), normB = normA
         if normalize {
-            normalizeRows(&an, &normA, n, dim)
-            normalizeRows(&bn, &normB, n, dim)
+            normalizeRows(an, &normA, n, dim)
+            normalizeRows(bn, &normB, n, dim)
         }
         // S = an bn^T
-        var s = [Double](repeating: 0, count: n * n)
-        s.withUnsafeMutableBufferPointer { sp in
-            an.withUnsafeBufferPointer { ap in
-                bn.withUnsafeBufferPointer { bp in
-                    parallelChunks(n, grain: max(1, 4096 / max(1, n * dim / 64))) { rows in
-                        for i in rows {
-                            for j in 0..<n { sp[i * n + j] = dot(ap.baseAddress! + i * dim, bp.baseAddress! + j * dim, dim) }
-                        }
-                    }
-                }
+        parallelChunks(n, grain: max(1, 4096 / max(1, nd / 64))) { rows in
+            for i in rows {
+                for j in 0..<n { s[i * n + j] = dot(an + i * dim, bn + j * dim, dim) }
             }
         }
         let positive = (0..<n).map(Int64.init)
-        let wantGrad = gradA != nil || gradB != nil
-        var g = [Double](repeating: 0, count: wantGrad ? n * n : 0)
+        if wantGrad { g.update(repeating: 0, count: nn) }
         var loss = 0.0
         let directions = symmetric ? 2 : 1
         let weight = 1 / Double(n * directions)
+        var rowLoss = [Double](repeating: 0, count: n)
         for direction in 0..<directions {
             // direction 1 scores S^T: rows are B's anchors.
-            var scores = s
-            if direction == 1 { for i in 0..<n { for j in 0..<n { scores[i * n + j] = s[j * n + i] } } }
-            var rowLoss = [Double](repeating: 0, count: n)
-            var rowGrad = [Double](repeating: 0, count: wantGrad ? n * n : 0)
-            let failure = scores.withUnsafeBufferPointer { sp in
-                rowLoss.withUnsafeMutableBufferPointer { lp in
-                    rowGrad.withUnsafeMutableBufferPointer { gp in
-                        ContrastiveKernels.lossF64(kind, scores: sp.baseAddress!, rows: n, cols: n, positive: positive,
-                                                   temperature: tau, loss: lp.baseAddress!,
-                                                   grad: wantGrad ? gp.baseAddress : nil)
-                    }
-                }
+            if direction == 0 {
+                scores.update(from: s, count: nn)
+            } else {
+                for i in 0..<n { for j in 0..<n { scores[i * n + j] = s[j * n + i] } }
+            }
+            let failure = rowLoss.withUnsafeMutableBufferPointer { lp in
+                ContrastiveKernels.lossF64(kind, scores: scores, rows: n, cols: n, positive: positive,
+                                           temperature: tau, loss: lp.baseAddress!, grad: wantGrad ? rowGrad : nil)
             }
             if let failure { throw failure }
             var sum = CompensatedSum()
@@ -97,7 +95,7 @@ public enum ContrastiveEmbeddings {
         return loss
     }
 
-    private static func normalizeRows(_ m: inout [Double], _ norms: inout [Double], _ n: Int, _ dim: Int) {
+    private static func normalizeRows(_ m: UnsafeMutablePointer<Double>, _ norms: inout [Double], _ n: Int, _ dim: Int) {
         for i in 0..<n {
             // Scale first so the squares cannot overflow or underflow.
             var big = 0.0
@@ -125,27 +123,23 @@ public enum ContrastiveEmbeddings {
     }
 
     /// out (n x dim) = G M (or G^T M), G n x n, M n x dim.
-    private static func matmul(_ g: [Double], _ m: [Double], _ n: Int, _ dim: Int, transposeG: Bool,
-                               into out: UnsafeMutableBufferPointer<Double>) {
-        g.withUnsafeBufferPointer { gp in
-            m.withUnsafeBufferPointer { mp in
-                parallelChunks(n, grain: max(1, 4096 / max(1, n * dim / 64))) { rows in
-                    for i in rows {
-                        let o = out.baseAddress! + i * dim
-                        o.update(repeating: 0, count: dim)
-                        for j in 0..<n {
-                            let c = transposeG ? gp[j * n + i] : gp[i * n + j]
-                            if c == 0 { continue }
-                            let row = mp.baseAddress! + j * dim
-                            for k in 0..<dim { o[k] += c * row[k] }
-                        }
-                    }
+    private static func matmul(_ g: UnsafePointer<Double>, _ m: UnsafePointer<Double>, _ n: Int, _ dim: Int,
+                               transposeG: Bool, into out: UnsafeMutableBufferPointer<Double>) {
+        parallelChunks(n, grain: max(1, 4096 / max(1, n * dim / 64))) { rows in
+            for i in rows {
+                let o = out.baseAddress! + i * dim
+                o.update(repeating: 0, count: dim)
+                for j in 0..<n {
+                    let c = transposeG ? g[j * n + i] : g[i * n + j]
+                    if c == 0 { continue }
+                    let row = m + j * dim
+                    for k in 0..<dim { o[k] += c * row[k] }
                 }
             }
         }
     }
 
-    private static func backNormalize(_ d: UnsafeMutableBufferPointer<Double>, _ unit: [Double], _ norms: [Double],
+    private static func backNormalize(_ d: UnsafeMutableBufferPointer<Double>, _ unit: UnsafePointer<Double>, _ norms: [Double],
                                       _ n: Int, _ dim: Int) {
         for i in 0..<n {
             var p = 0.0
