@@ -211,4 +211,28 @@ def test_nan_row_outputs_and_other_rows():
         plumb.soft_topk(x, 2, "sigmoid", out=out)
     assert np.all(np.isnan(out[1])) and np.all(np.isfinite(out[[0, 2]]))
     with pytest.raises(TypeError):
-        plumb.soft_topk(x.astype(np.int64), 2)
+        plumb.soft_topk(np.ones(x.shape, dtype=np.int64), 2)
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("scale", [100.0, 1000.0, 10000.0])
+def test_float64_beyond_scale_10_within_the_conditioning_limit(method, scale):
+    # An output p_i = f(z_i - lambda) inherits lambda's rounding (|lambda| ~ scale, so ~scale ULPs of
+    # 1 in z_i - lambda): the error grows like the scale. Stated bound: 8 x scale ULPs.
+    x = rows(int(scale) + 13, scale, (4, 32))
+    for k in (1, 2, 16, 31):
+        got = plumb.soft_topk(x, k, method, 1.0)
+        stats = plumb.compare(got, plumb.exact.soft_topk(x, k, method, 1.0))
+        assert stats["special_mismatches"] == 0
+        assert stats["max_ulp"] <= 8 * scale, (method, scale, k, stats)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sigmoid_threshold_far_from_every_item(dtype):
+    # Regression: with the threshold hundreds of temperatures from every item, Newton moved it by ~1
+    # per step and stopped after 400 steps far from the root (1407 instead of 1392.3).
+    x = np.random.default_rng(13001).normal(0, 1000, (4, 32)).astype(dtype)
+    got = plumb.soft_topk(x, 1, "sigmoid", 1.0)
+    stats = plumb.compare(got, plumb.exact.soft_topk(x.astype(np.float64), 1, "sigmoid", 1.0))
+    assert stats["max_ulp"] <= (2 if dtype == np.float32 else 8000), stats
+    assert np.allclose(got.sum(axis=1), 1.0)

@@ -90,8 +90,10 @@ extension ThresholdTopK {
         for i in 0..<n {
             let p: Double, d: Double
             if z[i] >= c {
-                let t = exp((c - z[i]) + logY)
-                if t <= 1 { p = 1 - t / 2; d = t / 2 } else { p = 1 / (2 * t); d = p }
+                // e^{-arg}/2 rather than 1/(2 e^{arg}): e^{arg} overflows while the output is
+                // still a (subnormal) binary64 number.
+                let arg = (c - z[i]) + logY
+                if arg <= 0 { let t = exp(arg); p = 1 - t / 2; d = t / 2 } else { p = exp(-arg) / 2; d = p }
             } else {
                 let t = exp((z[i] - c) - logY)
                 p = t / 2; d = p
@@ -130,12 +132,20 @@ extension ThresholdTopK {
             return (integer == 0 ? tail : integer * exp(near) + tail, slope)
         }
         var lam = lo + (hi - lo) / 2
-        for _ in 0..<400 {
+        var checkpoint = hi - lo
+        for iteration in 0..<400 {
             let (h, dh) = eval(lam)
             if h == 0 { break }
             if h > 0 { lo = lam } else { hi = lam }
             var next = dh > 0 ? lam + h / dh : .nan
             if !(next > lo && next < hi) { next = lo + (hi - lo) / 2 }
+            // Where lambda is far from every item, h behaves like e^{-lambda} and Newton moves it by
+            // about 1 per step: when two steps have not halved the bracket, bisect instead (so at
+            // most ~2 x 64 + a few Newton steps in all).
+            if iteration % 2 == 1 {
+                if hi - lo > checkpoint / 2 { next = lo + (hi - lo) / 2 }
+                checkpoint = hi - lo
+            }
             let step = Swift.abs(next - lam)
             if step == 0 || !(hi > lo) { break }
             lam = next
