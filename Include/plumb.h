@@ -290,7 +290,8 @@ typedef enum plumb_topk_method {
  *  @return PLUMB_OK; PLUMB_ERR_ARGUMENT for an unknown method, NULL pointers, rows < 0, n < 1,
  *  k out of [1, n], a bad temperature or an overflowing size; PLUMB_ERR_DOMAIN when a row contains
  *  NaN or an infinity (that row's out is NaN; other rows are computed; the message names the first
- *  such row). */
+ *  such row); PLUMB_ERR_NO_MEMORY when the gradient method's n x k table (one per worker thread,
+ *  24 bytes an entry) cannot be allocated (the rows not computed are NaN). */
 plumb_status plumb_soft_topk_f32(plumb_topk_method method, const float *x, int64_t rows, int64_t n,
                                  int64_t k, float temperature, float *out);
 plumb_status plumb_soft_topk_f64(plumb_topk_method method, const double *x, int64_t rows, int64_t n,
@@ -315,7 +316,8 @@ plumb_status plumb_soft_topk_vjp_f64(plumb_topk_method method, const double *x, 
  *  The correctly rounded binary64 value of ST_k(x[r, :] / temperature) (see above) for each row,
  *  evaluated with MPFR intervals and Ziv's strategy (see "Exact references"). Arguments and
  *  statuses as plumb_soft_topk_f64, plus PLUMB_ERR_PRECISION; out must not alias x. Slow: O(n k)
- *  MPFR interval operations per row and Ziv step (O(n^2) for Laplace); meant for n up to a few hundred. */
+ *  MPFR interval operations per row and Ziv step (O(n^2) for Laplace); meant for n up to a few hundred.
+ *  n * k above 2^22 gives PLUMB_ERR_ARGUMENT (a test-size reference). */
 plumb_status plumb_exact_soft_topk(plumb_topk_method method, const double *x, int64_t rows, int64_t n,
                                    int64_t k, double temperature, double *out);
 

@@ -71,6 +71,9 @@ public func plumb_soft_topk_vjp_f64(
     })
 }
 
+/// Largest n * k `plumb_exact_soft_topk` accepts (documented in the header).
+private let exactTopKCells = 1 << 22
+
 @_cdecl("plumb_exact_soft_topk") @implementation
 public func plumb_exact_soft_topk(
     _ method: plumb_topk_method, _ x: UnsafePointer<Double>?, _ rows: Int64, _ n: Int64, _ k: Int64,
@@ -79,6 +82,11 @@ public func plumb_exact_soft_topk(
     withRowStatus({ () throws(PlumbError) -> PlumbError? in
         let (m, rows, n, k) = try checkTopK(method, rows, n, k, temperature, elementSize: 8)
         let x = try Check.pointer(x, "x"), out = try Check.pointer(out, "out")
+        // Every cell of the exact programme is an MPFR interval (heap storage GMP cannot fail
+        // gracefully on): keep the reference to test sizes.
+        guard n * k <= exactTopKCells else {
+            throw .argument("n * k = \(n) x \(k) exceeds the exact reference's limit of \(exactTopKCells) cells")
+        }
         let rounding = CorrectRounding(cap: ExactSettings.precisionCap)
         return forEachRow(rows) { (r: Int) throws(PlumbError) in
             for i in 0..<n { out[r * n + i] = .nan }

@@ -236,3 +236,14 @@ def test_sigmoid_threshold_far_from_every_item(dtype):
     stats = plumb.compare(got, plumb.exact.soft_topk(x.astype(np.float64), 1, "sigmoid", 1.0))
     assert stats["max_ulp"] <= (2 if dtype == np.float32 else 8000), stats
     assert np.allclose(got.sum(axis=1), 1.0)
+
+
+def test_sizes_beyond_memory_are_statuses():
+    # The gradient method's n x k table (here 2^22 x 2^21 x 24 bytes) cannot exist: a status, no trap.
+    x = np.zeros((1, 1 << 22))
+    with pytest.raises(plumb.PlumbError, match="cannot allocate") as info:
+        plumb.soft_topk(x, 1 << 21, "gradient")
+    assert info.value.name == "PLUMB_ERR_NO_MEMORY"
+    with pytest.raises(plumb.PlumbError, match="limit") as info:
+        plumb.exact.soft_topk(np.zeros((1, 5000)), 1000, "gradient")
+    assert info.value.name == "PLUMB_ERR_ARGUMENT"

@@ -8,7 +8,7 @@ import Glibc
 /// representable with full relative precision whatever the input scale. `f` carries the directional
 /// derivative of the same entry (forward-mode differentiation, used by the VJP); it is 0 when unused.
 @usableFromInline
-struct ScaledPair {
+struct ScaledPair: BitwiseCopyable {
     @usableFromInline var m: Double
     @usableFromInline var f: Double
     @usableFromInline var e: Int

@@ -23,7 +23,8 @@ struct TopKWorkspace {
 }
 
 /// One row. `z` = x / tau. With `g` given, writes `J^T g` (w.r.t. z) instead of the outputs.
-func softTopKRow(_ method: TopKMethod, _ ws: inout TopKWorkspace, n: Int, k: Int, vjp: Bool) {
+func softTopKRow(_ method: TopKMethod, _ ws: inout TopKWorkspace, n: Int, k: Int, vjp: Bool,
+                 table: UnsafeMutablePointer<ScaledPair>) {
     ws.z.withUnsafeBufferPointer { zb in
         let z = UnsafeBufferPointer(rebasing: zb[0..<n])
         ws.out.withUnsafeMutableBufferPointer { ob in
@@ -35,7 +36,7 @@ func softTopKRow(_ method: TopKMethod, _ ws: inout TopKWorkspace, n: Int, k: Int
             ws.g.withUnsafeBufferPointer { gb in
                 let g = UnsafeBufferPointer(rebasing: gb[0..<n])
                 if method == .gradient {
-                    ws.gradient.run(z, k: k, v: vjp ? g : nil, out: out)
+                    ws.gradient.run(z, k: k, v: vjp ? g : nil, out: out, table: table)
                     return
                 }
                 ws.w1.withUnsafeMutableBufferPointer { w1 in
@@ -69,8 +70,20 @@ public func softTopK<T: BinaryFloatingPoint>(
     _ method: TopKMethod, x: UnsafePointer<T>, rows: Int, n: Int, k: Int, temperature: Double,
     gradOut: UnsafePointer<T>? = nil, out: UnsafeMutablePointer<T>
 ) -> PlumbError? {
+    let grain = max(1, 16384 / max(1, n * min(k, 64)))
     let failure = FirstRowFailure()
-    parallelChunks(rows, grain: max(1, 16384 / max(1, n * min(k, 64)))) { range in
+    parallelChunks(rows, grain: grain) { range in
+        // The gradient method's n x k programme table, from malloc so that an n * k the machine
+        // cannot hold is a status rather than a trap.
+        let table: WorkBuffer<ScaledPair>
+        do throws(PlumbError) {
+            table = try WorkBuffer(count: method == .gradient && k < n ? n * k : 1,
+                                   "the n x k = \(n) x \(k) table of the gradient method")
+        } catch {
+            for i in (range.lowerBound * n)..<(range.upperBound * n) { out[i] = .nan }
+            failure.report(range.lowerBound, error)
+            return
+        }
         var ws = TopKWorkspace()
         ws.reserve(n)
         for r in range {
@@ -90,7 +103,7 @@ public func softTopK<T: BinaryFloatingPoint>(
                 failure.report(r, .domain(row: r, "x[\(r), \(bad)] is not finite (x = \(Double(x[base + bad])))"))
                 continue
             }
-            softTopKRow(method, &ws, n: n, k: k, vjp: gradOut != nil)
+            softTopKRow(method, &ws, n: n, k: k, vjp: gradOut != nil, table: table.base)
             let s = gradOut != nil ? 1 / temperature : 1
             for i in 0..<n { out[base + i] = T(ws.out[i] * s) }
         }

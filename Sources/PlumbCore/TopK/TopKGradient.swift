@@ -15,7 +15,6 @@
 /// `sum_{j in T} v_j` over (k-1)-subsets T of the other items (weights `prod_T a`), `mu = p . v`.
 /// `J` is symmetric, so this is also the VJP.
 struct GradientTopK {
-    private var table: [ScaledPair] = []
     private var suffix: [ScaledPair] = []
     private var num: [ScaledPair] = []
     private var ratio: [Double] = []
@@ -25,19 +24,18 @@ struct GradientTopK {
     init() {}
 
     /// Forward (`v == nil`, writes p) or J v (writes J v to `out`). `z` already divided by tau.
+    /// `P`: the caller's `n * k` table (its allocation is the one that can fail).
     mutating func run(_ z: UnsafeBufferPointer<Double>, k: Int, v: UnsafeBufferPointer<Double>?,
-                      out: UnsafeMutableBufferPointer<Double>) {
+                      out: UnsafeMutableBufferPointer<Double>, table P: UnsafeMutablePointer<ScaledPair>) {
         let n = z.count
         var c = -Double.infinity
         for t in z where t > c { c = t }
         if aM.count < n { aM = .init(repeating: 0, count: n); aE = .init(repeating: 0, count: n) }
         for i in 0..<n { let s = scaledExp(z[i] - c); aM[i] = s.m; aE[i] = s.e }
         let width = k  // j = 0 ..< k
-        let needed = n * width
-        if table.count < needed { table = .init(repeating: .zero, count: needed) }
         if suffix.count < width { suffix = .init(repeating: .zero, count: width) }
         if num.count < n { num = .init(repeating: .zero, count: n); ratio = .init(repeating: 0, count: n) }
-        table.withUnsafeMutableBufferPointer { P in
+        do {
             // Row i of the table holds P_j over items 0 ..< i.
             P[0] = .one
             for j in 1..<width { P[j] = .zero }
