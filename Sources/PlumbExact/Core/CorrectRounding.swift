@@ -24,6 +24,9 @@ public struct CorrectRounding {
     public func values(
         count: Int, _ evaluate: (_ precision: Int) throws(PlumbError) -> [Interval]
     ) throws(PlumbError) -> (values: [Double], precision: Int) {
+        // MPFR caches constants (log 2, pi, ...) per thread and frees them only on request; the
+        // library's and callers' worker threads come and go, so release them after every value.
+        defer { mpfr_free_cache2(MPFR_FREE_LOCAL_CACHE) }
         var precision = CorrectRounding.startPrecision
         while true {
             let intervals = try evaluate(precision)
