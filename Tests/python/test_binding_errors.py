@@ -1,0 +1,76 @@
+"""The Python binding rejects what C must never see: wrong dtypes (TypeError), wrong shapes,
+non-contiguous or read-only arrays, NaN parameters and integers beyond the C types (ValueError),
+for every public function, before any pointer is passed; invalid values C checks raise PlumbError."""
+import numpy as np
+import pytest
+
+import plumb
+
+F = np.ones((4, 6), dtype=np.float32)
+D = F.astype(np.float64)
+POS = np.arange(4)
+READ_ONLY = np.frombuffer(D.tobytes()).reshape(4, 6)
+
+CASES = [
+    ("infonce non-contiguous", lambda: plumb.infonce(D[:, ::2], POS), ValueError),
+    ("infonce int scores", lambda: plumb.infonce(D.astype(np.int32), POS), TypeError),
+    ("infonce NaN temperature", lambda: plumb.infonce(D, POS, float("nan")), ValueError),
+    ("infonce float positive", lambda: plumb.infonce(D, POS.astype(float)), TypeError),
+    ("infonce positive shape", lambda: plumb.infonce(D, POS[:2]), ValueError),
+    ("infonce 3-D", lambda: plumb.infonce(D[None], POS), ValueError),
+    ("infonce positive out of range", lambda: plumb.infonce(D, np.array([0, 1, 2, 6])), plumb.PlumbError),
+    ("flatnce temperature type", lambda: plumb.flatnce(D, POS, "a"), TypeError),
+    ("flatnce zero temperature", lambda: plumb.flatnce(F, POS, 0.0), ValueError),
+    ("embeddings shapes", lambda: plumb.contrastive_embeddings(D, D[:3]), ValueError),
+    ("embeddings non-contiguous", lambda: plumb.contrastive_embeddings(D[:, ::2], D[:, ::2]), ValueError),
+    ("embeddings dtypes", lambda: plumb.contrastive_embeddings(D, F), TypeError),
+    ("soft_topk k beyond int64", lambda: plumb.soft_topk(D, 2**70), ValueError),
+    ("soft_topk k float", lambda: plumb.soft_topk(D, 1.5), TypeError),
+    ("soft_topk k > n", lambda: plumb.soft_topk(D, 7), plumb.PlumbError),
+    ("soft_topk non-contiguous", lambda: plumb.soft_topk(D.T, 2), ValueError),
+    ("soft_topk NaN temperature", lambda: plumb.soft_topk(D, 2, temperature=float("nan")), ValueError),
+    ("soft_topk method", lambda: plumb.soft_topk(D, 2, method="top"), ValueError),
+    ("soft_topk_vjp shape", lambda: plumb.soft_topk_vjp(D, 2, D[:2]), ValueError),
+    ("soft_topk_vjp dtypes", lambda: plumb.soft_topk_vjp(D, 2, F), TypeError),
+    ("spectral_norm non-contiguous", lambda: plumb.spectral_norm(D[:, ::2]), ValueError),
+    ("spectral_norm v shape", lambda: plumb.spectral_norm(D, v=np.zeros(5)), ValueError),
+    ("spectral_norm v dtype", lambda: plumb.spectral_norm(D, v=np.zeros(6, np.float32)), TypeError),
+    ("spectral_norm max_iters beyond int32", lambda: plumb.spectral_norm(D, max_iters=2**40), ValueError),
+    ("spectral_norm NaN tol", lambda: plumb.spectral_norm(D, tol=float("nan")), ValueError),
+    ("spectral_grad int", lambda: plumb.spectral_grad(D.astype(int)), TypeError),
+    ("spectral_decay_ read-only", lambda: plumb.spectral_decay_(READ_ONLY, 0.1), ValueError),
+    ("spectral_decay_ non-contiguous", lambda: plumb.spectral_decay_(D[:, ::2], 0.1), ValueError),
+    ("spectral_decay_ NaN coefficient", lambda: plumb.spectral_decay_(D.copy(), float("nan")), ValueError),
+    ("HessianProbe dim beyond int64", lambda: plumb.HessianProbe(2**70), ValueError),
+    ("HessianProbe beta1 = 1", lambda: plumb.HessianProbe(3, beta1=1.0), plumb.PlumbError),
+    ("HessianProbe full matrix too large", lambda: plumb.HessianProbe(5000, full_matrix=True), plumb.PlumbError),
+    ("observe shape", lambda: plumb.HessianProbe(3).observe(np.ones(4)), ValueError),
+    ("observe int", lambda: plumb.HessianProbe(3).observe(np.ones(3, dtype=int)), TypeError),
+    ("observe after close", lambda: (lambda p: (p.close(), p.observe(np.ones(3))))(plumb.HessianProbe(3)), ValueError),
+    ("implied_diag NaN lr", lambda: plumb.HessianProbe(3).implied_diag("adam", float("nan")), ValueError),
+    ("implied_diag unknown estimator", lambda: plumb.HessianProbe(3).implied_diag("sgd"), ValueError),
+    ("compare reference shape", lambda: plumb.HessianProbe(3).compare(np.ones(2)), ValueError),
+    ("hutchinson samples 0", lambda: plumb.hutchinson_diag(lambda v: v, 3, samples=0), ValueError),
+    ("hutchinson samples beyond int32", lambda: plumb.hutchinson_diag(lambda v: v, 3, samples=2**40), ValueError),
+    ("hutchinson hvp shape", lambda: plumb.hutchinson_diag(lambda v: v[:2], 3, samples=2), ValueError),
+    ("hutchinson hvp raises", lambda: plumb.hutchinson_diag(lambda v: 1 / 0, 3, samples=2), ZeroDivisionError),
+    ("hutchinson negative seed", lambda: plumb.hutchinson_diag(lambda v: v, 3, seed=-1), ValueError),
+    ("compare shapes", lambda: plumb.compare(F.ravel(), D.ravel()[:3]), ValueError),
+    ("compare dtype", lambda: plumb.compare(F.ravel().astype(np.int8), D.ravel()), TypeError),
+    ("exact.logsumexp int", lambda: plumb.exact.logsumexp(np.ones(3, dtype=int)), TypeError),
+    ("exact.infonce float32", lambda: plumb.exact.infonce(F, POS), TypeError),
+    ("exact.soft_topk k = 0", lambda: plumb.exact.soft_topk(D, 0), plumb.PlumbError),
+    ("exact.spectral_norm 1-D", lambda: plumb.exact.spectral_norm(np.ones(3)), ValueError),
+    ("exact.least_squares_hessian 1-D", lambda: plumb.exact.least_squares_hessian(np.ones(3)), ValueError),
+    ("precision cap too small", lambda: plumb.set_exact_precision_cap(10), plumb.PlumbError),
+    ("threads not an int", lambda: plumb.set_num_threads(1.5), TypeError),
+]
+
+
+@pytest.mark.parametrize("name,call,error", CASES, ids=[c[0] for c in CASES])
+def test_bad_arguments_raise(name, call, error):
+    with pytest.raises(error) as info:
+        call()
+    assert str(info.value)
+    if error is plumb.PlumbError:
+        assert info.value.name == "PLUMB_ERR_ARGUMENT"
