@@ -16,8 +16,7 @@ extension Float: SpectralElement {
     @inline(__always) var wide: Double { Double(self) }
     @inline(__always) init(narrowing d: Double) { self = Float(d) }
     @inline(__always) static func load4(_ p: UnsafePointer<Float>) -> SIMD4<Double> {
-        let f = UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Float>.self)
-        return SIMD4<Double>(Double(f[0]), Double(f[1]), Double(f[2]), Double(f[3]))
+        SIMD4<Double>(UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Float>.self))  // exact widening
     }
 }
 
