@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Layout and data flow: see README.md ("Architecture"). ABI -> (Core | Exact) -> Kernels.
+// Layout and data flow: README.md ("Layout"). ABI -> (Core | Exact); Exact may use Core, never the reverse.
 let optimize: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
 
 let package = Package(
@@ -11,17 +11,13 @@ let package = Package(
         .executable(name: "plumb-cli", targets: ["plumb-cli"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
         // The hand-written C header, imported into Swift so @implementation can check it.
         .target(name: "CPlumb", path: "Include", publicHeadersPath: "."),
         .systemLibrary(name: "CNumerics", path: "Sources/CNumerics"),
-        .target(
-            name: "PlumbCore",
-            dependencies: [.product(name: "RealModule", package: "swift-numerics")],
-            swiftSettings: optimize),
+        .target(name: "PlumbCore", swiftSettings: optimize),
         .target(
             name: "PlumbExact",
             dependencies: ["CNumerics", "PlumbCore"],
