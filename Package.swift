@@ -4,6 +4,14 @@ import PackageDescription
 // Layout and data flow: README.md ("Layout"). ABI -> (Core | Exact); Exact may use Core, never the reverse.
 let optimize: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
 
+// PlumbCoreHaswell builds some of PlumbCore's kernel sources (symbolic links) for the "haswell"
+// target (AVX2); the ABI calls them only on CPUs that have it (CPlumbCPU's check).
+#if arch(x86_64)
+let haswell: [SwiftSetting] = [.define("PLUMB_HASWELL"), .unsafeFlags(["-target-cpu", "haswell"])]
+#else
+let haswell: [SwiftSetting] = [.define("PLUMB_HASWELL")]
+#endif
+
 let package = Package(
     name: "plumb",
     products: [
@@ -18,13 +26,15 @@ let package = Package(
         .target(name: "CPlumb", path: "Include", publicHeadersPath: "."),
         .systemLibrary(name: "CNumerics", path: "Sources/CNumerics"),
         .target(name: "PlumbCore", swiftSettings: optimize),
+        .target(name: "CPlumbCPU"),
+        .target(name: "PlumbCoreHaswell", dependencies: ["PlumbCore"], swiftSettings: optimize + haswell),
         .target(
             name: "PlumbExact",
             dependencies: ["CNumerics", "PlumbCore"],
             swiftSettings: optimize),
         .target(
             name: "Plumb",
-            dependencies: ["CPlumb", "PlumbCore", "PlumbExact"],
+            dependencies: ["CPlumb", "CPlumbCPU", "PlumbCore", "PlumbCoreHaswell", "PlumbExact"],
             swiftSettings: optimize),
         .executableTarget(
             name: "plumb-cli",

@@ -32,6 +32,7 @@ private func lossF32(
 ) -> plumb_status {
     withRowStatus { () throws(PlumbError) -> PlumbError? in
         let a = try checkLossArguments(scores, rows, cols, positive, Double(temperature), loss)
+        _ = kernelDispatch
         return ContrastiveKernels.lossF32(kind, scores: a.scores, rows: a.rows, cols: a.cols, positive: a.positive,
                                           temperature: temperature, loss: a.loss, grad: grad)
     }

@@ -1,0 +1,64 @@
+#if PLUMB_HASWELL  // also compiled into PlumbCoreHaswell, which gets PlumbCore's types by import
+import PlumbCore
+#endif
+/// Checks one row's scores: every entry must be finite or `-inf`, and the positive finite.
+/// Returns the largest negative score (`-inf` when every negative is masked).
+@inline(__always)
+func scanRow<T: BinaryFloatingPoint>(_ s: UnsafePointer<T>, cols: Int, positive t: Int) throws(PlumbError) -> T {
+    var best = -T.infinity
+    var bad = false
+    for i in 0..<t {
+        let v = s[i]
+        bad = bad || !(v < .infinity)
+        best = v > best ? v : best
+    }
+    for i in (t + 1)..<cols {
+        let v = s[i]
+        bad = bad || !(v < .infinity)
+        best = v > best ? v : best
+    }
+    let st = s[t]
+    if !st.isFinite { throw .domain(row: 0, "the positive score (column \(t)) is \(st); it must be finite") }
+    if bad {
+        for i in 0..<cols where !(s[i] < .infinity) {
+            throw .domain(row: 0, "score at column \(i) is \(s[i]); scores must be finite or -inf (masked)")
+        }
+    }
+    return best
+}
+
+/// Float32 fast path of the scan in `scanRow`: the largest entry of `s[a..<b]` and whether any
+/// entry is NaN or +inf, four lanes at a time (SSE maxps / cmpps).
+@inline(__always)
+func scanRangeF32(_ s: UnsafePointer<Float>, _ a: Int, _ b: Int, _ best: inout Float, _ bad: inout Bool) {
+    var i = a
+    var m = SIMD4<Float>(repeating: -.infinity)
+    var flags = SIMDMask<SIMD4<Int32>>()
+    while i + 4 <= b {
+        let v = UnsafeRawPointer(s + i).loadUnaligned(as: SIMD4<Float>.self)
+        flags = flags .| .!(v .< .infinity)
+        m = pointwiseMax(m, v)
+        i += 4
+    }
+    var result = m.max()
+    var anyBad = any(flags)
+    while i < b {
+        let v = s[i]
+        if !(v < .infinity) { anyBad = true }
+        if v > result { result = v }
+        i += 1
+    }
+    if result > best { best = result }
+    bad = bad || anyBad
+}
+
+/// `scanRow` for float32 rows, using `scanRangeF32`.
+@inline(__always)
+func scanRowF32(_ s: UnsafePointer<Float>, cols: Int, positive t: Int) throws(PlumbError) -> Float {
+    var best = -Float.infinity
+    var bad = false
+    scanRangeF32(s, 0, t, &best, &bad)
+    scanRangeF32(s, t + 1, cols, &best, &bad)
+    if bad || !s[t].isFinite { _ = try scanRow(s, cols: cols, positive: t) }  // throws the message
+    return best
+}
