@@ -13,4 +13,6 @@ let kernelDispatch: Void = {
     ContrastiveKernels.rowF32 = { (kind, s, cols, t, tau, scratch, grad) throws(PlumbError) in
         try contrastiveRowF32Haswell(kind, s, cols: cols, positive: t, tau: tau, scratch: scratch, grad: grad)
     }
+    SpectralKernels.passF32 = gramPassHaswell
+    SpectralKernels.passF64 = gramPassHaswell
 }()

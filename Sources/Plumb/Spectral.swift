@@ -25,7 +25,8 @@ private func runSpectral(
     _ info: UnsafeMutablePointer<plumb_spectral_info>?,
     _ body: () throws(PlumbError) -> (SpectralResult, PlumbError?)
 ) -> plumb_status {
-    withRowStatus { () throws(PlumbError) -> PlumbError? in
+    _ = kernelDispatch
+    return withRowStatus { () throws(PlumbError) -> PlumbError? in
         do throws(PlumbError) {
             let (result, late) = try body()
             store(info, result)

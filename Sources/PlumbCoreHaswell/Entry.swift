@@ -10,3 +10,19 @@ public func contrastiveRowF32Haswell(
 ) throws(PlumbError) -> Float {
     try ContrastiveRowF32.run(kind, s, cols: cols, positive: t, tau: tau, scratch: scratch, grad: grad)
 }
+
+/// The fused spectral pass `W^T (W x)` (`gramPassBody`) in the "haswell" build; same contract and
+/// bits as the baseline.
+public func gramPassHaswell(
+    _ w: UnsafePointer<Float>, _ rows: Int, _ cols: Int, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>,
+    _ wx: UnsafeMutablePointer<Double>?, _ rowNorms2: UnsafeMutablePointer<Double>?, _ scratch: UnsafeMutablePointer<Double>
+) {
+    gramPassBody(w, rows: rows, cols: cols, x: x, y: y, wx: wx, rowNorms2: rowNorms2, scratch: scratch)
+}
+
+public func gramPassHaswell(
+    _ w: UnsafePointer<Double>, _ rows: Int, _ cols: Int, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>,
+    _ wx: UnsafeMutablePointer<Double>?, _ rowNorms2: UnsafeMutablePointer<Double>?, _ scratch: UnsafeMutablePointer<Double>
+) {
+    gramPassBody(w, rows: rows, cols: cols, x: x, y: y, wx: wx, rowNorms2: rowNorms2, scratch: scratch)
+}

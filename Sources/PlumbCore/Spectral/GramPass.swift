@@ -1,3 +1,6 @@
+#if PLUMB_HASWELL  // also compiled into PlumbCoreHaswell, which gets PlumbCore's types by import
+import PlumbCore
+#endif
 /// One pass over a row-major `rows x cols` matrix W computing `W^T (W x)` (and optionally `W x`).
 ///
 /// Row by row: `t_i = w_i . x` then `y += t_i w_i`, so W is read once per pass. Accumulation is in
@@ -98,8 +101,9 @@ func passBlocks(rows: Int) -> Int { max(1, min(16, rows / 64)) }
 
 /// `y = W^T (W x)`; when `wx` is non-nil it also receives `W x` (rows values), and when
 /// `rowNorms2` is non-nil it receives `||w_i||^2` (for the Frobenius bound `sigma_1 <= ||W||_F`).
-/// `scratch` must hold `passBlocks(rows) * cols` doubles.
-func gramPass<T: SpectralElement>(
+/// `scratch` must hold `passBlocks(rows) * cols` doubles. Callers use `gramPass` (which picks this
+/// module's build or a faster one of the same source); this is the implementation.
+func gramPassBody<T: SpectralElement>(
     _ w: UnsafePointer<T>, rows: Int, cols: Int, x: UnsafePointer<Double>,
     y: UnsafeMutablePointer<Double>, wx: UnsafeMutablePointer<Double>?,
     rowNorms2: UnsafeMutablePointer<Double>? = nil, scratch: UnsafeMutablePointer<Double>

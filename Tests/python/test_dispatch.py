@@ -1,0 +1,40 @@
+"""On CPUs with AVX2 some kernels run a "haswell" build of the same source, chosen at the first
+call; the baseline build (PLUMB_BASELINE=1) must give the same bits. Each build runs in its own
+child process, since the choice is made once per process."""
+import os
+import subprocess
+import sys
+
+SCRIPT = r"""
+import sys, numpy as np, plumb
+rng = np.random.default_rng(5)
+out = []
+for rows, cols, gap, tau in [(7, 2, 0, 1.0), (33, 1000, 30, 0.07), (9, 4097, 90, 0.07), (5, 13, -50, 0.5)]:
+    s = rng.normal(size=(rows, cols)).astype(np.float32) * tau
+    s[:, 1] = s.max(axis=1) + gap * tau
+    s[0, 0] = -np.inf
+    pos = np.full(rows, 1)
+    for fn in (plumb.infonce, plumb.flatnce):
+        loss, grad = fn(s, pos, tau)
+        out += [loss.tobytes(), grad.tobytes()]
+for dtype in (np.float32, np.float64):
+    for shape in [(1, 7), (130, 67), (257, 300)]:
+        w = rng.normal(size=shape).astype(dtype)
+        g, v, info = plumb.spectral_grad(w, squared=True, strict=False)
+        out += [g.tobytes(), v.tobytes(), repr(sorted(info.items())).encode()]
+open(sys.argv[1], "wb").write(b"".join(out))
+"""
+
+
+def test_dispatched_and_baseline_builds_agree_bitwise(tmp_path):
+    script = tmp_path / "run.py"
+    script.write_text(SCRIPT)
+    results = []
+    for baseline in (False, True):
+        env = {k: v for k, v in os.environ.items() if k != "PLUMB_BASELINE"}
+        if baseline:
+            env["PLUMB_BASELINE"] = "1"
+        path = tmp_path / f"out{int(baseline)}"
+        subprocess.run([sys.executable, str(script), str(path)], check=True, env=env, timeout=300)
+        results.append(path.read_bytes())
+    assert len(results[0]) > 10000 and results[0] == results[1]
