@@ -11,7 +11,7 @@ This script runs SGD and Adam from the minimizer of a least-squares problem (ste
 gradients, the source of wandering; plumb.HessianProbe observes a fresh B-sample gradient at the
 current parameters) and fits against the exact Hessian X^T X / N (plumb.exact.least_squares_hessian,
 GMP rationals, correctly rounded). `--problem logistic` does the same for logistic regression with
-H = X^T diag(p(1-p)) X / N (float64). Prints a table; saves a plot when matplotlib is importable.
+H = X^T diag(p(1-p)) X / N (float64). Prints a table; `--plot FILE` also saves a plot (matplotlib).
 
     PYTHONPATH=Bindings/python python examples/python/hessian_exponent.py [--quick] [--plot out.png]
 """
@@ -84,7 +84,7 @@ def main() -> None:
     ap.add_argument("--samples", type=int, default=2000)
     ap.add_argument("--steps", type=int, default=8000)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--plot", default="hessian_exponent.png", help="output image (needs matplotlib)")
+    ap.add_argument("--plot", metavar="FILE", help="also save a plot of the exponents (needs matplotlib)")
     args = ap.parse_args()
     rng = np.random.default_rng(args.seed)
     steps = 1200 if args.quick else args.steps
@@ -109,6 +109,8 @@ def main() -> None:
                 rows.append((optimizer, lr, b, rep["exponent"]))
                 print(f"{optimizer:10}{lr:8.3g}{b:6d}{ratio:>20}{rep['exponent']:10.3f}"
                       f"{rep['log_correlation']:10.3f}{rep['relative_error']:9.3f}")
+    if not args.plot:
+        return
     try:
         import matplotlib
         matplotlib.use("Agg")
