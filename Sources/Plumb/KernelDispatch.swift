@@ -15,4 +15,6 @@ let kernelDispatch: Void = {
     }
     SpectralKernels.passF32 = gramPassHaswell
     SpectralKernels.passF64 = gramPassHaswell
+    TopKKernels.f32 = softTopKHaswell
+    TopKKernels.f64 = softTopKHaswell
 }()

@@ -29,6 +29,7 @@ public func plumb_soft_topk_f32(
     withRowStatus({ () throws(PlumbError) -> PlumbError? in
         let (m, rows, n, k) = try checkTopK(method, rows, n, k, Double(temperature), elementSize: 4)
         let x = try Check.pointer(x, "x"), out = try Check.pointer(out, "out")
+        _ = kernelDispatch
         return softTopK(m, x: x, rows: rows, n: n, k: k, temperature: Double(temperature), out: out)
     })
 }
@@ -41,6 +42,7 @@ public func plumb_soft_topk_f64(
     withRowStatus({ () throws(PlumbError) -> PlumbError? in
         let (m, rows, n, k) = try checkTopK(method, rows, n, k, temperature, elementSize: 8)
         let x = try Check.pointer(x, "x"), out = try Check.pointer(out, "out")
+        _ = kernelDispatch
         return softTopK(m, x: x, rows: rows, n: n, k: k, temperature: temperature, out: out)
     })
 }
@@ -54,6 +56,7 @@ public func plumb_soft_topk_vjp_f32(
         let (m, rows, n, k) = try checkTopK(method, rows, n, k, Double(temperature), elementSize: 4)
         let x = try Check.pointer(x, "x"), g = try Check.pointer(grad_out, "grad_out")
         let gx = try Check.pointer(grad_x, "grad_x")
+        _ = kernelDispatch
         return softTopK(m, x: x, rows: rows, n: n, k: k, temperature: Double(temperature), gradOut: g, out: gx)
     })
 }
@@ -67,6 +70,7 @@ public func plumb_soft_topk_vjp_f64(
         let (m, rows, n, k) = try checkTopK(method, rows, n, k, temperature, elementSize: 8)
         let x = try Check.pointer(x, "x"), g = try Check.pointer(grad_out, "grad_out")
         let gx = try Check.pointer(grad_x, "grad_x")
+        _ = kernelDispatch
         return softTopK(m, x: x, rows: rows, n: n, k: k, temperature: temperature, gradOut: g, out: gx)
     })
 }

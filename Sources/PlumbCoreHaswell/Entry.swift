@@ -26,3 +26,19 @@ public func gramPassHaswell(
 ) {
     gramPassBody(w, rows: rows, cols: cols, x: x, y: y, wx: wx, rowNorms2: rowNorms2, scratch: scratch)
 }
+
+/// Batched smooth top-k (`softTopKBody`) in the "haswell" build; same contract and bits as the
+/// baseline.
+public func softTopKHaswell(
+    _ method: TopKMethod, _ x: UnsafePointer<Float>, _ rows: Int, _ n: Int, _ k: Int, _ temperature: Double,
+    _ gradOut: UnsafePointer<Float>?, _ out: UnsafeMutablePointer<Float>
+) -> PlumbError? {
+    softTopKBody(method, x: x, rows: rows, n: n, k: k, temperature: temperature, gradOut: gradOut, out: out)
+}
+
+public func softTopKHaswell(
+    _ method: TopKMethod, _ x: UnsafePointer<Double>, _ rows: Int, _ n: Int, _ k: Int, _ temperature: Double,
+    _ gradOut: UnsafePointer<Double>?, _ out: UnsafeMutablePointer<Double>
+) -> PlumbError? {
+    softTopKBody(method, x: x, rows: rows, n: n, k: k, temperature: temperature, gradOut: gradOut, out: out)
+}

@@ -22,6 +22,11 @@ for dtype in (np.float32, np.float64):
         w = rng.normal(size=shape).astype(dtype)
         g, v, info = plumb.spectral_grad(w, squared=True, strict=False)
         out += [g.tobytes(), v.tobytes(), repr(sorted(info.items())).encode()]
+for dtype in (np.float32, np.float64):
+    x = (rng.normal(size=(16, 300)) * 30).astype(dtype)
+    g = rng.normal(size=(16, 300)).astype(dtype)
+    for method in ("gradient", "exp_clip", "sigmoid", "laplace"):
+        out += [plumb.soft_topk(x, 37, method, 0.5).tobytes(), plumb.soft_topk_vjp(x, 37, g, method, 0.5).tobytes()]
 open(sys.argv[1], "wb").write(b"".join(out))
 """
 

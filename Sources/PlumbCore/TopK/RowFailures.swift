@@ -1,3 +1,6 @@
+#if PLUMB_HASWELL  // also compiled into PlumbCoreHaswell, which gets PlumbCore's types by import
+import PlumbCore
+#endif
 import Synchronization
 
 /// Collects the failure of the lowest-numbered failing row across worker threads (so the reported

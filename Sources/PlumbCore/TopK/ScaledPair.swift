@@ -1,3 +1,6 @@
+#if PLUMB_HASWELL  // also compiled into PlumbCoreHaswell, which gets PlumbCore's types by import
+import PlumbCore
+#endif
 import Glibc
 
 /// A pair of reals `(value, derivative) = (m * 2^e, f * 2^e)` sharing one binary exponent `e`.

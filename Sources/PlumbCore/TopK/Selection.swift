@@ -1,3 +1,6 @@
+#if PLUMB_HASWELL  // also compiled into PlumbCoreHaswell, which gets PlumbCore's types by import
+import PlumbCore
+#endif
 /// Partial selection: after `selectLargest(w, k)` the k largest values of `w` are in `w[0 ..< k]`
 /// (in no particular order) and every value of `w[k...]` is <= each of them. Introselect-like
 /// quickselect with median-of-three pivots; expected O(n).

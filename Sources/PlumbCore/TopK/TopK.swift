@@ -1,10 +1,6 @@
-/// Smooth top-k, batched over rows (MATH.md section 2). The four constructions share one contract:
-/// outputs in [0, 1], summing to k, monotone in x, invariant to adding a constant to a row; k = n
-/// gives all ones. Kernels compute in binary64 for both binary32 and binary64 data.
-public enum TopKMethod: Int, Sendable {
-    case gradient = 0, expClip = 1, sigmoid = 2, laplace = 3
-}
-
+#if PLUMB_HASWELL  // also compiled into PlumbCoreHaswell, which gets PlumbCore's types by import
+import PlumbCore
+#endif
 /// Per-thread workspace, reused across the rows of a chunk.
 struct TopKWorkspace {
     var z: [Double] = []
@@ -65,10 +61,11 @@ func softTopKRow(_ method: TopKMethod, _ ws: inout TopKWorkspace, n: Int, k: Int
 /// `out[r, :] = ST_k(x[r, :] / tau)` for every row; with `gradOut` given, `out = J^T gradOut`
 /// (the VJP, including the 1/tau of the chain rule). Arguments must already be validated:
 /// 1 <= k <= n, tau finite > 0, buffers of rows * n elements. A row containing NaN or +-inf gets NaN
-/// outputs and `.domain` is reported for the first such row; other rows are computed.
-public func softTopK<T: BinaryFloatingPoint>(
+/// outputs and `.domain` is reported for the first such row; other rows are computed. Callers use
+/// `softTopK` (which picks this module's build or a faster one of the same source).
+func softTopKBody<T: BinaryFloatingPoint>(
     _ method: TopKMethod, x: UnsafePointer<T>, rows: Int, n: Int, k: Int, temperature: Double,
-    gradOut: UnsafePointer<T>? = nil, out: UnsafeMutablePointer<T>
+    gradOut: UnsafePointer<T>?, out: UnsafeMutablePointer<T>
 ) -> PlumbError? {
     let grain = max(1, 16384 / max(1, n * min(k, 64)))
     let failure = FirstRowFailure()

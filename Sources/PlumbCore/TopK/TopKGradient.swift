@@ -1,3 +1,6 @@
+#if PLUMB_HASWELL  // also compiled into PlumbCoreHaswell, which gets PlumbCore's types by import
+import PlumbCore
+#endif
 /// The gradient construction of smooth top-k (MATH.md section 2a):
 /// `ST_i = a_i e_{k-1}(a without i) / e_k(a)`, `a_i = exp(z_i - max z)`, i.e. `grad log e_k(exp z)`.
 ///

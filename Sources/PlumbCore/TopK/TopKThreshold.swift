@@ -1,3 +1,6 @@
+#if PLUMB_HASWELL  // also compiled into PlumbCoreHaswell, which gets PlumbCore's types by import
+import PlumbCore
+#endif
 import Glibc
 
 /// Threshold constructions of smooth top-k (MATH.md section 2b): `ST_i = f(z_i - lambda)` with
