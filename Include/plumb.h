@@ -74,10 +74,10 @@ const char *plumb_last_error(void);
 /*! plumb_set_num_threads() :
  *  Bounds the number of threads a single plumb call may use (process-wide).
  *  n <= 0 selects all online cores (the default). Results do not depend on the thread count.
- *  Instruction sets: on x86-64 CPUs with AVX2 the float32 contrastive kernels, smooth top-k and
- *  the spectral passes run a build of the same code for that instruction set, chosen at the first
- *  call; the results are bitwise those of the baseline build, which PLUMB_BASELINE=1 in the
- *  environment selects instead. */
+ *  Instruction sets: on x86-64 CPUs with AVX2 the float32 contrastive kernels, the smooth top-k
+ *  gradient method and the spectral passes run a build of the same code for that instruction set,
+ *  chosen at the first call; the results are bitwise those of the baseline build, which
+ *  PLUMB_BASELINE=1 in the environment selects instead. */
 void plumb_set_num_threads(int32_t n);
 
 /*! plumb_get_num_threads() :
