@@ -6,10 +6,11 @@ import PlumbCore
 import PlumbCoreHaswell
 
 /// Installs, once, the fastest build of the dispatched kernels that this CPU supports. Setting
-/// `PLUMB_BASELINE=1` in the environment keeps the baseline builds (to compare them; the results
-/// are bitwise the same). Entry points that use a dispatched kernel evaluate this first.
+/// `PLUMB_BASELINE` to a value other than "" or "0" keeps the baseline builds (to compare them; the
+/// results are bitwise the same). Entry points that use a dispatched kernel evaluate this first.
 let kernelDispatch: Void = {
-    guard plumbcpu_has_haswell() != 0, getenv("PLUMB_BASELINE") == nil else { return }
+    let baseline = getenv("PLUMB_BASELINE").map { String(cString: $0) }.map { !$0.isEmpty && $0 != "0" } ?? false
+    guard plumbcpu_has_haswell() != 0, !baseline else { return }
     ContrastiveKernels.rowF32 = { (kind, s, cols, t, tau, scratch, grad) throws(PlumbError) in
         try contrastiveRowF32Haswell(kind, s, cols: cols, positive: t, tau: tau, scratch: scratch, grad: grad)
     }
