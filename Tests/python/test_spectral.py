@@ -313,3 +313,24 @@ def test_unattainable_tol_keeps_a_tight_certificate():
     exact = plumb.exact.spectral_norm(w)[0]
     assert not info["converged"]
     assert abs(sigma - exact) <= info["residual"] <= 1e-12 * exact
+
+
+def test_certificate_with_nearly_equal_top_singular_values():
+    # Regression: with sigma_2 within the residual of sigma_1 a converged run may have settled on
+    # sigma_2; its residual then bounds the distance to sigma_2, not to sigma_1. Random shapes and
+    # scales, top gaps from 1e-8 to 1e-1 and exact ties, every dtype and a loose and a tight tol.
+    rng = np.random.default_rng(7)
+    for trial in range(200):
+        r, c = rng.integers(1, 40, 2)
+        k = min(r, c)
+        u = np.linalg.qr(rng.normal(size=(r, k)))[0]
+        v = np.linalg.qr(rng.normal(size=(c, k)))[0]
+        top = [1.0, 1.0] if trial % 2 else [1.0, 1 - 10 ** rng.uniform(-8, -1)]
+        s = np.r_[top, rng.uniform(0, 0.5, max(k - 2, 0))][:k]
+        w = (u * s) @ v.T * 10 ** rng.uniform(-3, 3)
+        for dtype in (np.float32, np.float64):
+            wd = np.ascontiguousarray(w.astype(dtype))
+            exact = np.linalg.svd(wd.astype(np.float64), compute_uv=False)[0]
+            for tol in (None, 1e-3):
+                sigma, _, _, info = plumb.spectral_norm(wd, tol=tol, strict=False)
+                assert abs(sigma - exact) <= info["residual"] * (1 + 1e-9) + 1e-15 * exact, (trial, dtype, tol)
