@@ -68,6 +68,33 @@ func rowAxpy4<T: SpectralElement>(
     }
 }
 
+/// `(w0 . x, w1 . x, w2 . x, w3 . x)` in one sweep: x is loaded once for four rows, and the four
+/// accumulators are independent add chains (vectorisable; fixed order).
+@inline(__always)
+func rowDot4<T: SpectralElement>(
+    _ w0: UnsafePointer<T>, _ w1: UnsafePointer<T>, _ w2: UnsafePointer<T>, _ w3: UnsafePointer<T>,
+    _ x: UnsafePointer<Double>, _ n: Int
+) -> SIMD4<Double> {
+    let xr = UnsafeRawPointer(x)
+    var s0 = SIMD4<Double>(), s1 = SIMD4<Double>(), s2 = SIMD4<Double>(), s3 = SIMD4<Double>()
+    var j = 0
+    while j + 4 <= n {
+        let xv = xr.loadUnaligned(fromByteOffset: j * 8, as: SIMD4<Double>.self)
+        s0 += T.load4(w0 + j) * xv
+        s1 += T.load4(w1 + j) * xv
+        s2 += T.load4(w2 + j) * xv
+        s3 += T.load4(w3 + j) * xv
+        j += 4
+    }
+    var tail = SIMD4<Double>()
+    while j < n {
+        tail += SIMD4(w0[j].wide, w1[j].wide, w2[j].wide, w3[j].wide) * x[j]
+        j += 1
+    }
+    @inline(__always) func total(_ s: SIMD4<Double>) -> Double { (s[0] + s[1]) + (s[2] + s[3]) }
+    return SIMD4(total(s0), total(s1), total(s2), total(s3)) + tail
+}
+
 /// `w_i . x` with four independent accumulators (vectorisable; fixed order).
 @inline(__always)
 func rowDot<T: SpectralElement>(_ w: UnsafePointer<T>, _ x: UnsafePointer<Double>, _ n: Int) -> Double {
@@ -114,12 +141,13 @@ func gramPassBody<T: SpectralElement>(
             let acc = scratch + b * cols
             acc.update(repeating: 0, count: cols)
             let r0 = b * rows / blocks, r1 = (b + 1) * rows / blocks
-            // Four rows at a time: x and the accumulator are loaded once per four rows.
+            // Four rows at a time: x and the accumulator are loaded once per four rows, and each
+            // group of rows is read from memory once (the axpy finds it in cache).
             var r4 = r0
             while r4 + 4 <= r1 {
                 let w0 = w + r4 * cols, w1 = w0 + cols, w2 = w1 + cols, w3 = w2 + cols
-                let t0 = rowDot(w0, x, cols), t1 = rowDot(w1, x, cols)
-                let t2 = rowDot(w2, x, cols), t3 = rowDot(w3, x, cols)
+                let t = rowDot4(w0, w1, w2, w3, x, cols)
+                let t0 = t[0], t1 = t[1], t2 = t[2], t3 = t[3]
                 if let wx { wx[r4] = t0; wx[r4 + 1] = t1; wx[r4 + 2] = t2; wx[r4 + 3] = t3 }
                 if let rowNorms2 {
                     rowNorms2[r4] = rowDot2(w0, cols); rowNorms2[r4 + 1] = rowDot2(w1, cols)

@@ -2,9 +2,10 @@
 ///
 /// `a` is `n x n` row-major symmetric. Returns eigenvalues in descending order and the matching
 /// eigenvectors as the columns of `vectors` (row-major `n x n`). Jacobi rotations are accurate to a
-/// few ULPs of `||a||` for every eigenpair (Demmel & Veselic), which the Lanczos Ritz step and the
-/// exact reference's starting vector need; the cost `O(n^3)` per sweep is fine for `n <= 64`.
-/// Large matrices (the Hessian probe's full mode) use the Householder-QL `SymmetricEigen` instead.
+/// few ULPs of `||a||` for every eigenpair (Demmel & Veselic), which the exact reference's starting
+/// vector needs; the cost `O(n^3)` per sweep is fine for `n <= 64` when solved once. Problems solved
+/// often or large (the Lanczos Ritz step, the Hessian probe's full mode) use the Householder-QL
+/// `SymmetricEigen` instead.
 public func jacobiEigen(_ a: [Double], n: Int) -> (values: [Double], vectors: [Double]) {
     var m = a
     var v = [Double](repeating: 0, count: n * n)

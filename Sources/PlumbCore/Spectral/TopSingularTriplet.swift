@@ -115,7 +115,7 @@ func topTriplet<T: SpectralElement>(
             let beta = y.withUnsafeBufferPointer { dot($0.baseAddress!, $0.baseAddress!, cols) }.squareRoot()
             var small = [Double](repeating: 0, count: size * size)
             for a in 0..<size { for b in 0..<size { small[a * size + b] = h[a * maxBasis + b] } }
-            let (values, vectors) = jacobiEigen(small, n: size)
+            let (values, vectors) = ritzPairs(small, n: size)
             let theta1 = values[0]
             let res1 = abs(beta * vectors[(size - 1) * size + 0])
             // Best Ritz vector so far.
@@ -300,7 +300,7 @@ func deflatedProbe<T: SpectralElement>(
         let size = j + 1
         var small = [Double](repeating: 0, count: size * size)
         for a in 0..<size { for b in 0..<size { small[a * size + b] = h[a * steps + b] } }
-        let (values, vectors) = jacobiEigen(small, n: size)
+        let (values, vectors) = ritzPairs(small, n: size)
         theta = values[0]
         res = abs(beta * vectors[(size - 1) * size])
         nq = beta
