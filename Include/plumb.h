@@ -350,10 +350,11 @@ plumb_status plumb_exact_soft_topk(plumb_topk_method method, const double *x, in
  *  - residual = rho / sigma plus a binary64 rounding allowance. Some singular value of W lies within
  *    `residual` of `sigma`, and sigma <= sigma_1; it bounds |sigma - sigma_1| unless the start vector
  *    was exactly orthogonal to v_1 (no Krylov method can detect that; the default start never is).
- *    When tol was NOT met (or no Lanczos pass ran), sigma_1 need not be the nearest singular value,
- *    so residual is raised to at least ||W||_F - sigma, using the proven sigma <= sigma_1 <= ||W||_F.
+ *    Unless the gap estimate shows sigma_1 separated from the rest by more than the residual (as
+ *    angle_bound below also requires), sigma_1 need not be the nearest singular value, so residual
+ *    is raised to at least ||W||_F - sigma, using the proven sigma <= sigma_1 <= ||W||_F.
  *  - gap_ratio: estimate of sigma_2/sigma_1 from the second Ritz value plus its residual, and from
- *    2 extra passes of Lanczos on the operator deflated by v from an independent start (a
+ *    6 extra passes of Lanczos on the operator deflated by v from an independent start (a
  *    single-vector Krylov space cannot see an exactly repeated sigma_1; the probe can). It is an
  *    estimate, not a proof; NaN when no Lanczos pass ran (max_iters = 1).
  *  - angle_bound: asin(rho / (sigma^2 - sigma_2_est^2)) (Davis-Kahan) in radians, a bound on the angle

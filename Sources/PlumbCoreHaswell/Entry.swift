@@ -15,16 +15,25 @@ public func contrastiveRowF32Haswell(
 /// bits as the baseline.
 public func gramPassHaswell(
     _ w: UnsafePointer<Float>, _ rows: Int, _ cols: Int, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>,
-    _ wx: UnsafeMutablePointer<Double>?, _ rowNorms2: UnsafeMutablePointer<Double>?, _ scratch: UnsafeMutablePointer<Double>
+    _ wx: UnsafeMutablePointer<Double>?, _ scratch: UnsafeMutablePointer<Double>
 ) {
-    gramPassBody(w, rows: rows, cols: cols, x: x, y: y, wx: wx, rowNorms2: rowNorms2, scratch: scratch)
+    gramPassBody(w, rows: rows, cols: cols, x: x, y: y, wx: wx, scratch: scratch)
 }
 
 public func gramPassHaswell(
     _ w: UnsafePointer<Double>, _ rows: Int, _ cols: Int, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>,
-    _ wx: UnsafeMutablePointer<Double>?, _ rowNorms2: UnsafeMutablePointer<Double>?, _ scratch: UnsafeMutablePointer<Double>
+    _ wx: UnsafeMutablePointer<Double>?, _ scratch: UnsafeMutablePointer<Double>
 ) {
-    gramPassBody(w, rows: rows, cols: cols, x: x, y: y, wx: wx, rowNorms2: rowNorms2, scratch: scratch)
+    gramPassBody(w, rows: rows, cols: cols, x: x, y: y, wx: wx, scratch: scratch)
+}
+
+/// The float32-arithmetic spectral pass (`gramPassSingleBody`) in the "haswell" build; same
+/// contract and bits as the baseline.
+public func gramPassSingleHaswell(
+    _ w: UnsafePointer<Float>, _ rows: Int, _ cols: Int, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>,
+    _ scratch: UnsafeMutablePointer<Double>
+) {
+    gramPassSingleBody(w, rows: rows, cols: cols, x: x, y: y, scratch: scratch)
 }
 
 /// Batched smooth top-k (`softTopKBody`) in the "haswell" build; same contract and bits as the

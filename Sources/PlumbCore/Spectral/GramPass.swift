@@ -123,17 +123,23 @@ func rowDot2<T: SpectralElement>(_ w: UnsafePointer<T>, _ n: Int) -> Double {
     return ((s[0] + s[1]) + (s[2] + s[3])) + tail
 }
 
+/// `out[i] = ||w_i||^2` in binary64 (for the bound `sigma_1 <= ||W||_F` and the choice of pass),
+/// rows in parallel.
+func rowNormsSquared<T: SpectralElement>(_ w: UnsafePointer<T>, rows: Int, cols: Int, into out: UnsafeMutablePointer<Double>) {
+    parallelChunks(rows, grain: max(1, 16384 / max(cols, 1))) { range in
+        for r in range { out[r] = rowDot2(w + r * cols, cols) }
+    }
+}
+
 /// Blocks used by a pass: fixed by `rows` only (at most 16, at least 64 rows each).
 func passBlocks(rows: Int) -> Int { max(1, min(16, rows / 64)) }
 
-/// `y = W^T (W x)`; when `wx` is non-nil it also receives `W x` (rows values), and when
-/// `rowNorms2` is non-nil it receives `||w_i||^2` (for the Frobenius bound `sigma_1 <= ||W||_F`).
+/// `y = W^T (W x)`; when `wx` is non-nil it also receives `W x` (rows values).
 /// `scratch` must hold `passBlocks(rows) * cols` doubles. Callers use `gramPass` (which picks this
 /// module's build or a faster one of the same source); this is the implementation.
 func gramPassBody<T: SpectralElement>(
     _ w: UnsafePointer<T>, rows: Int, cols: Int, x: UnsafePointer<Double>,
-    y: UnsafeMutablePointer<Double>, wx: UnsafeMutablePointer<Double>?,
-    rowNorms2: UnsafeMutablePointer<Double>? = nil, scratch: UnsafeMutablePointer<Double>
+    y: UnsafeMutablePointer<Double>, wx: UnsafeMutablePointer<Double>?, scratch: UnsafeMutablePointer<Double>
 ) {
     let blocks = passBlocks(rows: rows)
     parallelChunks(blocks) { range in
@@ -149,10 +155,6 @@ func gramPassBody<T: SpectralElement>(
                 let t = rowDot4(w0, w1, w2, w3, x, cols)
                 let t0 = t[0], t1 = t[1], t2 = t[2], t3 = t[3]
                 if let wx { wx[r4] = t0; wx[r4 + 1] = t1; wx[r4 + 2] = t2; wx[r4 + 3] = t3 }
-                if let rowNorms2 {
-                    rowNorms2[r4] = rowDot2(w0, cols); rowNorms2[r4 + 1] = rowDot2(w1, cols)
-                    rowNorms2[r4 + 2] = rowDot2(w2, cols); rowNorms2[r4 + 3] = rowDot2(w3, cols)
-                }
                 rowAxpy4(t0, w0, t1, w1, t2, w2, t3, w3, acc, cols)
                 r4 += 4
             }
@@ -160,7 +162,6 @@ func gramPassBody<T: SpectralElement>(
                 let row = w + r * cols
                 let t = rowDot(row, x, cols)
                 if let wx { wx[r] = t }
-                if let rowNorms2 { rowNorms2[r] = rowDot2(row, cols) }
                 rowAxpy(t, row, acc, cols)
             }
         }

@@ -62,8 +62,22 @@ func defaultStart(_ n: Int) -> [Double] {
     return s0 + s1
 }
 
+/// `y = W^T W x` for a unit `x` (cols values): one pass over W.
+typealias GramOperator = (_ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>) -> Void
+
+/// Error allowance of the float32-arithmetic pass (`gramPassSingleBody`) relative to `||W^T W||`:
+/// 2^-20 ~ 9.5e-7, ten times its typical error. Ritz values of that search can be off by this much,
+/// so the gap estimate is widened by it; and float32 matrices use that pass only when `tol` is at
+/// least this allowance (the default 1e-6 is).
+let singlePassError = 0x1p-20
+
 /// Finds the top singular triplet. `start` holds the caller's v (format values as Double);
 /// `maxPasses >= 1`, `tol >= 0` relative residual `rho / sigma^2`.
+///
+/// For a float32 W with `tol >= singlePassError` (and row norms in the range that pass
+/// needs) the Lanczos and probe passes use float32 arithmetic; the verification pass is binary64
+/// whatever the search used, and when it does not confirm `tol` the search continues with binary64
+/// passes from the verified vector (within `maxPasses`).
 func topTriplet<T: SpectralElement>(
     _ w: UnsafePointer<T>, rows: Int, cols: Int, start: [Double], maxPasses: Int, tol: Double,
     as _: T.Type
@@ -76,111 +90,159 @@ func topTriplet<T: SpectralElement>(
         x0 = defaultStart(cols)
         n0 = x0.withUnsafeBufferPointer { dot($0.baseAddress!, $0.baseAddress!, cols) }.squareRoot()
     }
-    let maxBasis = min(cols, 30)
-    let keep = min(4, maxBasis - 1)
+    x0 = x0.map { $0 / n0 }
+    var rowNorms2 = [Double](repeating: 0, count: rows)
+    rowNorms2.withUnsafeMutableBufferPointer { rowNormsSquared(w, rows: rows, cols: cols, into: $0.baseAddress!) }
+    let binary64: GramOperator = { x, y in gramPass(w, rows: rows, cols: cols, x: x, y: y, wx: nil, scratch: scratch) }
+    var single = T.self == Float.self && tol >= singlePassError
+        && rowNorms2.withUnsafeBufferPointer { singlePrecisionPassApplies(rowNorms2: $0.baseAddress!, rows: rows) }
     var passes = 0
-    var gapInfo: (theta1: Double, lambda2Hi: Double)? = nil
-    // Lanczos runs while at least one pass stays for the verification.
-    if maxPasses >= 2 && cols > 0 {
-        var q = [Double](repeating: 0, count: (maxBasis + 1) * cols)
-        var h = [Double](repeating: 0, count: maxBasis * maxBasis)
-        var y = [Double](repeating: 0, count: cols)
-        for j in 0..<cols { q[j] = x0[j] / n0 }
-        var j = 0           // vectors in the basis whose A-image is known
-        var best = x0.map { $0 / n0 }
-        outer: while passes < maxPasses - 1 {
-            // q[j] is the next basis vector (orthonormal to q[0..<j]).
-            let ok = q.withUnsafeMutableBufferPointer { qb -> Bool in
-                y.withUnsafeMutableBufferPointer { yb in
-                    let qj = qb.baseAddress! + j * cols
-                    gramPass(w, rows: rows, cols: cols, x: qj, y: yb.baseAddress!, wx: nil, scratch: scratch)
-                    passes += 1
-                    for k in 0..<cols where !yb[k].isFinite { return false }
-                    // Full reorthogonalisation, twice; the coefficients are column j of H.
-                    var coeff = [Double](repeating: 0, count: j + 1)
-                    for _ in 0..<2 {
-                        for i in 0...j {
-                            let c = dot(qb.baseAddress! + i * cols, yb.baseAddress!, cols)
-                            coeff[i] += c
-                            let qi = qb.baseAddress! + i * cols
-                            for k in 0..<cols { yb[k] -= c * qi[k] }
-                        }
-                    }
-                    for i in 0...j { h[i * maxBasis + j] = coeff[i]; h[j * maxBasis + i] = coeff[i] }
-                    return true
+    while true {
+        var gapInfo: (theta1: Double, lambda2Hi: Double)? = nil
+        // Lanczos runs while at least one pass stays for the verification.
+        if maxPasses - passes >= 2 && cols > 0 {
+            let op: GramOperator = single ? { x, y in
+                SpectralKernels.passSingle(UnsafeRawPointer(w).assumingMemoryBound(to: Float.self), rows, cols, x, y, scratch)
+            } : binary64
+            let run = lanczos(op, cols: cols, start: x0, maxPasses: maxPasses - passes - 1, tol: tol)
+            passes += run.passes
+            x0 = run.x
+            // Ritz values of the float32-arithmetic operator are within its error of the true ones.
+            let margin = single ? singlePassError * abs(run.gapInfo?.theta1 ?? 0) : 0
+            gapInfo = run.gapInfo.map { ($0.theta1, $0.lambda2Hi + margin) }
+            // Multiplicity probe: a single-vector Krylov space cannot see a repeated sigma_1, so a few
+            // Lanczos passes on the deflated operator (I - x x^T) A (I - x x^T) from an independent
+            // start estimate its top eigenvalue (>= lambda_2 by interlacing). Its Ritz value (plus its
+            // residual when it exceeds the main run's estimate) joins the estimate. Six passes: with
+            // two, top pairs within ~1e-6 of each other were missed in ~1% of random cases
+            // (certificates then understated); with six none were in 5200.
+            let probe = min(cols - 1, 6, maxPasses - 1 - passes)
+            if probe >= 1 {
+                let (td, rd0, used) = deflatedProbe(op, cols: cols, x: x0, steps: probe)
+                let rd = rd0 + (single ? singlePassError * max(abs(gapInfo?.theta1 ?? 0), abs(td)) : 0)
+                passes += used
+                if let g = gapInfo {
+                    // A probe value above the main estimate means a direction the main run did not
+                    // see (e.g. a repeated sigma_1): then its residual counts too.
+                    gapInfo = (g.theta1, td > g.lambda2Hi ? td + rd : g.lambda2Hi)
+                } else {
+                    gapInfo = (0, td + rd)
                 }
             }
-            if !ok { break }
-            let size = j + 1
-            let beta = y.withUnsafeBufferPointer { dot($0.baseAddress!, $0.baseAddress!, cols) }.squareRoot()
-            var small = [Double](repeating: 0, count: size * size)
-            for a in 0..<size { for b in 0..<size { small[a * size + b] = h[a * maxBasis + b] } }
-            let (values, vectors) = ritzPairs(small, n: size)
-            let theta1 = values[0]
-            let res1 = abs(beta * vectors[(size - 1) * size + 0])
-            // Best Ritz vector so far.
+        }
+        let work = verify(w, rows: rows, cols: cols, x: x0, rowNorms2: rowNorms2, gapInfo: gapInfo, tol: tol,
+                          scratch: scratch)
+        passes += 1
+        if work.result.converged || !single || maxPasses - passes < 3 {
+            var done = work
+            done.result.iterations = passes
+            return done
+        }
+        // The float32-arithmetic search stalled short of tol: go on in binary64 from the verified v.
+        single = false
+        x0 = work.v.map { $0 / work.vNorm }
+    }
+}
+
+/// Thick-restart Lanczos on the operator `op` from the unit vector `start`, at most `maxPasses`
+/// passes, stopping when the top Ritz residual is below `tol / 2` (relative). Returns the top Ritz
+/// vector, the gap estimate `(theta_1, theta_2 + res_2)` when the basis has two vectors, and the
+/// passes used.
+func lanczos(
+    _ op: GramOperator, cols: Int, start: [Double], maxPasses: Int, tol: Double
+) -> (x: [Double], gapInfo: (theta1: Double, lambda2Hi: Double)?, passes: Int) {
+    let maxBasis = min(cols, 30)
+    let keep = min(4, maxBasis - 1)
+    var q = [Double](repeating: 0, count: (maxBasis + 1) * cols)
+    var h = [Double](repeating: 0, count: maxBasis * maxBasis)
+    var y = [Double](repeating: 0, count: cols)
+    for j in 0..<cols { q[j] = start[j] }
+    var j = 0           // vectors in the basis whose A-image is known
+    var best = start
+    var gapInfo: (theta1: Double, lambda2Hi: Double)? = nil
+    var passes = 0
+    while passes < maxPasses {
+        // q[j] is the next basis vector (orthonormal to q[0..<j]).
+        let ok = q.withUnsafeMutableBufferPointer { qb -> Bool in
+            y.withUnsafeMutableBufferPointer { yb in
+                op(qb.baseAddress! + j * cols, yb.baseAddress!)
+                passes += 1
+                for k in 0..<cols where !yb[k].isFinite { return false }
+                // Full reorthogonalisation, twice; the coefficients are column j of H.
+                var coeff = [Double](repeating: 0, count: j + 1)
+                for _ in 0..<2 {
+                    for i in 0...j {
+                        let qi = qb.baseAddress! + i * cols
+                        let c = dot(qi, yb.baseAddress!, cols)
+                        coeff[i] += c
+                        for k in 0..<cols { yb[k] -= c * qi[k] }
+                    }
+                }
+                for i in 0...j { h[i * maxBasis + j] = coeff[i]; h[j * maxBasis + i] = coeff[i] }
+                return true
+            }
+        }
+        if !ok { break }
+        let size = j + 1
+        let beta = y.withUnsafeBufferPointer { dot($0.baseAddress!, $0.baseAddress!, cols) }.squareRoot()
+        var small = [Double](repeating: 0, count: size * size)
+        for a in 0..<size { for b in 0..<size { small[a * size + b] = h[a * maxBasis + b] } }
+        let (values, vectors) = ritzPairs(small, n: size)
+        let theta1 = values[0]
+        let res1 = abs(beta * vectors[(size - 1) * size + 0])
+        if size >= 2 {
+            gapInfo = (theta1, values[1] + abs(beta * vectors[(size - 1) * size + 1]))
+        }
+        let tiny = beta <= 1e-14 * max(abs(theta1), .leastNormalMagnitude)
+        let done = res1 <= 0.5 * tol * abs(theta1) || tiny || size == cols
+        if done || passes >= maxPasses {
+            // The top Ritz vector.
             best = [Double](repeating: 0, count: cols)
             for i in 0..<size {
                 let s = vectors[i * size + 0]
                 if s == 0 { continue }
                 for k in 0..<cols { best[k] += s * q[i * cols + k] }
             }
-            if size >= 2 {
-                gapInfo = (theta1, values[1] + abs(beta * vectors[(size - 1) * size + 1]))
-            }
-            let tiny = beta <= 1e-14 * max(abs(theta1), .leastNormalMagnitude)
-            let done = res1 <= 0.5 * tol * abs(theta1) || tiny || size == cols
-            if done || passes >= maxPasses - 1 { break outer }
-            if size == maxBasis {
-                // Thick restart: keep the `keep` best Ritz vectors plus the residual direction.
-                var newQ = [Double](repeating: 0, count: (maxBasis + 1) * cols)
-                var newH = [Double](repeating: 0, count: maxBasis * maxBasis)
-                for r in 0..<keep {
-                    for i in 0..<size {
-                        let s = vectors[i * size + r]
-                        if s == 0 { continue }
-                        for k in 0..<cols { newQ[r * cols + k] += s * q[i * cols + k] }
-                    }
-                    newH[r * maxBasis + r] = values[r]
-                }
-                for k in 0..<cols { newQ[keep * cols + k] = y[k] / beta }
-                q = newQ
-                h = newH
-                // The coupling entries H[r][keep] are recomputed by the next projection.
-                j = keep
-            } else {
-                for k in 0..<cols { q[(j + 1) * cols + k] = y[k] / beta }
-                j += 1
-            }
+            break
         }
-        x0 = best
-        // Multiplicity probe: a single-vector Krylov space cannot see a repeated sigma_1, so a few
-        // Lanczos passes on the deflated operator (I - x x^T) A (I - x x^T) from an independent
-        // start estimate its top eigenvalue (>= lambda_2 by interlacing). Its Ritz value plus its
-        // value (plus its residual when it exceeds the main run's estimate) joins the estimate.
-        // Six passes: with two, top pairs within ~1e-6 of each other were missed in ~1% of random
-        // cases (certificates then understated); with six none were in 5200.
-        let probe = min(cols - 1, 6, maxPasses - 1 - passes)
-        if probe >= 1, let g = gapInfo {
-            let (td, rd, used) = deflatedProbe(w, rows: rows, cols: cols, x: x0, steps: probe, scratch: scratch)
-            passes += used
-            // A probe value above the main estimate means a direction the main run did not see
-            // (e.g. a repeated sigma_1): then its residual counts too.
-            gapInfo = (g.theta1, td > g.lambda2Hi ? td + rd : g.lambda2Hi)
-        } else if probe >= 1 {
-            let (td, rd, used) = deflatedProbe(w, rows: rows, cols: cols, x: x0, steps: probe, scratch: scratch)
-            passes += used
-            gapInfo = (0, td + rd)
+        if size == maxBasis {
+            // Thick restart: keep the `keep` best Ritz vectors plus the residual direction.
+            var newQ = [Double](repeating: 0, count: (maxBasis + 1) * cols)
+            var newH = [Double](repeating: 0, count: maxBasis * maxBasis)
+            for r in 0..<keep {
+                for i in 0..<size {
+                    let s = vectors[i * size + r]
+                    if s == 0 { continue }
+                    for k in 0..<cols { newQ[r * cols + k] += s * q[i * cols + k] }
+                }
+                newH[r * maxBasis + r] = values[r]
+            }
+            for k in 0..<cols { newQ[keep * cols + k] = y[k] / beta }
+            q = newQ
+            h = newH
+            // The coupling entries H[r][keep] are recomputed by the next projection.
+            j = keep
+        } else {
+            for k in 0..<cols { q[(j + 1) * cols + k] = y[k] / beta }
+            j += 1
         }
     }
-    // Verification pass on the vector the caller will receive (rounded to T).
-    var v = x0.map { Double(T(narrowing: $0)) }
+    return (best, gapInfo, passes)
+}
+
+/// The verification pass on the vector the caller will receive (x rounded to T) and the
+/// certificate built from it (see `SpectralResult`); `rowNorms2` holds `||w_i||^2`.
+private func verify<T: SpectralElement>(
+    _ w: UnsafePointer<T>, rows: Int, cols: Int, x: [Double], rowNorms2: [Double],
+    gapInfo: (theta1: Double, lambda2Hi: Double)?, tol: Double, scratch: UnsafeMutablePointer<Double>
+) -> TripletWork {
+    var v = x.map { Double(T(narrowing: $0)) }
     var vNorm2 = v.withUnsafeBufferPointer { dot($0.baseAddress!, $0.baseAddress!, cols) }
     if !(vNorm2 > 0) {
         v = defaultStart(cols).map { Double(T(narrowing: $0)) }
         vNorm2 = v.withUnsafeBufferPointer { dot($0.baseAddress!, $0.baseAddress!, cols) }
     }
-    // Normalise in T when x0 is far from unit (a caller's unnormalised warm start).
+    // Normalise in T when x is far from unit (a start vector the search never replaced).
     if abs(vNorm2 - 1) > 1e-3 {
         let s = 1 / vNorm2.squareRoot()
         v = v.map { Double(T(narrowing: $0 * s)) }
@@ -188,20 +250,16 @@ func topTriplet<T: SpectralElement>(
     }
     var wv = [Double](repeating: 0, count: rows)
     var y = [Double](repeating: 0, count: cols)
-    var rn = [Double](repeating: 0, count: rows)
     v.withUnsafeBufferPointer { vb in
         y.withUnsafeMutableBufferPointer { yb in
             wv.withUnsafeMutableBufferPointer { wb in
-                rn.withUnsafeMutableBufferPointer { rb in
-                    gramPass(w, rows: rows, cols: cols, x: vb.baseAddress!, y: yb.baseAddress!,
-                             wx: wb.baseAddress!, rowNorms2: rb.baseAddress!, scratch: scratch)
-                }
+                gramPass(w, rows: rows, cols: cols, x: vb.baseAddress!, y: yb.baseAddress!, wx: wb.baseAddress!,
+                         scratch: scratch)
             }
         }
     }
     // ||W||_F >= sigma_1, rounded up generously (relative error of the sum <= rows+cols units).
-    let frobenius = rn.reduce(0, +).squareRoot() * (1 + Double(rows + cols + 4) * 0x1p-52)
-    passes += 1
+    let frobenius = rowNorms2.reduce(0, +).squareRoot() * (1 + Double(rows + cols + 4) * 0x1p-52)
     let vNorm = vNorm2.squareRoot()
     let wv2 = wv.withUnsafeBufferPointer { dot($0.baseAddress!, $0.baseAddress!, rows) }
     let theta = wv2 / vNorm2
@@ -210,7 +268,6 @@ func topTriplet<T: SpectralElement>(
     let rho = rho2.squareRoot() / vNorm
     let sigma = theta.squareRoot()
     var result = SpectralResult()
-    result.iterations = passes
     result.sigma = sigma
     if sigma == 0 {
         result.residual = 0
@@ -254,10 +311,9 @@ func topTriplet<T: SpectralElement>(
 }
 
 /// Top Ritz value (and its residual) of `P A P`, `P = I - x x^T / ||x||^2`, after `steps` Lanczos
-/// passes with full reorthogonalisation against x and the basis. Returns the passes used.
-func deflatedProbe<T: SpectralElement>(
-    _ w: UnsafePointer<T>, rows: Int, cols: Int, x: [Double], steps: Int,
-    scratch: UnsafeMutablePointer<Double>
+/// passes of `op` with full reorthogonalisation against x and the basis. Returns the passes used.
+func deflatedProbe(
+    _ op: GramOperator, cols: Int, x: [Double], steps: Int
 ) -> (theta: Double, residual: Double, passes: Int) {
     let xn2 = x.reduce(0) { $0 + $1 * $1 }
     guard xn2 > 0 else { return (0, 0, 0) }
@@ -289,9 +345,7 @@ func deflatedProbe<T: SpectralElement>(
     for j in 0..<steps {
         basis.append(q)
         q.withUnsafeBufferPointer { qb in
-            y.withUnsafeMutableBufferPointer { yb in
-                gramPass(w, rows: rows, cols: cols, x: qb.baseAddress!, y: yb.baseAddress!, wx: nil, scratch: scratch)
-            }
+            y.withUnsafeMutableBufferPointer { yb in op(qb.baseAddress!, yb.baseAddress!) }
         }
         used += 1
         let coeff = orth(&y, basis)
