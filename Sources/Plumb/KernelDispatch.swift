@@ -16,7 +16,9 @@ let kernelDispatch: Void = {
     }
     SpectralKernels.passF32 = gramPassHaswell
     SpectralKernels.passF64 = gramPassHaswell
-    SpectralKernels.passSingle = gramPassSingleHaswell
+    SpectralKernels.pairF32 = gramPassPairHaswell
+    SpectralKernels.pairF64 = gramPassPairHaswell
+    SpectralKernels.pairSingle = gramPassPairSingleHaswell
     // Top-k: only the gradient method's programme gains from AVX2 (~15%); the selection-bound
     // threshold methods measured ~5% slower there, so they keep the baseline build.
     let (baseF32, baseF64) = (TopKKernels.f32, TopKKernels.f64)

@@ -27,13 +27,27 @@ public func gramPassHaswell(
     gramPassBody(w, rows: rows, cols: cols, x: x, y: y, wx: wx, scratch: scratch)
 }
 
-/// The float32-arithmetic spectral pass (`gramPassSingleBody`) in the "haswell" build; same
-/// contract and bits as the baseline.
-public func gramPassSingleHaswell(
+/// The pair passes (`gramPassPairBody`, `gramPassPairSingleBody`) in the "haswell" build; same
+/// contracts and bits as the baseline.
+public func gramPassPairHaswell(
     _ w: UnsafePointer<Float>, _ rows: Int, _ cols: Int, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>,
     _ scratch: UnsafeMutablePointer<Double>
 ) {
-    gramPassSingleBody(w, rows: rows, cols: cols, x: x, y: y, scratch: scratch)
+    gramPassPairBody(w, rows: rows, cols: cols, x: x, y: y, scratch: scratch)
+}
+
+public func gramPassPairHaswell(
+    _ w: UnsafePointer<Double>, _ rows: Int, _ cols: Int, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>,
+    _ scratch: UnsafeMutablePointer<Double>
+) {
+    gramPassPairBody(w, rows: rows, cols: cols, x: x, y: y, scratch: scratch)
+}
+
+public func gramPassPairSingleHaswell(
+    _ w: UnsafePointer<Float>, _ rows: Int, _ cols: Int, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>,
+    _ scratch: UnsafeMutablePointer<Double>
+) {
+    gramPassPairSingleBody(w, rows: rows, cols: cols, x: x, y: y, scratch: scratch)
 }
 
 /// Batched smooth top-k (`softTopKBody`) in the "haswell" build; same contract and bits as the

@@ -131,8 +131,9 @@ def test_warm_start_few_passes_and_same_answer():
 
 
 def test_state_keeps_v():
+    # A 1% top gap: the cold run needs more than the six passes every search makes.
     st = plumb.SpectralState()
-    w = np.ascontiguousarray(decaying(40, 30, 6).astype(np.float32))
+    w = np.ascontiguousarray(small_gap(40, 30, 6).astype(np.float32))
     g1, i1 = st.grad(w)
     g2, i2 = st.grad(w)
     assert i2["iterations"] < i1["iterations"]

@@ -13,12 +13,19 @@ public enum SpectralKernels {
         gramPassBody($0, rows: $1, cols: $2, x: $3, y: $4, wx: $5, scratch: $6)
     }
 
-    /// `gramPassSingleBody` (float32 arithmetic; arguments w, rows, cols, x, y, scratch).
-    public typealias SinglePass = (UnsafePointer<Float>, Int, Int, UnsafePointer<Double>, UnsafeMutablePointer<Double>,
-                                   UnsafeMutablePointer<Double>) -> Void
+    /// The pair passes (`gramPassPairBody`; `gramPassPairSingleBody` for float32 arithmetic):
+    /// w, rows, cols, x (2 cols), y (2 cols), scratch.
+    public typealias PairPass<T> = (UnsafePointer<T>, Int, Int, UnsafePointer<Double>, UnsafeMutablePointer<Double>,
+                                    UnsafeMutablePointer<Double>) -> Void
 
-    nonisolated(unsafe) public static var passSingle: SinglePass = {
-        gramPassSingleBody($0, rows: $1, cols: $2, x: $3, y: $4, scratch: $5)
+    nonisolated(unsafe) public static var pairF32: PairPass<Float> = {
+        gramPassPairBody($0, rows: $1, cols: $2, x: $3, y: $4, scratch: $5)
+    }
+    nonisolated(unsafe) public static var pairF64: PairPass<Double> = {
+        gramPassPairBody($0, rows: $1, cols: $2, x: $3, y: $4, scratch: $5)
+    }
+    nonisolated(unsafe) public static var pairSingle: PairPass<Float> = {
+        gramPassPairSingleBody($0, rows: $1, cols: $2, x: $3, y: $4, scratch: $5)
     }
 }
 
@@ -35,5 +42,23 @@ func gramPass<T: SpectralElement>(
         SpectralKernels.passF64(raw.assumingMemoryBound(to: Double.self), rows, cols, x, y, wx, scratch)
     } else {
         gramPassBody(w, rows: rows, cols: cols, x: x, y: y, wx: wx, scratch: scratch)
+    }
+}
+
+/// `gramPassPairBody` (or, with `single`, `gramPassPairSingleBody`; T must then be Float) through
+/// the installed build (see `SpectralKernels`).
+@inline(__always)
+func gramPassPair<T: SpectralElement>(
+    _ w: UnsafePointer<T>, rows: Int, cols: Int, x: UnsafePointer<Double>,
+    y: UnsafeMutablePointer<Double>, single: Bool, scratch: UnsafeMutablePointer<Double>
+) {
+    let raw = UnsafeRawPointer(w)
+    if T.self == Float.self {
+        let wf = raw.assumingMemoryBound(to: Float.self)
+        (single ? SpectralKernels.pairSingle : SpectralKernels.pairF32)(wf, rows, cols, x, y, scratch)
+    } else if T.self == Double.self {
+        SpectralKernels.pairF64(raw.assumingMemoryBound(to: Double.self), rows, cols, x, y, scratch)
+    } else {
+        gramPassPairBody(w, rows: rows, cols: cols, x: x, y: y, scratch: scratch)
     }
 }

@@ -1,12 +1,5 @@
-/// The top singular triplet of a dense row-major matrix by thick-restart Lanczos on `A = W^T W`.
-///
-/// MATH.md section 3. Lanczos with full reorthogonalisation (classical Gram-Schmidt applied twice)
-/// builds an orthonormal basis `Q` of a Krylov space of `A` and the projection `H = Q^T A Q`
-/// (kept dense, so thick restarts need no special case). The relation
-/// `A Q_j = Q_j H_j + beta_j q_{j+1} e_j^T` gives the Ritz residual `||A x - theta x|| = |beta_j s_j|`
-/// without a pass. After `maxBasis` vectors the method restarts from the `keep` best Ritz vectors
-/// and the residual direction (Wu & Simon's thick restart). Every pass reads W once
-/// (`gramPass`). The result is then VERIFIED with one more pass on the returned (format-rounded)
+/// The top singular triplet of a dense row-major matrix: a block Lanczos search on `A = W^T W`
+/// (`blockLanczos`, MATH.md section 3), then one VERIFICATION pass on the returned (format-rounded)
 /// vector, so the reported residual describes exactly the vectors the caller gets.
 ///
 /// Certificate (for unit `v`, `u = W v / ||W v||`, `sigma = ||W v||`, `rho = ||W^T W v - sigma^2 v||`):
@@ -14,8 +7,9 @@
 ///   nearest singular value of W. Since `sigma <= sigma_1`, this is `|sigma - sigma_1|` whenever the
 ///   Krylov space has a component along `v_1` (always, except for a start vector exactly orthogonal
 ///   to `v_1`, which no finite method can detect).
-/// - `gap_ratio = sqrt(lambda2_hi) / sigma` with `lambda2_hi = theta_2 + res_2` (second Ritz value plus
-///   its residual) estimates `sigma_2 / sigma_1`; it is an estimate, not a proven bound.
+/// - `gap_ratio = sqrt(lambda2_hi) / sigma` with `lambda2_hi = theta_2 + 2 res_2` (second Ritz value
+///   plus twice its residual, from the block search) estimates `sigma_2 / sigma_1`; it is an
+///   estimate, not a proven bound.
 /// - `angle_bound = asin(rho / (sigma^2 - lambda2_hi))` (Davis-Kahan sin-theta for `v`; the angle of `u`
 ///   is never larger, because `tan angle(u, u_1) <= (sigma_2/sigma_1) tan angle(v, v_1)`), reported
 ///   only when the gap clearly exceeds the residual (`sigma^2 - lambda2_hi > 2 rho`), else +inf.
@@ -41,9 +35,10 @@ struct TripletWork {
 }
 
 /// A deterministic default start: SplitMix64 values in [-1, 1), never structurally orthogonal to
-/// `v_1` the way the all-ones vector can be.
-func defaultStart(_ n: Int) -> [Double] {
-    var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+/// `v_1` the way the all-ones vector can be. `stream` 1 gives an independent second vector (the
+/// block search's second start).
+func defaultStart(_ n: Int, stream: UInt64 = 0) -> [Double] {
+    var state: UInt64 = stream == 0 ? 0x9E37_79B9_7F4A_7C15 : 0xD1B5_4A32_D192_ED03 &* stream
     return (0..<n).map { _ in
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
@@ -54,7 +49,7 @@ func defaultStart(_ n: Int) -> [Double] {
     }
 }
 
-@inline(__always) private func dot(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ n: Int) -> Double {
+@inline(__always) func dot(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ n: Int) -> Double {
     var s0 = 0.0, s1 = 0.0
     var j = 0
     while j + 2 <= n { s0 += a[j] * b[j]; s1 += a[j + 1] * b[j + 1]; j += 2 }
@@ -62,27 +57,24 @@ func defaultStart(_ n: Int) -> [Double] {
     return s0 + s1
 }
 
-/// `y = W^T W x` for a unit `x` (cols values): one pass over W.
-typealias GramOperator = (_ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>) -> Void
-
-/// Error allowance of the float32-arithmetic pass (`gramPassSingleBody`) relative to `||W^T W||`:
-/// 2^-20 ~ 9.5e-7, ten times its typical error. Ritz values of that search can be off by this much,
-/// so the gap estimate is widened by it; and float32 matrices use that pass only when `tol` is at
-/// least this allowance (the default 1e-6 is).
+/// Error allowance of the float32-arithmetic pass (`gramPassPairSingleBody`) relative to
+/// `||W^T W||`: 2^-20 ~ 9.5e-7, ten times its typical error. Ritz values of that search can be off
+/// by this much, so the gap estimate is widened by it; and float32 matrices use that pass only when
+/// `tol` is at least this allowance (the default 1e-6 is).
 let singlePassError = 0x1p-20
 
 /// Finds the top singular triplet. `start` holds the caller's v (format values as Double);
 /// `maxPasses >= 1`, `tol >= 0` relative residual `rho / sigma^2`.
 ///
-/// For a float32 W with `tol >= singlePassError` (and row norms in the range that pass
-/// needs) the Lanczos and probe passes use float32 arithmetic; the verification pass is binary64
-/// whatever the search used, and when it does not confirm `tol` the search continues with binary64
-/// passes from the verified vector (within `maxPasses`).
+/// For a float32 W with `tol >= singlePassError` (and row norms in the range that pass needs) the
+/// search passes use float32 arithmetic; the verification pass is binary64 whatever the search
+/// used, and when it does not confirm `tol` the search continues with binary64 passes from the
+/// verified vector (within `maxPasses`).
 func topTriplet<T: SpectralElement>(
     _ w: UnsafePointer<T>, rows: Int, cols: Int, start: [Double], maxPasses: Int, tol: Double,
     as _: T.Type
 ) -> TripletWork {
-    let scratch = UnsafeMutablePointer<Double>.allocate(capacity: passBlocks(rows: rows) * cols)
+    let scratch = UnsafeMutablePointer<Double>.allocate(capacity: 2 * passBlocks(rows: rows) * cols)
     defer { scratch.deallocate() }
     var x0 = start
     var n0 = x0.withUnsafeBufferPointer { dot($0.baseAddress!, $0.baseAddress!, cols) }.squareRoot()
@@ -93,42 +85,38 @@ func topTriplet<T: SpectralElement>(
     x0 = x0.map { $0 / n0 }
     var rowNorms2 = [Double](repeating: 0, count: rows)
     rowNorms2.withUnsafeMutableBufferPointer { rowNormsSquared(w, rows: rows, cols: cols, into: $0.baseAddress!) }
-    let binary64: GramOperator = { x, y in gramPass(w, rows: rows, cols: cols, x: x, y: y, wx: nil, scratch: scratch) }
     var single = T.self == Float.self && tol >= singlePassError
         && rowNorms2.withUnsafeBufferPointer { singlePrecisionPassApplies(rowNorms2: $0.baseAddress!, rows: rows) }
+    // Pair passes; a lone vector (a block reduced by deflation) takes a binary64 single pass, or
+    // in float32 arithmetic is paired with zero.
+    var pairIn = [Double](repeating: 0, count: 2 * cols), pairOut = pairIn
     var passes = 0
     while true {
+        let op: BlockOperator = { [single] x, y, count in
+            if count == 2 {
+                gramPassPair(w, rows: rows, cols: cols, x: x, y: y, single: single, scratch: scratch)
+            } else if !single {
+                gramPass(w, rows: rows, cols: cols, x: x, y: y, wx: nil, scratch: scratch)
+            } else {
+                pairIn.withUnsafeMutableBufferPointer { pin in
+                    pairOut.withUnsafeMutableBufferPointer { pout in
+                        pin.baseAddress!.update(from: x, count: cols)
+                        gramPassPair(w, rows: rows, cols: cols, x: pin.baseAddress!, y: pout.baseAddress!,
+                                     single: true, scratch: scratch)
+                        y.update(from: pout.baseAddress!, count: cols)
+                    }
+                }
+            }
+        }
         var gapInfo: (theta1: Double, lambda2Hi: Double)? = nil
-        // Lanczos runs while at least one pass stays for the verification.
+        // The search runs while at least one pass stays for the verification.
         if maxPasses - passes >= 2 && cols > 0 {
-            let op: GramOperator = single ? { x, y in
-                SpectralKernels.passSingle(UnsafeRawPointer(w).assumingMemoryBound(to: Float.self), rows, cols, x, y, scratch)
-            } : binary64
-            let run = lanczos(op, cols: cols, start: x0, maxPasses: maxPasses - passes - 1, tol: tol)
+            let run = blockLanczos(op, cols: cols, start: x0, maxPasses: maxPasses - passes - 1, tol: tol)
             passes += run.passes
             x0 = run.x
             // Ritz values of the float32-arithmetic operator are within its error of the true ones.
             let margin = single ? singlePassError * abs(run.gapInfo?.theta1 ?? 0) : 0
             gapInfo = run.gapInfo.map { ($0.theta1, $0.lambda2Hi + margin) }
-            // Multiplicity probe: a single-vector Krylov space cannot see a repeated sigma_1, so a few
-            // Lanczos passes on the deflated operator (I - x x^T) A (I - x x^T) from an independent
-            // start estimate its top eigenvalue (>= lambda_2 by interlacing). Its Ritz value (plus its
-            // residual when it exceeds the main run's estimate) joins the estimate. Six passes: with
-            // two, top pairs within ~1e-6 of each other were missed in ~1% of random cases
-            // (certificates then understated); with six none were in 5200.
-            let probe = min(cols - 1, 6, maxPasses - 1 - passes)
-            if probe >= 1 {
-                let (td, rd0, used) = deflatedProbe(op, cols: cols, x: x0, steps: probe)
-                let rd = rd0 + (single ? singlePassError * max(abs(gapInfo?.theta1 ?? 0), abs(td)) : 0)
-                passes += used
-                if let g = gapInfo {
-                    // A probe value above the main estimate means a direction the main run did not
-                    // see (e.g. a repeated sigma_1): then its residual counts too.
-                    gapInfo = (g.theta1, td > g.lambda2Hi ? td + rd : g.lambda2Hi)
-                } else {
-                    gapInfo = (0, td + rd)
-                }
-            }
         }
         let work = verify(w, rows: rows, cols: cols, x: x0, rowNorms2: rowNorms2, gapInfo: gapInfo, tol: tol,
                           scratch: scratch)
@@ -142,92 +130,6 @@ func topTriplet<T: SpectralElement>(
         single = false
         x0 = work.v.map { $0 / work.vNorm }
     }
-}
-
-/// Thick-restart Lanczos on the operator `op` from the unit vector `start`, at most `maxPasses`
-/// passes, stopping when the top Ritz residual is below `tol / 2` (relative). Returns the top Ritz
-/// vector, the gap estimate `(theta_1, theta_2 + res_2)` when the basis has two vectors, and the
-/// passes used.
-func lanczos(
-    _ op: GramOperator, cols: Int, start: [Double], maxPasses: Int, tol: Double
-) -> (x: [Double], gapInfo: (theta1: Double, lambda2Hi: Double)?, passes: Int) {
-    let maxBasis = min(cols, 30)
-    let keep = min(4, maxBasis - 1)
-    var q = [Double](repeating: 0, count: (maxBasis + 1) * cols)
-    var h = [Double](repeating: 0, count: maxBasis * maxBasis)
-    var y = [Double](repeating: 0, count: cols)
-    for j in 0..<cols { q[j] = start[j] }
-    var j = 0           // vectors in the basis whose A-image is known
-    var best = start
-    var gapInfo: (theta1: Double, lambda2Hi: Double)? = nil
-    var passes = 0
-    while passes < maxPasses {
-        // q[j] is the next basis vector (orthonormal to q[0..<j]).
-        let ok = q.withUnsafeMutableBufferPointer { qb -> Bool in
-            y.withUnsafeMutableBufferPointer { yb in
-                op(qb.baseAddress! + j * cols, yb.baseAddress!)
-                passes += 1
-                for k in 0..<cols where !yb[k].isFinite { return false }
-                // Full reorthogonalisation, twice; the coefficients are column j of H.
-                var coeff = [Double](repeating: 0, count: j + 1)
-                for _ in 0..<2 {
-                    for i in 0...j {
-                        let qi = qb.baseAddress! + i * cols
-                        let c = dot(qi, yb.baseAddress!, cols)
-                        coeff[i] += c
-                        for k in 0..<cols { yb[k] -= c * qi[k] }
-                    }
-                }
-                for i in 0...j { h[i * maxBasis + j] = coeff[i]; h[j * maxBasis + i] = coeff[i] }
-                return true
-            }
-        }
-        if !ok { break }
-        let size = j + 1
-        let beta = y.withUnsafeBufferPointer { dot($0.baseAddress!, $0.baseAddress!, cols) }.squareRoot()
-        var small = [Double](repeating: 0, count: size * size)
-        for a in 0..<size { for b in 0..<size { small[a * size + b] = h[a * maxBasis + b] } }
-        let (values, vectors) = ritzPairs(small, n: size)
-        let theta1 = values[0]
-        let res1 = abs(beta * vectors[(size - 1) * size + 0])
-        if size >= 2 {
-            gapInfo = (theta1, values[1] + abs(beta * vectors[(size - 1) * size + 1]))
-        }
-        let tiny = beta <= 1e-14 * max(abs(theta1), .leastNormalMagnitude)
-        let done = res1 <= 0.5 * tol * abs(theta1) || tiny || size == cols
-        if done || passes >= maxPasses {
-            // The top Ritz vector.
-            best = [Double](repeating: 0, count: cols)
-            for i in 0..<size {
-                let s = vectors[i * size + 0]
-                if s == 0 { continue }
-                for k in 0..<cols { best[k] += s * q[i * cols + k] }
-            }
-            break
-        }
-        if size == maxBasis {
-            // Thick restart: keep the `keep` best Ritz vectors plus the residual direction.
-            var newQ = [Double](repeating: 0, count: (maxBasis + 1) * cols)
-            var newH = [Double](repeating: 0, count: maxBasis * maxBasis)
-            for r in 0..<keep {
-                for i in 0..<size {
-                    let s = vectors[i * size + r]
-                    if s == 0 { continue }
-                    for k in 0..<cols { newQ[r * cols + k] += s * q[i * cols + k] }
-                }
-                newH[r * maxBasis + r] = values[r]
-            }
-            for k in 0..<cols { newQ[keep * cols + k] = y[k] / beta }
-            q = newQ
-            h = newH
-            // The coupling entries H[r][keep] are recomputed by the next projection.
-            j = keep
-        } else {
-            for k in 0..<cols { q[(j + 1) * cols + k] = y[k] / beta }
-            j += 1
-        }
-    }
-    return (best, gapInfo, passes)
 }
 
 /// The verification pass on the vector the caller will receive (x rounded to T) and the
@@ -308,58 +210,4 @@ private func verify<T: SpectralElement>(
 @inline(__always) private func asinBound(_ s: Double) -> Double {
     // asin(s) <= s * pi / 2 for s in [0, 1]; use the simple exact-enough upper bound.
     s >= 1 ? .infinity : min(s * 1.5707963267948966, s / (1 - s * s).squareRoot())
-}
-
-/// Top Ritz value (and its residual) of `P A P`, `P = I - x x^T / ||x||^2`, after `steps` Lanczos
-/// passes of `op` with full reorthogonalisation against x and the basis. Returns the passes used.
-func deflatedProbe(
-    _ op: GramOperator, cols: Int, x: [Double], steps: Int
-) -> (theta: Double, residual: Double, passes: Int) {
-    let xn2 = x.reduce(0) { $0 + $1 * $1 }
-    guard xn2 > 0 else { return (0, 0, 0) }
-    let xs = x.map { $0 / xn2.squareRoot() }
-    var basis: [[Double]] = []
-    var h = [Double](repeating: 0, count: steps * steps)
-    var q = defaultStart(cols).enumerated().map { $0.element * (1 + 0.5 * Double($0.offset % 3)) }
-    func orth(_ y: inout [Double], _ against: [[Double]]) -> [Double] {
-        var coeff = [Double](repeating: 0, count: against.count)
-        for _ in 0..<2 {
-            var c = 0.0
-            for k in 0..<cols { c += xs[k] * y[k] }
-            for k in 0..<cols { y[k] -= c * xs[k] }
-            for (i, b) in against.enumerated() {
-                var d = 0.0
-                for k in 0..<cols { d += b[k] * y[k] }
-                coeff[i] += d
-                for k in 0..<cols { y[k] -= d * b[k] }
-            }
-        }
-        return coeff
-    }
-    _ = orth(&q, [])
-    var nq = q.reduce(0) { $0 + $1 * $1 }.squareRoot()
-    guard nq > 0 else { return (0, 0, 0) }
-    q = q.map { $0 / nq }
-    var y = [Double](repeating: 0, count: cols)
-    var theta = 0.0, res = 0.0, used = 0
-    for j in 0..<steps {
-        basis.append(q)
-        q.withUnsafeBufferPointer { qb in
-            y.withUnsafeMutableBufferPointer { yb in op(qb.baseAddress!, yb.baseAddress!) }
-        }
-        used += 1
-        let coeff = orth(&y, basis)
-        for i in 0...j { h[i * steps + j] = coeff[i]; h[j * steps + i] = coeff[i] }
-        let beta = y.reduce(0) { $0 + $1 * $1 }.squareRoot()
-        let size = j + 1
-        var small = [Double](repeating: 0, count: size * size)
-        for a in 0..<size { for b in 0..<size { small[a * size + b] = h[a * steps + b] } }
-        let (values, vectors) = ritzPairs(small, n: size)
-        theta = values[0]
-        res = abs(beta * vectors[(size - 1) * size])
-        nq = beta
-        if !(beta > 1e-14 * max(abs(theta), .leastNormalMagnitude)) || size == cols - 1 { break }
-        q = y.map { $0 / nq }
-    }
-    return (theta, res, used)
 }

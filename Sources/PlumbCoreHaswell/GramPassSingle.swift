@@ -1,1 +1,0 @@
-../PlumbCore/Spectral/GramPassSingle.swift
