@@ -331,16 +331,24 @@ plumb_status plumb_exact_soft_topk(plumb_topk_method method, const double *x, in
  * gradients of ||W||_2 (u_1 v_1^T) and of (1/2)||W||_2^2 (sigma_1 u_1 v_1^T = W v_1 v_1^T), and spectral
  * weight decay W <- W - c W v_1 v_1^T (MATH.md section 3).
  *
- * Method: thick-restart Lanczos on W^T W with full reorthogonalisation (30-vector basis, restart
- * keeping 4 Ritz vectors). One "pass" (= one iteration counted in `max_iters` and
- * `info->iterations`) reads W once and computes W^T (W x) row by row; accumulation is binary64 for
- * both formats. Rows are split into blocks fixed by `rows` alone, so results are bitwise identical
- * for any plumb_set_num_threads(). The last pass always VERIFIES the returned (format-rounded) v:
- * sigma = ||W v|| / ||v||, u = W v / ||W v||, and the certificate below is computed from it.
+ * Method: thick-restart block Lanczos on W^T W with blocks of two vectors (the caller's v and an
+ * independent pseudo-random vector; a single vector cannot see a repeated or nearly repeated
+ * sigma_1), full reorthogonalisation, a 32-vector basis, restarts keeping 6 Ritz vectors. One
+ * "pass" (= one iteration counted in `max_iters` and `info->iterations`) reads W once and computes
+ * W^T (W x) for both vectors row by row. The search makes at least six passes (a 12-vector
+ * basis; fewer only when cols < 12 or the Krylov space closes), so that nearly tied top pairs are
+ * told apart. Accumulation is binary64, except that
+ * float32 matrices with tol >= 2^-20 (the default 1e-6 qualifies) search in float32 arithmetic
+ * with binary64 partial sums (relative error ~1e-7; if the verification below does not confirm tol,
+ * the search goes on in binary64). Rows are split into blocks fixed by `rows` alone, so results
+ * are bitwise identical for any plumb_set_num_threads() and for the AVX2 and baseline builds.
+ * The last pass always VERIFIES the returned (format-rounded) v in binary64: sigma = ||W v|| / ||v||,
+ * u = W v / ||W v||, and the certificate below is computed from it.
  *
  * Warm start: `v` (cols values) is read as the start vector and overwritten with the estimate of
  * v_1 (unit norm up to the format's rounding). An all-zero v selects a fixed pseudo-random start.
- * Keeping v between training steps makes the next call converge in a few passes.
+ * Keeping v between training steps makes the next call converge in fewer passes (never fewer
+ * than the six search passes plus the verification).
  *
  * Stopping: relative residual rho / sigma^2 <= tol, with rho = ||W^T W v - sigma^2 v||, or max_iters
  * passes. Useful tolerances: about 1e-6 for float32 (float32 rounding of v limits it near 1e-7) and
@@ -353,10 +361,9 @@ plumb_status plumb_exact_soft_topk(plumb_topk_method method, const double *x, in
  *    Unless the gap estimate shows sigma_1 separated from the rest by more than the residual (as
  *    angle_bound below also requires), sigma_1 need not be the nearest singular value, so residual
  *    is raised to at least ||W||_F - sigma, using the proven sigma <= sigma_1 <= ||W||_F.
- *  - gap_ratio: estimate of sigma_2/sigma_1 from the second Ritz value plus its residual, and from
- *    6 extra passes of Lanczos on the operator deflated by v from an independent start (a
- *    single-vector Krylov space cannot see an exactly repeated sigma_1; the probe can). It is an
- *    estimate, not a proof; NaN when no Lanczos pass ran (max_iters = 1).
+ *  - gap_ratio: estimate of sigma_2/sigma_1 from the second Ritz value plus twice its residual. It
+ *    is an estimate, not a proof (at a loose tol such as 1e-3 the search may stop before a nearly
+ *    tied partner of sigma_1 is resolved); NaN when no Lanczos pass ran (max_iters = 1).
  *  - angle_bound: asin(rho / (sigma^2 - sigma_2_est^2)) (Davis-Kahan) in radians, a bound on the angle
  *    between v and v_1 and also between u and u_1; +inf when the estimated gap does not clearly
  *    exceed the residual. The gradient u v^T then has Frobenius error <= 2 * angle_bound (plus
