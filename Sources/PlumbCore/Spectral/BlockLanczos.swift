@@ -66,9 +66,9 @@ func blockLanczos(
                     for _ in 0..<2 {
                         for i in 0..<(m + b) {
                             let qi = qp + i * cols
-                            let d = dot(qi, yc, cols)
+                            let d = simdDot(qi, yc, cols)
                             coeff[i] += d
-                            for k in 0..<cols { yc[k] -= d * qi[k] }
+                            simdAxpy(yc, -d, qi, cols)
                         }
                     }
                     for i in 0..<(m + b) { h[i * maxBasis + m + c] = coeff[i]; h[(m + c) * maxBasis + i] = coeff[i] }
@@ -81,7 +81,7 @@ func blockLanczos(
         m += b
         var gram = [Double](repeating: 0, count: b * b)
         y.withUnsafeBufferPointer { yb in
-            for c in 0..<b { for d in 0..<b { gram[c * b + d] = dot(yb.baseAddress! + c * cols, yb.baseAddress! + d * cols, cols) } }
+            for c in 0..<b { for d in 0..<b { gram[c * b + d] = simdDot(yb.baseAddress! + c * cols, yb.baseAddress! + d * cols, cols) } }
         }
         var small = [Double](repeating: 0, count: m * m)
         for r in 0..<m { for c in 0..<m { small[r * m + c] = h[r * maxBasis + c] } }
@@ -148,17 +148,17 @@ private func orthonormalise(
 ) -> Bool {
     r.withUnsafeMutableBufferPointer { rb in
         let rp = rb.baseAddress!
-        let n0 = dot(rp, rp, cols).squareRoot()
+        let n0 = simdDot(rp, rp, cols).squareRoot()
         if let basis {
             for _ in 0..<2 {
                 for i in 0..<count {
                     let qi = basis + i * cols
-                    let d = dot(qi, rp, cols)
-                    for k in 0..<cols { rp[k] -= d * qi[k] }
+                    let d = simdDot(qi, rp, cols)
+                    simdAxpy(rp, -d, qi, cols)
                 }
             }
         }
-        let n = dot(rp, rp, cols).squareRoot()
+        let n = simdDot(rp, rp, cols).squareRoot()
         guard n > absoluteFloor, n > floor * n0, n.isFinite else { return false }
         for k in 0..<cols { rp[k] /= n }
         return true

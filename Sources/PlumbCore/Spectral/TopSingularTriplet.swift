@@ -49,14 +49,6 @@ func defaultStart(_ n: Int, stream: UInt64 = 0) -> [Double] {
     }
 }
 
-@inline(__always) func dot(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ n: Int) -> Double {
-    var s0 = 0.0, s1 = 0.0
-    var j = 0
-    while j + 2 <= n { s0 += a[j] * b[j]; s1 += a[j + 1] * b[j + 1]; j += 2 }
-    if j < n { s0 += a[j] * b[j] }
-    return s0 + s1
-}
-
 /// Error allowance of the float32-arithmetic pass (`gramPassPairSingleBody`) relative to
 /// `||W^T W||`: 2^-20 ~ 9.5e-7, ten times its typical error. Ritz values of that search can be off
 /// by this much, so the gap estimate is widened by it; and float32 matrices use that pass only when
@@ -77,10 +69,10 @@ func topTriplet<T: SpectralElement>(
     let scratch = UnsafeMutablePointer<Double>.allocate(capacity: 2 * passBlocks(rows: rows) * cols)
     defer { scratch.deallocate() }
     var x0 = start
-    var n0 = x0.withUnsafeBufferPointer { dot($0.baseAddress!, $0.baseAddress!, cols) }.squareRoot()
+    var n0 = x0.withUnsafeBufferPointer { simdDot($0.baseAddress!, $0.baseAddress!, cols) }.squareRoot()
     if !(n0 > 0) || !n0.isFinite {
         x0 = defaultStart(cols)
-        n0 = x0.withUnsafeBufferPointer { dot($0.baseAddress!, $0.baseAddress!, cols) }.squareRoot()
+        n0 = x0.withUnsafeBufferPointer { simdDot($0.baseAddress!, $0.baseAddress!, cols) }.squareRoot()
     }
     x0 = x0.map { $0 / n0 }
     var rowNorms2 = [Double](repeating: 0, count: rows)
@@ -139,16 +131,16 @@ private func verify<T: SpectralElement>(
     gapInfo: (theta1: Double, lambda2Hi: Double)?, tol: Double, scratch: UnsafeMutablePointer<Double>
 ) -> TripletWork {
     var v = x.map { Double(T(narrowing: $0)) }
-    var vNorm2 = v.withUnsafeBufferPointer { dot($0.baseAddress!, $0.baseAddress!, cols) }
+    var vNorm2 = v.withUnsafeBufferPointer { simdDot($0.baseAddress!, $0.baseAddress!, cols) }
     if !(vNorm2 > 0) {
         v = defaultStart(cols).map { Double(T(narrowing: $0)) }
-        vNorm2 = v.withUnsafeBufferPointer { dot($0.baseAddress!, $0.baseAddress!, cols) }
+        vNorm2 = v.withUnsafeBufferPointer { simdDot($0.baseAddress!, $0.baseAddress!, cols) }
     }
     // Normalise in T when x is far from unit (a start vector the search never replaced).
     if abs(vNorm2 - 1) > 1e-3 {
         let s = 1 / vNorm2.squareRoot()
         v = v.map { Double(T(narrowing: $0 * s)) }
-        vNorm2 = v.withUnsafeBufferPointer { dot($0.baseAddress!, $0.baseAddress!, cols) }
+        vNorm2 = v.withUnsafeBufferPointer { simdDot($0.baseAddress!, $0.baseAddress!, cols) }
     }
     var wv = [Double](repeating: 0, count: rows)
     var y = [Double](repeating: 0, count: cols)
@@ -163,7 +155,7 @@ private func verify<T: SpectralElement>(
     // ||W||_F >= sigma_1, rounded up generously (relative error of the sum <= rows+cols units).
     let frobenius = rowNorms2.reduce(0, +).squareRoot() * (1 + Double(rows + cols + 4) * 0x1p-52)
     let vNorm = vNorm2.squareRoot()
-    let wv2 = wv.withUnsafeBufferPointer { dot($0.baseAddress!, $0.baseAddress!, rows) }
+    let wv2 = wv.withUnsafeBufferPointer { simdDot($0.baseAddress!, $0.baseAddress!, rows) }
     let theta = wv2 / vNorm2
     var rho2 = 0.0
     for k in 0..<cols { let d = y[k] - theta * v[k]; rho2 += d * d }
