@@ -7,13 +7,20 @@ import Glibc
 
 /// One float32 row of InfoNCE or FlatNCE (the form in `ContrastiveForm`), computed in float64.
 ///
-/// Scores are widened to double; `(s_i - s_r) * (1/tau)` carries a relative error of ~2^-52 and
-/// `|d_i| <= 2e4` in the specified range, so each `u_i = exp(d_i)` (SIMD, `fastExpNonPositive`,
-/// relative error < 2^-31) is good to ~2^-31 relative; `S` is summed in double (K <= 4096 terms:
-/// relative error < 2^-40). Every float32 output is one rounding of a double accurate to ~2^-30,
-/// hence within 0.5 + 2^-6 ULP (measured: 0.504). FlatNCE is
-/// always shifted by the largest negative: `L = log1p(S - 1) + m` with `S - 1` the sum of the other
-/// terms; where that nearly cancels (|L| < 1/4, `m < 0`) the sum is redone with libm's `exp`.
+/// Error budget: a float32 output is within 1 ULP when the double it is rounded from has a
+/// relative error below 2^-25 (0.5 ULP of rounding plus at most 2^24 * 2^-25 ULP). Scores are
+/// widened to double and `y_i = (s_i - s_r) * (log2(e) / tau)` carries a relative error below
+/// 2^-50; only `y_i >= -1023` matter and there that is an absolute error below 2^-40, so each
+/// `u_i = 2^(y_i) = exp((s_i - s_r) / tau)` (SIMD, `fastExp2NonPositive`) is within
+/// e = 2^-28.9 relative. `S` sums positive terms in double (K <= 4096: below 2^-40 more), so `S`
+/// is within e too, and so are `1 + S` and `w + S`. Then: a gradient `u_i / (D tau)` is within
+/// 2e (u_i and D err in opposite directions) = 2^-27.9, i.e. 0.5 + 2^-3.9 ULP; InfoNCE's
+/// `S / D` is within e (S appears in both); `log1p(S)` is within e relative; `m + log(w + S)`
+/// (>= log 2) and FlatNCE's `log1p(S - 1) + m` when |L| >= 1/4 (ulp(L) >= 2^-25) have absolute
+/// errors within e, so at most 0.5 + 2^-3.9 ULP as well. (Measured worst: see the README.)
+/// FlatNCE is always shifted by the largest negative: `L = log1p(S - 1) + m` with `S - 1` the
+/// sum of the other terms; where that nearly cancels (|L| < 1/4, `m < 0`) the sum is redone with
+/// libm's `exp`.
 enum ContrastiveRowF32 {
     /// Writes the row's gradient (when `grad` is non-nil) and returns the loss; `scratch` holds
     /// `cols` doubles.
@@ -28,16 +35,16 @@ enum ContrastiveRowF32 {
         let shifted = kind == .flatNCE ? best > -.infinity : best > st
         let sr = shifted ? best : st
         let m = shifted ? (sr - st) / tau : 0  // >= 0 for InfoNCE; any sign for FlatNCE
-        let invTau = 1 / tau
-        var acc = SIMD4<Double>(repeating: 0)
+        let scale2 = 1.4426950408889634 / tau  // log2(e) / tau
+        var acc = SIMD8<Double>()
         var tail = 0.0
         if best > -.infinity {
-            expRange(s, 0, t, sr, invTau, scratch, &acc, &tail)
-            expRange(s, t + 1, cols, sr, invTau, scratch, &acc, &tail)
+            expRange(s, 0, t, sr, scale2, scratch, &acc, &tail)
+            expRange(s, t + 1, cols, sr, scale2, scratch, &acc, &tail)
         } else {
             scratch.update(repeating: 0, count: cols)
         }
-        let S = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + tail
+        let S = (((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]))) + tail
         let w = kind == .infoNCE && shifted ? exp(-m) : 1.0
 
         let loss: Double
@@ -91,47 +98,43 @@ enum ContrastiveRowF32 {
         return v.hi + v.lo
     }
 
-    /// `u[i] = exp((s_i - sr) / tau)` for i in a..<b (a branch-free loop the compiler vectorizes),
-    /// summed in a fixed order (two SIMD2 accumulators, then the tail), so the bits do not depend
-    /// on the thread count.
+    /// `u[i] = exp((s_i - sr) / tau) = 2^((s_i - sr) * scale2)` for i in a..<b, added into `acc`
+    /// lane by lane as they are made (the first `8 * floor((b - a) / 8)` entries) and into `tail`
+    /// (the rest): a fixed order, so the bits depend neither on the thread count nor on the
+    /// vector width of the build.
     @inline(__always)
     private static func expRange(
-        _ s: UnsafePointer<Float>, _ a: Int, _ b: Int, _ sr: Double, _ invTau: Double,
-        _ u: UnsafeMutablePointer<Double>, _ acc: inout SIMD4<Double>, _ tail: inout Double
+        _ s: UnsafePointer<Float>, _ a: Int, _ b: Int, _ sr: Double, _ scale2: Double,
+        _ u: UnsafeMutablePointer<Double>, _ acc: inout SIMD8<Double>, _ tail: inout Double
     ) {
         var i = a
+        var sum = acc
         while i + 8 <= b {
             let v = SIMD8<Double>(UnsafeRawPointer(s + i).loadUnaligned(as: SIMD8<Float>.self))
-            UnsafeMutableRawPointer(u + i).storeBytes(of: fastExpNonPositive((v - sr) * invTau), as: SIMD8<Double>.self)
+            let e = fastExp2NonPositive((v - sr) * scale2)
+            UnsafeMutableRawPointer(u + i).storeBytes(of: e, as: SIMD8<Double>.self)
+            sum += e
             i += 8
         }
+        acc = sum
         while i < b {
-            u[i] = fastExpNonPositive((Double(s[i]) - sr) * invTau)
-            i += 1
-        }
-        i = a
-        var acc0 = SIMD2<Double>(), acc1 = SIMD2<Double>()
-        while i + 4 <= b {
-            acc0 += UnsafeRawPointer(u + i).loadUnaligned(as: SIMD2<Double>.self)
-            acc1 += UnsafeRawPointer(u + i + 2).loadUnaligned(as: SIMD2<Double>.self)
-            i += 4
-        }
-        acc += SIMD4(lowHalf: acc0, highHalf: acc1)
-        while i < b {
-            tail += u[i]
+            let e = fastExp2NonPositive((Double(s[i]) - sr) * scale2)
+            u[i] = e
+            tail += e
             i += 1
         }
     }
 
+    /// `g[i] = Float(u[i] * c)` for i in a..<b, eight at a time.
     @inline(__always)
     private static func scaleRange(
         _ u: UnsafeMutablePointer<Double>, _ g: UnsafeMutablePointer<Float>, _ a: Int, _ b: Int, _ c: Double
     ) {
         var i = a
-        while i + 4 <= b {
-            let v = UnsafeRawPointer(u + i).loadUnaligned(as: SIMD4<Double>.self)
-            UnsafeMutableRawPointer(g + i).storeBytes(of: SIMD4<Float>(v * c), as: SIMD4<Float>.self)
-            i += 4
+        while i + 8 <= b {
+            let v = UnsafeRawPointer(u + i).loadUnaligned(as: SIMD8<Double>.self)
+            UnsafeMutableRawPointer(g + i).storeBytes(of: SIMD8<Float>(v * c), as: SIMD8<Float>.self)
+            i += 8
         }
         while i < b {
             g[i] = Float(u[i] * c)

@@ -28,17 +28,19 @@ func scanRow<T: BinaryFloatingPoint>(_ s: UnsafePointer<T>, cols: Int, positive 
 }
 
 /// Float32 fast path of the scan in `scanRow`: the largest entry of `s[a..<b]` and whether any
-/// entry is NaN or +inf, four lanes at a time (SSE maxps / cmpps).
+/// entry is NaN or +inf, eight lanes at a time. The maximum is the select `v > m ? v : m` (one
+/// maxps; NaN entries are caught by the flags, so its NaN behaviour does not matter), not
+/// `pointwiseMax`, whose IEEE NaN rules the compiler can only lower lane by lane.
 @inline(__always)
 func scanRangeF32(_ s: UnsafePointer<Float>, _ a: Int, _ b: Int, _ best: inout Float, _ bad: inout Bool) {
     var i = a
-    var m = SIMD4<Float>(repeating: -.infinity)
-    var flags = SIMDMask<SIMD4<Int32>>()
-    while i + 4 <= b {
-        let v = UnsafeRawPointer(s + i).loadUnaligned(as: SIMD4<Float>.self)
+    var m = SIMD8<Float>(repeating: -.infinity)
+    var flags = SIMDMask<SIMD8<Int32>>()
+    while i + 8 <= b {
+        let v = UnsafeRawPointer(s + i).loadUnaligned(as: SIMD8<Float>.self)
         flags = flags .| .!(v .< .infinity)
-        m = pointwiseMax(m, v)
-        i += 4
+        m = m.replacing(with: v, where: v .> m)
+        i += 8
     }
     var result = m.max()
     var anyBad = any(flags)
