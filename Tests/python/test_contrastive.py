@@ -332,3 +332,32 @@ def test_ignored_rows_are_not_read(kind, dtype):
     el, eg = getattr(plumb.exact, kind)(s.astype(np.float64), np.array([-1, 2]))
     assert el[0] == 0 and np.all(eg[0] == 0)
 
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("center", [0.0, 0.9e4 * 0.07, -0.9e4 * 0.07])
+def test_float32_at_the_exp_reduction_boundaries(kind, center):
+    """The float32 kernels' exp2 polynomial is worst at the reduction boundaries f = +-1/2, i.e. at
+    (s_i - s_r) / tau = -(k + 1/2) ln 2: rows made of such scores (k = 0..1000, a few offsets)
+    stay within 1 ULP (the error budget in ContrastiveRowF32 gives 0.5 + 2^-3.9)."""
+    tau = float(np.float32(0.07))
+    ln2 = np.log(2.0)
+    rng = np.random.default_rng(17)
+    rows, cols = 48, 64
+    s = np.empty((rows, cols))
+    pos = rng.integers(0, cols, rows)
+    for r in range(rows):
+        top = center + rng.uniform(-0.5, 0.5)
+        k = rng.integers(0, 1000 if r % 2 else 40, cols)
+        k[rng.integers(0, cols)] = 0
+        offset = rng.choice([0.0, 1e-7, -1e-7, 1e-5], cols)
+        s[r] = top - (k + 0.5 + offset) * ln2 * tau
+        # positive: the top score (InfoNCE unshifted), or below it (FlatNCE / shifted InfoNCE)
+        s[r, pos[r]] = top + (0.5 * ln2 * tau if r % 3 == 0 else -rng.uniform(0, 3) * tau)
+    s32 = s.astype(np.float32)
+    el, eg = getattr(plumb.exact, kind)(s32.astype(np.float64), pos, tau)
+    l32, g32 = getattr(plumb, kind)(s32, pos, tau)
+    cl, cg = plumb.compare(l32, el), plumb.compare(g32, eg)
+    assert cl["special_mismatches"] == 0 and cg["special_mismatches"] == 0
+    assert cl["max_ulp"] <= 1.0, cl
+    assert cg["max_ulp"] <= 1.0, cg
