@@ -361,3 +361,45 @@ def test_float32_at_the_exp_reduction_boundaries(kind, center):
     assert cl["special_mismatches"] == 0 and cg["special_mismatches"] == 0
     assert cl["max_ulp"] <= 1.0, cl
     assert cg["max_ulp"] <= 1.0, cg
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("cols", [2, 7, 8, 9, 64, 1001])
+def test_float32_batch_rows_equal_rows_alone(kind, cols):
+    """The float32 kernels pipeline rows (one row's exps share a loop with the next row's scan and
+    the previous row's gradient write); every row must still come out bit for bit as when it is
+    computed alone, next to ignored rows, rows outside the domain, all-masked rows and rows whose
+    positive is the largest score."""
+    import ctypes
+    from plumb._lib import lib
+    rng = np.random.default_rng(cols)
+    rows = 40
+    s = (rng.normal(size=(rows, cols)) * 0.3).astype(np.float32)
+    pos = rng.integers(0, cols, rows).astype(np.int64)
+    s[3, pos[3]] = s[3].max() + 1  # positive is the largest score
+    s[4, pos[4]] = s[4].max()  # ties with the largest negative
+    pos[[5, 6, 20]] = -1  # ignored rows (6 holds NaN: not read)
+    s[6, 0] = np.nan
+    s[9, (pos[9] + 1) % cols] = np.nan  # outside the domain
+    s[10, pos[10]] = np.inf
+    s[11, :] = -np.inf  # every negative masked
+    s[11, pos[11]] = 0.5
+    s[12, (pos[12] + 1) % cols] = np.inf
+    fn = getattr(lib, f"plumb_{kind}_f32")
+    p = lambda a, t: a.ctypes.data_as(ctypes.POINTER(t))  # noqa: E731
+    tau = 0.07
+    for with_grad in (True, False):
+        loss = np.empty(rows, np.float32)
+        grad = np.empty((rows, cols), np.float32)
+        gp = p(grad, ctypes.c_float) if with_grad else None
+        assert fn(p(s, ctypes.c_float), rows, cols, p(pos, ctypes.c_int64), tau, p(loss, ctypes.c_float), gp) == 2
+        assert "row 9" in lib.plumb_last_error().decode()
+        for r in range(rows):
+            l1 = np.empty(1, np.float32)
+            g1 = np.empty((1, cols), np.float32)
+            row = np.ascontiguousarray(s[r:r + 1])
+            fn(p(row, ctypes.c_float), 1, cols, p(pos[r:r + 1].copy(), ctypes.c_int64), tau, p(l1, ctypes.c_float),
+               p(g1, ctypes.c_float) if with_grad else None)
+            assert l1.tobytes() == loss[r:r + 1].tobytes(), (r, l1, loss[r])
+            if with_grad:
+                assert g1.tobytes() == grad[r:r + 1].tobytes(), r
