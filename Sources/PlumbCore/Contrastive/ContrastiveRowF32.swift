@@ -16,7 +16,7 @@ import Glibc
 /// Error budget: a float32 output is within 1 ULP when the double it is rounded from has a
 /// relative error below 2^-25 (0.5 ULP of rounding plus at most 2^24 * 2^-25 ULP). Scores are
 /// widened to double and `y_i = (s_i - s_r) * (log2(e) / tau)` carries a relative error below
-/// 2^-50; only `y_i >= -1023` matter and there that is an absolute error below 2^-40, so each
+/// 2^-50; only `y_i >= -1021` matter and there that is an absolute error below 2^-40, so each
 /// `u_i = 2^(y_i) = exp((s_i - s_r) / tau)` (SIMD, `fastExp2NonPositive`) is within
 /// e = 2^-28.9 relative. `S` sums positive terms in double (K <= 4096: below 2^-40 more), so `S`
 /// is within e too, and so are `1 + S` and `w + S`. Then: a gradient `u_i / (D tau)` is within
@@ -31,8 +31,8 @@ enum ContrastiveRowF32 {
     /// Doubles of scratch per chunk of rows: two rows of `u_i`.
     static func scratchCount(cols: Int) -> Int { 2 * max(cols, 1) }
 
-    /// A finished row whose gradient is still to be written: `g[i] = Float(u[i] * scale)` with
-    /// `u[t] = 0`, then `g[t] = gradT`.
+    /// A finished row whose gradient is still to be written: `g[i] = Float(u[i] * scale)`, then
+    /// `g[t] = gradT`.
     struct PendingGradient {
         let u: UnsafeMutablePointer<Double>, g: UnsafeMutablePointer<Float>
         let scale: Double, t: Int, gradT: Float
@@ -174,11 +174,12 @@ enum ContrastiveRowF32 {
     }
 
     /// One loop over the columns: `u[i] = exp((s_i - sr) / tau) = 2^((s_i - sr) * scale2)` for
-    /// i != t (u[t] = 0), returning their sum; the largest entry of `next` (every column) and
-    /// whether any is NaN or +inf; and the pending gradient row. The sum is taken lane by lane over
-    /// the first `8 * floor(cols / 8)` columns (the positive's lane adds 0), then the lanes in a
-    /// fixed tree, then the rest in order: a fixed order, so the bits depend neither on the thread
-    /// count nor on the vector width of the build.
+    /// i != t, returning their sum; the largest entry of `next` (every column) and whether any is
+    /// NaN or +inf; and the pending gradient row. The positive's column is treated as a masked
+    /// score (`fastExp2NonPositive`'s floor in the vector part, 0 in the tail). The sum is taken
+    /// lane by lane over the first `8 * floor(cols / 8)` columns, then the lanes in a fixed tree,
+    /// then the rest in order: a fixed order, so the bits depend neither on the thread count nor
+    /// on the vector width of the build.
     @inline(__always)
     private static func fusedPass(
         _ s: UnsafePointer<Float>, cols: Int, positive t: Int, reference sr: Double, scale2: Double,

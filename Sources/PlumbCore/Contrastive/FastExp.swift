@@ -1,5 +1,6 @@
-/// `2^y` for `y <= 0`, relative error below 2^-28.9 for `y >= -1022` (the float32 contrastive
-/// kernel's budget: see `ContrastiveRowF32`; the float64 kernel uses libm's `exp` instead).
+/// `2^y` for `-1021 <= y <= 0`, relative error below 2^-28.9, and `2^-1021` for every smaller `y`
+/// (also `-inf`), which a float32 result never sees (the float32 contrastive kernel's budget: see
+/// `ContrastiveRowF32`; the float64 kernel uses libm's `exp` instead).
 ///
 /// Callers fold `log2(e)` into their scale factor (`exp(x) = 2^(x log2 e)`), which saves the
 /// multiplication a natural-base reduction needs. Reduction `y = k + f` with `k` the nearest
@@ -11,14 +12,17 @@
 /// evaluation below checked in double on 4e6 points; the largest error sits at f = +-1/2). It is
 /// evaluated in Estrin's form (8 multiplications, 6 additions, 4 dependent multiply-add levels
 /// instead of Horner's 6: the loops are latency-bound), whose rounding adds below 2^-50.
-/// `2^k` is built in the exponent bits with 64-bit integer add and shift only (SSE2 has those; it
-/// lacks 64-bit arithmetic shifts). Inputs are clamped at -1023 (one maxpd), where the built
-/// `2^k` is +0, so every `y < -1022.5`, and `-inf`, give 0 (for `-1022.5 <= y < -1022` the
-/// result is subnormal and only absolutely accurate, which no float32 output can see).
-/// Branch-free, so loops over it vectorize.
+/// `2^k` is applied by adding `k` to the exponent field of `p`'s bits (one 64-bit shift and one
+/// add, which SSE2 has; it lacks 64-bit arithmetic shifts), not by a multiplication. That stays
+/// exact while the result is normal: `p >= 2^-1/2` has exponent >= -1, so inputs are clamped at
+/// -1021 (one maxpd), the floor `2^-1021` (~4.5e-308). Callers that need masked entries to vanish
+/// rely on their float32 rounding: in the contrastive kernel such a term's gradient is at most
+/// `2^-1021 / tau <= 2^-872` (tau is a float32 > 0), which rounds to 0, and the floor adds at most
+/// `cols * 2^-1021` to a sum, below that sum's own rounding error unless the sum lies far below
+/// float32's range anyway. Branch-free, so loops over it vectorize.
 @inline(__always)
 func fastExp2NonPositive(_ y: Double) -> Double {
-    let yc = y < -1023.0 ? -1023.0 : y
+    let yc = y < -1021.0 ? -1021.0 : y
     let shifter = 6755399441055744.0  // 1.5 * 2^52: kf's low bits hold k
     let kf = yc + shifter
     let f = yc - (kf - shifter)
@@ -28,9 +32,9 @@ func fastExp2NonPositive(_ y: Double) -> Double {
     let p23 = 0x1.c6aee88e93da6p-5 * f + 0x1.ebfbdc3c30949p-3
     let p45 = 0x1.5f3e52f25de81p-10 * f + 0x1.3b2d4cf1c65b2p-7
     let p = (p23 * f2 + p01) + (0x1.41fbbbfa8f179p-13 * f2 + p45) * f4
-    // kf's bit pattern is 0x4338000000000000 + k; add (1023 - that) and shift into the exponent.
-    let scale = Double(bitPattern: (kf.bitPattern &+ (1023 &- 0x4338_0000_0000_0000)) &<< 52)
-    return p * scale
+    // kf's bit pattern is 0x4338000000000000 + k, so shifting it by 52 leaves k << 52: added to
+    // p's bits, it adds k to p's exponent.
+    return Double(bitPattern: p.bitPattern &+ (kf.bitPattern &<< 52))
 }
 
 /// Eight lanes of `fastExp2NonPositive` (same operations, so the same results bit for bit); eight
@@ -38,7 +42,7 @@ func fastExp2NonPositive(_ y: Double) -> Double {
 /// polynomial chain.
 @inline(__always)
 func fastExp2NonPositive(_ y: SIMD8<Double>) -> SIMD8<Double> {
-    let yc = y.replacing(with: -1023.0, where: y .< -1023.0)
+    let yc = y.replacing(with: -1021.0, where: y .< -1021.0)
     let shifter = SIMD8<Double>(repeating: 6755399441055744.0)
     let kf = yc + shifter
     let f = yc - (kf - shifter)
@@ -48,7 +52,6 @@ func fastExp2NonPositive(_ y: SIMD8<Double>) -> SIMD8<Double> {
     let p23 = 0x1.c6aee88e93da6p-5 * f + 0x1.ebfbdc3c30949p-3
     let p45 = 0x1.5f3e52f25de81p-10 * f + 0x1.3b2d4cf1c65b2p-7
     let p = (p23 * f2 + p01) + (0x1.41fbbbfa8f179p-13 * f2 + p45) * f4
-    let bits = unsafeBitCast(kf, to: SIMD8<Int64>.self)
-    let scale = unsafeBitCast((bits &+ (1023 &- 0x4338_0000_0000_0000)) &<< 52, to: SIMD8<Double>.self)
-    return p * scale
+    let bits = unsafeBitCast(p, to: SIMD8<Int64>.self) &+ (unsafeBitCast(kf, to: SIMD8<Int64>.self) &<< 52)
+    return unsafeBitCast(bits, to: SIMD8<Double>.self)
 }
