@@ -38,11 +38,6 @@ enum ContrastiveRowF32 {
         let scale: Double, t: Int, gradT: Float
     }
 
-    /// The scan of a row: its largest negative score, and whether any score is NaN or +inf.
-    struct Scan {
-        var best: Float, bad: Bool
-    }
-
     /// Rows `rows` of a batch (see `ContrastiveKernels.lossF32` for the arguments); `scratch`
     /// holds `scratchCount(cols:)` doubles. Writes every row's loss (and gradient row when `grad`
     /// is non-nil); a row outside the domain gets NaN loss and gradient. Returns the lowest
@@ -68,7 +63,7 @@ enum ContrastiveRowF32 {
             return nil
         }
         var row = nextActive(rows.lowerBound)
-        var scan = row.map { scanAlone(scores + $0 * cols, cols: cols, positive: Int(positive[$0])) }
+        var scan = row.map { RowScanF32(scores + $0 * cols, cols: cols, positive: Int(positive[$0])) }
         while let r = row, let thisScan = scan {
             let s = scores + r * cols, t = Int(positive[r])
             let next = nextActive(r + 1)
@@ -83,7 +78,7 @@ enum ContrastiveRowF32 {
                 grad?.advanced(by: r * cols).update(repeating: .nan, count: cols)
                 if let p = pending { writeAlone(p, cols: cols) }
                 pending = nil
-                scan = nextRow.map { scanAlone($0.0, cols: cols, positive: $0.1) }
+                scan = nextRow.map { RowScanF32($0.0, cols: cols, positive: $0.1) }
             } else {
                 let best = Double(thisScan.best)
                 let st = Double(s[t])
@@ -99,13 +94,13 @@ enum ContrastiveRowF32 {
                     scan = nextRow.map { (ns, nt) in
                         // The fused scan covered every column, the positive's too: redo it (from
                         // cache) when the positive may be the row's largest score.
-                        ns[nt] < nextMax ? Scan(best: nextMax, bad: nextBad) : scanAlone(ns, cols: cols, positive: nt)
+                        ns[nt] < nextMax ? RowScanF32(best: nextMax, bad: nextBad) : RowScanF32(ns, cols: cols, positive: nt)
                     }
                 } else {
                     uCur.update(repeating: 0, count: cols)
                     S = 0
                     if let p = pending { writeAlone(p, cols: cols) }
-                    scan = nextRow.map { scanAlone($0.0, cols: cols, positive: $0.1) }
+                    scan = nextRow.map { RowScanF32($0.0, cols: cols, positive: $0.1) }
                 }
                 let (value, scale, gradT) = finish(kind, s, cols: cols, positive: t, tau: tau, S: S, best: thisScan.best,
                                                    shifted: shifted, m: shifted ? (sr - st) / tau : 0)
@@ -155,15 +150,6 @@ enum ContrastiveRowF32 {
             gradT = -1 / tau
         }
         return (Float(loss), scale, Float(gradT == 0 ? 0 : gradT))
-    }
-
-    /// The scan of one row on its own (`scanRangeF32` around the positive).
-    @inline(__always)
-    private static func scanAlone(_ s: UnsafePointer<Float>, cols: Int, positive t: Int) -> Scan {
-        var result = Scan(best: -.infinity, bad: false)
-        scanRangeF32(s, 0, t, &result.best, &result.bad)
-        scanRangeF32(s, t + 1, cols, &result.best, &result.bad)
-        return result
     }
 
     /// Writes a pending gradient row on its own.

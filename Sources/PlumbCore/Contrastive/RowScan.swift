@@ -54,13 +54,22 @@ func scanRangeF32(_ s: UnsafePointer<Float>, _ a: Int, _ b: Int, _ best: inout F
     bad = bad || anyBad
 }
 
-/// `scanRow` for float32 rows, using `scanRangeF32`.
-@inline(__always)
-func scanRowF32(_ s: UnsafePointer<Float>, cols: Int, positive t: Int) throws(PlumbError) -> Float {
-    var best = -Float.infinity
-    var bad = false
-    scanRangeF32(s, 0, t, &best, &bad)
-    scanRangeF32(s, t + 1, cols, &best, &bad)
-    if bad || !s[t].isFinite { _ = try scanRow(s, cols: cols, positive: t) }  // throws the message
-    return best
+/// The scan of a float32 row: its largest negative score, and whether any negative is NaN or +inf
+/// (the positive is checked by the caller; `scanRow` then throws the message).
+struct RowScanF32 {
+    var best: Float, bad: Bool
+
+    /// Scans `s[0..<cols]` around the positive `t` with `scanRangeF32`.
+    @inline(__always)
+    init(_ s: UnsafePointer<Float>, cols: Int, positive t: Int) {
+        best = -.infinity
+        bad = false
+        scanRangeF32(s, 0, t, &best, &bad)
+        scanRangeF32(s, t + 1, cols, &best, &bad)
+    }
+
+    init(best: Float, bad: Bool) {
+        self.best = best
+        self.bad = bad
+    }
 }
