@@ -200,8 +200,8 @@ plumb_status plumb_exact_logsumexp(const double *x, int64_t rows, int64_t cols, 
  *  overflowing size, a bad positive[r], or a temperature that is NaN, infinite or <= 0;
  *  PLUMB_ERR_DOMAIN when a row contains NaN or +inf, or its positive score is -inf (that row's loss
  *  and gradient are NaN; the first such row is named; other rows are computed);
- *  PLUMB_ERR_NO_MEMORY when the f32 functions cannot allocate their per-thread scratch row (cols
- *  doubles per thread; the affected rows are NaN). */
+ *  PLUMB_ERR_NO_MEMORY when the f32 functions cannot allocate their per-thread scratch rows
+ *  (2 * cols doubles per thread; the affected rows are NaN). */
 
 /*! plumb_infonce_f32(), plumb_infonce_f64() :
  *  InfoNCE (softmax cross-entropy) loss per row and, when grad != NULL, its gradient with respect

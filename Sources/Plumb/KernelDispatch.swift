@@ -11,9 +11,7 @@ import PlumbCoreHaswell
 let kernelDispatch: Void = {
     let baseline = getenv("PLUMB_BASELINE").map { String(cString: $0) }.map { !$0.isEmpty && $0 != "0" } ?? false
     guard plumbcpu_has_haswell() != 0, !baseline else { return }
-    ContrastiveKernels.rowF32 = { (kind, s, cols, t, tau, scratch, grad) throws(PlumbError) in
-        try contrastiveRowF32Haswell(kind, s, cols: cols, positive: t, tau: tau, scratch: scratch, grad: grad)
-    }
+    ContrastiveKernels.rowsF32 = contrastiveRowsF32Haswell
     SpectralKernels.passF32 = gramPassHaswell
     SpectralKernels.passF64 = gramPassHaswell
     SpectralKernels.pairF32 = gramPassPairHaswell

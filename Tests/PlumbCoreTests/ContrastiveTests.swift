@@ -5,24 +5,36 @@ import Glibc
 #endif
 
 final class ContrastiveTests: XCTestCase {
-    /// The SIMD8 and scalar fast exps agree bit for bit and stay within 2^-31 of libm on [-708, 0].
-    func testFastExpAccuracy() {
+    /// The SIMD8 and scalar fast exp2s agree bit for bit and stay within 2^-28.9 of libm on
+    /// [-1021, 0], also next to the reduction boundaries f = +-1/2 where the minimax error peaks;
+    /// below -1021 (and at -inf) they give the floor 2^-1021.
+    func testFastExp2Accuracy() {
         var worst = 0.0
-        var x = -708.0
-        while x <= 0 {
-            let v = SIMD8<Double>(x, x * 0.5, x * 0.25, x * 1e-3, x * 0.9, x * 0.1, x * 1e-6, x * 0.75)
-            let fast = fastExpNonPositive(v)
+        func check(_ v: SIMD8<Double>) {
+            let fast = fastExp2NonPositive(v)
             for lane in 0..<8 {
-                let reference = exp(v[lane])
+                let reference = exp2(v[lane])
                 worst = max(worst, abs(fast[lane] - reference) / reference)
-                XCTAssertEqual(fast[lane].bitPattern, fastExpNonPositive(v[lane]).bitPattern)
+                XCTAssertEqual(fast[lane].bitPattern, fastExp2NonPositive(v[lane]).bitPattern)
             }
-            x += 0.0137
         }
-        XCTAssertLessThan(worst, 0x1p-31)
-        XCTAssertEqual(fastExpNonPositive(-.infinity), 0)
-        XCTAssertEqual(fastExpNonPositive(-800), 0)
-        XCTAssertEqual(fastExpNonPositive(0), 1)
+        var y = -1021.0
+        while y <= 0 {
+            check(SIMD8<Double>(y, y * 0.5, y * 0.25, y * 1e-3, y * 0.9, y * 0.1, y * 1e-6, y * 0.75))
+            y += 0.0137
+        }
+        for k in stride(from: -1020.0, through: 0, by: 1) {
+            let h = k - 0.5
+            check(SIMD8<Double>(h, h.nextUp, h.nextDown, h + 0x1p-30, h - 0x1p-30, h + 1e-9, h - 1e-9, k))
+        }
+        XCTAssertLessThan(worst, exp2(-28.9))
+        XCTAssertEqual(fastExp2NonPositive(-.infinity), 0x1p-1021)
+        XCTAssertEqual(fastExp2NonPositive(SIMD8<Double>(repeating: -.infinity))[3], 0x1p-1021)
+        XCTAssertEqual(fastExp2NonPositive(-1100), 0x1p-1021)
+        XCTAssertEqual(fastExp2NonPositive(-1021), 0x1p-1021)
+        XCTAssertEqual(fastExp2NonPositive(-1020.5).bitPattern, fastExp2NonPositive(SIMD8<Double>(repeating: -1020.5))[0].bitPattern)
+        XCTAssertEqual(fastExp2NonPositive(0), 1)
+        XCTAssertEqual(fastExp2NonPositive(-1), 0.5)
     }
 
     /// float32 kernel outputs are the float64 kernel's values rounded, within 1 ULP of float.

@@ -332,3 +332,93 @@ def test_ignored_rows_are_not_read(kind, dtype):
     el, eg = getattr(plumb.exact, kind)(s.astype(np.float64), np.array([-1, 2]))
     assert el[0] == 0 and np.all(eg[0] == 0)
 
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("center", [0.0, 0.9e4 * 0.07, -0.9e4 * 0.07])
+def test_float32_at_the_exp_reduction_boundaries(kind, center):
+    """The float32 kernels' exp2 polynomial is worst at the reduction boundaries f = +-1/2, i.e. at
+    (s_i - s_r) / tau = -(k + 1/2) ln 2: rows made of such scores (k = 0..1000, a few offsets)
+    stay within 1 ULP (the error budget in ContrastiveRowF32 gives 0.5 + 2^-3.9)."""
+    tau = float(np.float32(0.07))
+    ln2 = np.log(2.0)
+    rng = np.random.default_rng(17)
+    rows, cols = 48, 64
+    s = np.empty((rows, cols))
+    pos = rng.integers(0, cols, rows)
+    for r in range(rows):
+        top = center + rng.uniform(-0.5, 0.5)
+        k = rng.integers(0, 1000 if r % 2 else 40, cols)
+        k[rng.integers(0, cols)] = 0
+        offset = rng.choice([0.0, 1e-7, -1e-7, 1e-5], cols)
+        s[r] = top - (k + 0.5 + offset) * ln2 * tau
+        # positive: the top score (InfoNCE unshifted), or below it (FlatNCE / shifted InfoNCE)
+        s[r, pos[r]] = top + (0.5 * ln2 * tau if r % 3 == 0 else -rng.uniform(0, 3) * tau)
+    s32 = s.astype(np.float32)
+    el, eg = getattr(plumb.exact, kind)(s32.astype(np.float64), pos, tau)
+    l32, g32 = getattr(plumb, kind)(s32, pos, tau)
+    cl, cg = plumb.compare(l32, el), plumb.compare(g32, eg)
+    assert cl["special_mismatches"] == 0 and cg["special_mismatches"] == 0
+    assert cl["max_ulp"] <= 1.0, cl
+    assert cg["max_ulp"] <= 1.0, cg
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("cols", [2, 7, 8, 9, 64, 1001])
+def test_float32_batch_rows_equal_rows_alone(kind, cols):
+    """The float32 kernels pipeline rows (one row's exps share a loop with the next row's scan and
+    the previous row's gradient write); every row must still come out bit for bit as when it is
+    computed alone, next to ignored rows, rows outside the domain, all-masked rows and rows whose
+    positive is the largest score."""
+    import ctypes
+    from plumb._lib import lib
+    rng = np.random.default_rng(cols)
+    rows = 40
+    s = (rng.normal(size=(rows, cols)) * 0.3).astype(np.float32)
+    pos = rng.integers(0, cols, rows).astype(np.int64)
+    s[3, pos[3]] = s[3].max() + 1  # positive is the largest score
+    s[4, pos[4]] = s[4].max()  # ties with the largest negative
+    pos[[5, 6, 20]] = -1  # ignored rows (6 holds NaN: not read)
+    s[6, 0] = np.nan
+    s[9, (pos[9] + 1) % cols] = np.nan  # outside the domain
+    s[10, pos[10]] = np.inf
+    s[11, :] = -np.inf  # every negative masked
+    s[11, pos[11]] = 0.5
+    s[12, (pos[12] + 1) % cols] = np.inf
+    fn = getattr(lib, f"plumb_{kind}_f32")
+    p = lambda a, t: a.ctypes.data_as(ctypes.POINTER(t))  # noqa: E731
+    tau = 0.07
+    for with_grad in (True, False):
+        loss = np.empty(rows, np.float32)
+        grad = np.empty((rows, cols), np.float32)
+        gp = p(grad, ctypes.c_float) if with_grad else None
+        assert fn(p(s, ctypes.c_float), rows, cols, p(pos, ctypes.c_int64), tau, p(loss, ctypes.c_float), gp) == 2
+        assert "row 9" in lib.plumb_last_error().decode()
+        for r in range(rows):
+            l1 = np.empty(1, np.float32)
+            g1 = np.empty((1, cols), np.float32)
+            row = np.ascontiguousarray(s[r:r + 1])
+            fn(p(row, ctypes.c_float), 1, cols, p(pos[r:r + 1].copy(), ctypes.c_int64), tau, p(l1, ctypes.c_float),
+               p(g1, ctypes.c_float) if with_grad else None)
+            assert l1.tobytes() == loss[r:r + 1].tobytes(), (r, l1, loss[r])
+            if with_grad:
+                assert g1.tobytes() == grad[r:r + 1].tobytes(), r
+
+
+@pytest.mark.parametrize("cols", [2, 11, 64])
+def test_float64_infonce_subnormal_range(cols):
+    """Gaps of 700-760 temperatures put float64 InfoNCE's xi, loss and gradients in (or below) the
+    subnormal range, where rounding each exp to a subnormal cost 5-30 ULPs (hypothesis found it);
+    the kernel re-sums such rows scaled by 2^600: within 4 ULP like everywhere else."""
+    rng = np.random.default_rng(cols)
+    for gap in [700, 708, 709, 710, 711, 712, 720, 740, 745, 746, 750, 760]:
+        for spread in (0.0, 0.3):
+            z = rng.normal(size=(3, cols)) * spread
+            pos = rng.integers(0, cols, 3)
+            z[np.arange(3), pos] = z.max(axis=1) + gap
+            s = z * 0.07
+            el, eg = plumb.exact.infonce(s, pos, 0.07)
+            l64, g64 = plumb.infonce(s, pos, 0.07)
+            assert f64_loss_error(l64, el, "infonce") <= 4.0, (gap, spread)
+            cg = plumb.compare(g64, eg)
+            assert cg["max_ulp"] <= 4.0 and cg["special_mismatches"] == 0, (gap, spread, cg)

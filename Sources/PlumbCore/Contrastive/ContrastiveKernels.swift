@@ -7,16 +7,18 @@
 /// returned as `.domain`, the other rows are computed. Rows run in parallel; the result bits do not
 /// depend on the thread count.
 public enum ContrastiveKernels {
-    /// One float32 row (`ContrastiveRowF32.run`'s arguments: kind, scores, cols, positive, tau,
-    /// scratch, grad); returns the loss.
-    public typealias RowF32 = (ContrastiveLoss, UnsafePointer<Float>, Int, Int, Double, UnsafeMutablePointer<Double>,
-                               UnsafeMutablePointer<Float>?) throws(PlumbError) -> Float
+    /// A chunk of float32 rows (`ContrastiveRowF32.runRows`'s arguments: kind, scores, cols,
+    /// positive, rows, tau, scratch, loss, grad); returns the lowest failing row and its error.
+    public typealias RowsF32 = (ContrastiveLoss, UnsafePointer<Float>, Int, UnsafePointer<Int64>, Range<Int>, Double,
+                                UnsafeMutablePointer<Double>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>?)
+        -> (row: Int, error: PlumbError)?
 
-    /// The float32 row kernel in use: this module's baseline build, unless the ABI installs a build
+    /// The float32 rows kernel in use: this module's baseline build, unless the ABI installs a build
     /// of the same source for a wider instruction set the CPU supports (`PlumbCoreHaswell`). Set
     /// once, before the first float32 call (the ABI does it under `swift_once`).
-    nonisolated(unsafe) public static var rowF32: RowF32 = { (kind, s, cols, t, tau, scratch, grad) throws(PlumbError) in
-        try ContrastiveRowF32.run(kind, s, cols: cols, positive: t, tau: tau, scratch: scratch, grad: grad)
+    nonisolated(unsafe) public static var rowsF32: RowsF32 = { (kind, s, cols, positive, rows, tau, scratch, loss, grad) in
+        ContrastiveRowF32.runRows(kind, s, cols: cols, positive: positive, rows: rows, tau: tau, scratch: scratch,
+                                  loss: loss, grad: grad)
     }
 
     public static func lossF32(
@@ -25,23 +27,18 @@ public enum ContrastiveKernels {
         loss: UnsafeMutablePointer<Float>, grad: UnsafeMutablePointer<Float>?
     ) -> PlumbError? {
         let tau = Double(temperature)
-        let row = rowF32
-        return contrastiveBatch(rows: rows, cols: cols, scratch: true) { (r, scratch) throws(PlumbError) in
-            let g = grad.map { $0 + r * cols }
-            let t = Int(positive[r])
-            if t < 0 {
-                loss[r] = 0
-                g?.update(repeating: 0, count: cols)
-                return
+        let kernel = rowsF32
+        let count = ContrastiveRowF32.scratchCount(cols: cols)
+        return contrastiveBatch(rows: rows, cols: cols, scratch: count) { (range, scratch) in
+            if let scratch { return kernel(kind, scores, cols, positive, range, tau, scratch, loss, grad) }
+            var first: (row: Int, error: PlumbError)? = nil
+            for r in range {
+                let active = positive[r] >= 0
+                loss[r] = active ? .nan : 0
+                grad?.advanced(by: r * cols).update(repeating: active ? .nan : 0, count: cols)
+                if active && first == nil { first = (r, .noMemory("cannot allocate \(count) doubles of scratch")) }
             }
-            do throws(PlumbError) {
-                guard let scratch else { throw .noMemory("cannot allocate \(cols) doubles of scratch") }
-                loss[r] = try row(kind, scores + r * cols, cols, t, tau, scratch, g)
-            } catch {
-                loss[r] = .nan
-                g?.update(repeating: .nan, count: cols)
-                throw error
-            }
+            return first
         }
     }
 
@@ -50,22 +47,26 @@ public enum ContrastiveKernels {
         positive: UnsafePointer<Int64>, temperature: Double,
         loss: UnsafeMutablePointer<Double>, grad: UnsafeMutablePointer<Double>?
     ) -> PlumbError? {
-        contrastiveBatch(rows: rows, cols: cols, scratch: false) { (r, _) throws(PlumbError) in
-            let g = grad.map { $0 + r * cols }
-            let t = Int(positive[r])
-            if t < 0 {
-                loss[r] = 0
-                g?.update(repeating: 0, count: cols)
-                return
+        contrastiveBatch(rows: rows, cols: cols, scratch: 0) { (range, _) in
+            var first: (row: Int, error: PlumbError)? = nil
+            for r in range {
+                let g = grad.map { $0 + r * cols }
+                let t = Int(positive[r])
+                if t < 0 {
+                    loss[r] = 0
+                    g?.update(repeating: 0, count: cols)
+                    continue
+                }
+                do throws(PlumbError) {
+                    loss[r] = try ContrastiveRowF64.run(kind, scores + r * cols, cols: cols, positive: t, tau: temperature,
+                                                        grad: g)
+                } catch {
+                    loss[r] = .nan
+                    g?.update(repeating: .nan, count: cols)
+                    if first == nil { first = (r, error.at(row: r)) }
+                }
             }
-            do throws(PlumbError) {
-                loss[r] = try ContrastiveRowF64.run(kind, scores + r * cols, cols: cols, positive: t, tau: temperature,
-                                                    grad: g)
-            } catch {
-                loss[r] = .nan
-                g?.update(repeating: .nan, count: cols)
-                throw error
-            }
+            return first
         }
     }
 }

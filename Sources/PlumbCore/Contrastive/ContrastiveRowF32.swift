@@ -5,41 +5,123 @@ import PlumbCore
 import Glibc
 #endif
 
-/// One float32 row of InfoNCE or FlatNCE (the form in `ContrastiveForm`), computed in float64.
+/// Float32 rows of InfoNCE or FlatNCE (the form in `ContrastiveForm`), computed in float64.
 ///
-/// Scores are widened to double; `(s_i - s_r) * (1/tau)` carries a relative error of ~2^-52 and
-/// `|d_i| <= 2e4` in the specified range, so each `u_i = exp(d_i)` (SIMD, `fastExpNonPositive`,
-/// relative error < 2^-31) is good to ~2^-31 relative; `S` is summed in double (K <= 4096 terms:
-/// relative error < 2^-40). Every float32 output is one rounding of a double accurate to ~2^-30,
-/// hence within 0.5 + 2^-6 ULP (measured: 0.504). FlatNCE is
-/// always shifted by the largest negative: `L = log1p(S - 1) + m` with `S - 1` the sum of the other
-/// terms; where that nearly cancels (|L| < 1/4, `m < 0`) the sum is redone with libm's `exp`.
+/// Rows are pipelined so that memory traffic overlaps the exps: one loop over the columns of row
+/// r takes its exps (its scores were read, into cache, by the previous row's loop), scans row r+1
+/// (its largest negative, NaN/+inf check) and writes row r-1's gradient from that row's `u_i`
+/// (two scratch rows alternate). Each row's values are those of a row computed alone: the
+/// pipeline changes which loop touches which memory, never an operation on a row's numbers.
+///
+/// Error budget: a float32 output is within 1 ULP when the double it is rounded from has a
+/// relative error below 2^-25 (0.5 ULP of rounding plus at most 2^24 * 2^-25 ULP). Scores are
+/// widened to double and `y_i = (s_i - s_r) * (log2(e) / tau)` carries a relative error below
+/// 2^-50; only `y_i >= -1021` matter and there that is an absolute error below 2^-40, so each
+/// `u_i = 2^(y_i) = exp((s_i - s_r) / tau)` (SIMD, `fastExp2NonPositive`) is within
+/// e = 2^-28.9 relative. `S` sums positive terms in double (K <= 4096: below 2^-40 more), so `S`
+/// is within e too, and so are `1 + S` and `w + S`. Then: a gradient `u_i / (D tau)` is within
+/// 2e (u_i and D err in opposite directions) = 2^-27.9, i.e. 0.5 + 2^-3.9 ULP; InfoNCE's
+/// `S / D` is within e (S appears in both); `log1p(S)` is within e relative; `m + log(w + S)`
+/// (>= log 2) and FlatNCE's `log1p(S - 1) + m` when |L| >= 1/4 (ulp(L) >= 2^-25) have absolute
+/// errors within e, so at most 0.5 + 2^-3.9 ULP as well. (Measured worst: see the README.)
+/// FlatNCE is always shifted by the largest negative: `L = log1p(S - 1) + m` with `S - 1` the
+/// sum of the other terms; where that nearly cancels (|L| < 1/4, `m < 0`) the sum is redone with
+/// libm's `exp`.
 enum ContrastiveRowF32 {
-    /// Writes the row's gradient (when `grad` is non-nil) and returns the loss; `scratch` holds
-    /// `cols` doubles.
-    static func run(
-        _ kind: ContrastiveLoss, _ s: UnsafePointer<Float>, cols: Int, positive t: Int, tau: Double,
-        scratch: UnsafeMutablePointer<Double>, grad: UnsafeMutablePointer<Float>?
-    ) throws(PlumbError) -> Float {
-        let best = Double(try scanRowF32(s, cols: cols, positive: t))
-        let st = Double(s[t])
-        // FlatNCE always takes exponents relative to the largest negative (S >= 1, one term
-        // exactly 1); InfoNCE only when that negative beats the positive.
-        let shifted = kind == .flatNCE ? best > -.infinity : best > st
-        let sr = shifted ? best : st
-        let m = shifted ? (sr - st) / tau : 0  // >= 0 for InfoNCE; any sign for FlatNCE
-        let invTau = 1 / tau
-        var acc = SIMD4<Double>(repeating: 0)
-        var tail = 0.0
-        if best > -.infinity {
-            expRange(s, 0, t, sr, invTau, scratch, &acc, &tail)
-            expRange(s, t + 1, cols, sr, invTau, scratch, &acc, &tail)
-        } else {
-            scratch.update(repeating: 0, count: cols)
-        }
-        let S = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + tail
-        let w = kind == .infoNCE && shifted ? exp(-m) : 1.0
+    /// Doubles of scratch per chunk of rows: two rows of `u_i`.
+    static func scratchCount(cols: Int) -> Int { 2 * max(cols, 1) }
 
+    /// A finished row whose gradient is still to be written: `g[i] = Float(u[i] * scale)`, then
+    /// `g[t] = gradT`.
+    struct PendingGradient {
+        let u: UnsafeMutablePointer<Double>, g: UnsafeMutablePointer<Float>
+        let scale: Double, t: Int, gradT: Float
+    }
+
+    /// Rows `rows` of a batch (see `ContrastiveKernels.lossF32` for the arguments); `scratch`
+    /// holds `scratchCount(cols:)` doubles. Writes every row's loss (and gradient row when `grad`
+    /// is non-nil); a row outside the domain gets NaN loss and gradient. Returns the lowest
+    /// failing row and its error, or nil.
+    static func runRows(
+        _ kind: ContrastiveLoss, _ scores: UnsafePointer<Float>, cols: Int, positive: UnsafePointer<Int64>,
+        rows: Range<Int>, tau: Double, scratch: UnsafeMutablePointer<Double>,
+        loss: UnsafeMutablePointer<Float>, grad: UnsafeMutablePointer<Float>?
+    ) -> (row: Int, error: PlumbError)? {
+        var failure: (row: Int, error: PlumbError)? = nil
+        var uCur = scratch, uNext = scratch + max(cols, 1)
+        var pending: PendingGradient? = nil
+        /// The first row at or after `from` that is not ignored; ignored rows on the way get loss 0
+        /// and a zero gradient row (their scores are not read).
+        func nextActive(_ from: Int) -> Int? {
+            var r = from
+            while r < rows.upperBound {
+                if positive[r] >= 0 { return r }
+                loss[r] = 0
+                grad?.advanced(by: r * cols).update(repeating: 0, count: cols)
+                r += 1
+            }
+            return nil
+        }
+        var row = nextActive(rows.lowerBound)
+        var scan = row.map { RowScanF32(scores + $0 * cols, cols: cols, positive: Int(positive[$0])) }
+        while let r = row, let thisScan = scan {
+            let s = scores + r * cols, t = Int(positive[r])
+            let next = nextActive(r + 1)
+            let nextRow = next.map { (scores + $0 * cols, Int(positive[$0])) }
+            if thisScan.bad || !s[t].isFinite {
+                do throws(PlumbError) {
+                    _ = try scanRow(s, cols: cols, positive: t)  // throws the message
+                } catch {
+                    if failure == nil { failure = (r, error.at(row: r)) }
+                }
+                loss[r] = .nan
+                grad?.advanced(by: r * cols).update(repeating: .nan, count: cols)
+                if let p = pending { writeAlone(p, cols: cols) }
+                pending = nil
+                scan = nextRow.map { RowScanF32($0.0, cols: cols, positive: $0.1) }
+            } else {
+                let best = Double(thisScan.best)
+                let st = Double(s[t])
+                // FlatNCE always takes exponents relative to the largest negative (S >= 1, one term
+                // exactly 1); InfoNCE only when that negative beats the positive.
+                let shifted = kind == .flatNCE ? best > -.infinity : best > st
+                let sr = shifted ? best : st
+                let S: Double
+                if best > -.infinity {
+                    var nextMax = -Float.infinity, nextBad = false
+                    S = fusedPass(s, cols: cols, positive: t, reference: sr, scale2: 1.4426950408889634 / tau,
+                                  u: uCur, next: nextRow?.0, nextMax: &nextMax, nextBad: &nextBad, pending: pending)
+                    scan = nextRow.map { (ns, nt) in
+                        // The fused scan covered every column, the positive's too: redo it (from
+                        // cache) when the positive may be the row's largest score.
+                        ns[nt] < nextMax ? RowScanF32(best: nextMax, bad: nextBad) : RowScanF32(ns, cols: cols, positive: nt)
+                    }
+                } else {
+                    uCur.update(repeating: 0, count: cols)
+                    S = 0
+                    if let p = pending { writeAlone(p, cols: cols) }
+                    scan = nextRow.map { RowScanF32($0.0, cols: cols, positive: $0.1) }
+                }
+                let (value, scale, gradT) = finish(kind, s, cols: cols, positive: t, tau: tau, S: S, best: thisScan.best,
+                                                   shifted: shifted, m: shifted ? (sr - st) / tau : 0)
+                loss[r] = value
+                pending = grad.map { PendingGradient(u: uCur, g: $0 + r * cols, scale: scale, t: t, gradT: gradT) }
+                swap(&uCur, &uNext)
+            }
+            row = next
+        }
+        if let p = pending { writeAlone(p, cols: cols) }
+        return failure
+    }
+
+    /// The loss, the gradient scale `c` (`g_i = u_i c`) and the positive's gradient of a row whose
+    /// exps sum to `S` (the type's comment gives the forms and their errors).
+    @inline(__always)
+    private static func finish(
+        _ kind: ContrastiveLoss, _ s: UnsafePointer<Float>, cols: Int, positive t: Int, tau: Double,
+        S: Double, best: Float, shifted: Bool, m: Double
+    ) -> (loss: Float, scale: Double, gradT: Float) {
+        let w = kind == .infoNCE && shifted ? exp(-m) : 1.0
         let loss: Double
         let scale: Double, gradT: Double
         switch kind {
@@ -59,7 +141,7 @@ enum ContrastiveRowF32 {
                 var value = log1p(S - 1) + m
                 if abs(value) < 0.25 {
                     // Cancellation between log1p(rest) and m < 0: redo rest with libm's exp.
-                    let top = topIndex(s, cols: cols, positive: t, value: Float(best))
+                    let top = topIndex(s, cols: cols, positive: t, value: best)
                     value = log1p(accurateRest(s, cols: cols, positive: t, top: top, tau: tau)) + m
                 }
                 loss = value
@@ -67,11 +149,70 @@ enum ContrastiveRowF32 {
             }
             gradT = -1 / tau
         }
-        if let grad {
-            scaleRange(scratch, grad, 0, cols, scale)
-            grad[t] = Float(gradT == 0 ? 0 : gradT)
+        return (Float(loss), scale, Float(gradT == 0 ? 0 : gradT))
+    }
+
+    /// Writes a pending gradient row on its own.
+    @inline(__always)
+    private static func writeAlone(_ p: PendingGradient, cols: Int) {
+        scaleRange(p.u, p.g, 0, cols, p.scale)
+        p.g[p.t] = p.gradT
+    }
+
+    /// One loop over the columns: `u[i] = exp((s_i - sr) / tau) = 2^((s_i - sr) * scale2)` for
+    /// i != t, returning their sum; the largest entry of `next` (every column) and whether any is
+    /// NaN or +inf; and the pending gradient row. The positive's column is treated as a masked
+    /// score (`fastExp2NonPositive`'s floor in the vector part, 0 in the tail). The sum is taken
+    /// lane by lane over the first `8 * floor(cols / 8)` columns, then the lanes in a fixed tree,
+    /// then the rest in order: a fixed order, so the bits depend neither on the thread count nor
+    /// on the vector width of the build.
+    @inline(__always)
+    private static func fusedPass(
+        _ s: UnsafePointer<Float>, cols: Int, positive t: Int, reference sr: Double, scale2: Double,
+        u: UnsafeMutablePointer<Double>, next: UnsafePointer<Float>?, nextMax: inout Float, nextBad: inout Bool,
+        pending: PendingGradient?
+    ) -> Double {
+        let cols8 = cols & ~7, tBlock = t & ~7
+        let positiveLane = SIMD8<Int64>(0, 1, 2, 3, 4, 5, 6, 7) .== Int64(t - tBlock)
+        var acc = SIMD8<Double>()
+        var m = SIMD8<Float>(repeating: -.infinity)
+        var flags = SIMDMask<SIMD8<Int32>>()
+        var i = 0
+        while i < cols8 {
+            var v = SIMD8<Double>(UnsafeRawPointer(s + i).loadUnaligned(as: SIMD8<Float>.self))
+            if i == tBlock { v = v.replacing(with: -.infinity, where: positiveLane) }
+            let e = fastExp2NonPositive((v - sr) * scale2)
+            UnsafeMutableRawPointer(u + i).storeBytes(of: e, as: SIMD8<Double>.self)
+            acc += e
+            if let next {
+                let w = UnsafeRawPointer(next + i).loadUnaligned(as: SIMD8<Float>.self)
+                flags = flags .| .!(w .< .infinity)
+                m = m.replacing(with: w, where: w .> m)
+            }
+            if let p = pending {
+                let pu = UnsafeRawPointer(p.u + i).loadUnaligned(as: SIMD8<Double>.self)
+                UnsafeMutableRawPointer(p.g + i).storeBytes(of: SIMD8<Float>(pu * p.scale), as: SIMD8<Float>.self)
+            }
+            i += 8
         }
-        return Float(loss)
+        var sum = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]))
+        while i < cols {
+            let e = i == t ? 0 : fastExp2NonPositive((Double(s[i]) - sr) * scale2)
+            u[i] = e
+            sum += e
+            i += 1
+        }
+        if let next {
+            var best = m.max(), bad = any(flags)
+            scanRangeF32(next, cols8, cols, &best, &bad)
+            nextMax = best
+            nextBad = bad
+        }
+        if let p = pending {
+            scaleRange(p.u, p.g, cols8, cols, p.scale)
+            p.g[p.t] = p.gradT
+        }
+        return sum
     }
 
     /// The first column other than `t` holding `value` (the largest negative).
@@ -91,47 +232,16 @@ enum ContrastiveRowF32 {
         return v.hi + v.lo
     }
 
-    /// `u[i] = exp((s_i - sr) / tau)` for i in a..<b (a branch-free loop the compiler vectorizes),
-    /// summed in a fixed order (two SIMD2 accumulators, then the tail), so the bits do not depend
-    /// on the thread count.
-    @inline(__always)
-    private static func expRange(
-        _ s: UnsafePointer<Float>, _ a: Int, _ b: Int, _ sr: Double, _ invTau: Double,
-        _ u: UnsafeMutablePointer<Double>, _ acc: inout SIMD4<Double>, _ tail: inout Double
-    ) {
-        var i = a
-        while i + 8 <= b {
-            let v = SIMD8<Double>(UnsafeRawPointer(s + i).loadUnaligned(as: SIMD8<Float>.self))
-            UnsafeMutableRawPointer(u + i).storeBytes(of: fastExpNonPositive((v - sr) * invTau), as: SIMD8<Double>.self)
-            i += 8
-        }
-        while i < b {
-            u[i] = fastExpNonPositive((Double(s[i]) - sr) * invTau)
-            i += 1
-        }
-        i = a
-        var acc0 = SIMD2<Double>(), acc1 = SIMD2<Double>()
-        while i + 4 <= b {
-            acc0 += UnsafeRawPointer(u + i).loadUnaligned(as: SIMD2<Double>.self)
-            acc1 += UnsafeRawPointer(u + i + 2).loadUnaligned(as: SIMD2<Double>.self)
-            i += 4
-        }
-        acc += SIMD4(lowHalf: acc0, highHalf: acc1)
-        while i < b {
-            tail += u[i]
-            i += 1
-        }
-    }
-
+    /// `g[i] = Float(u[i] * c)` for i in a..<b, eight at a time.
     @inline(__always)
     private static func scaleRange(
         _ u: UnsafeMutablePointer<Double>, _ g: UnsafeMutablePointer<Float>, _ a: Int, _ b: Int, _ c: Double
     ) {
         var i = a
-        while i + 4 <= b {
-            let v = UnsafeRawPointer(u + i).loadUnaligned(as: SIMD4<Double>.self)
-            UnsafeMutableRawPointer(g + i).storeBytes(of: SIMD4<Float>(v * c), as: SIMD4<Float>.self)
-            i += 4
+        while i + 8 <= b {
+            let v = UnsafeRawPointer(u + i).loadUnaligned(as: SIMD8<Double>.self)
+            UnsafeMutableRawPointer(g + i).storeBytes(of: SIMD8<Float>(v * c), as: SIMD8<Float>.self)
+            i += 8
         }
         while i < b {
             g[i] = Float(u[i] * c)

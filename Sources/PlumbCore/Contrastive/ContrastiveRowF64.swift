@@ -17,7 +17,8 @@ import Glibc
 ///   `L = log1p(S - 1) + m` with `S - 1` summed from the other terms and `m` double-double (it may
 ///   be negative); absolute error ~2^-51 when |L| is small, i.e. within a few ULPs of `max(|L|, 1)`.
 /// Terms with `u_i` below 2^-969 are rescaled in the gradient pass so that subnormal gradients
-/// are not spoiled by dividing an already-rounded subnormal by `(w + S) tau`.
+/// are not spoiled by dividing an already-rounded subnormal by `(w + S) tau`; likewise an InfoNCE
+/// `S` below 2^-969 (loss and `dL/ds_t` in the subnormal range) is re-summed scaled by 2^600.
 enum ContrastiveRowF64 {
     /// Writes the row's gradient when `grad` is non-nil (used as the `u_i` buffer first) and
     /// returns the loss.
@@ -61,10 +62,22 @@ enum ContrastiveRowF64 {
         switch kind {
         case .infoNCE:
             let total = twoSum(w, sh)
-            loss = shifted ? mh + (ml + (log(total.s) + (total.e + sl) / total.s)) : log1p(sh) + sl / (1 + sh)
             (denominator, correction) = product(total.s, total.e + sl, tau)
-            let q = sh / denominator
-            gradT = sh == 0 ? 0 : -(q - q * (correction - sl / sh))
+            if !shifted && best > -.infinity && sh < 0x1p-969 {
+                // xi in (or below) the subnormal range (gaps of 708-750 temperatures): its terms were
+                // rounded to subnormals or 0, up to half a subnormal step each. Re-sum them scaled
+                // by 2^600 (normal, libm accuracy), then scale back with one rounding; here
+                // log1p(xi) = xi and 1 + xi = 1 in double.
+                var scaled = CompensatedSum()
+                for i in 0..<cols where i != t { scaled.add(scaledUpTerm(s[i], sr, tau)) }
+                let (ph, pl) = scaled.value
+                loss = (ph + pl) * 0x1p-600
+                gradT = -((ph + pl) / tau) * 0x1p-600
+            } else {
+                loss = shifted ? mh + (ml + (log(total.s) + (total.e + sl) / total.s)) : log1p(sh) + sl / (1 + sh)
+                let q = sh / denominator
+                gradT = sh == 0 ? 0 : -(q - q * (correction - sl / sh))
+            }
         case .flatNCE:
             if sh == 0 {
                 loss = -.infinity
@@ -79,7 +92,7 @@ enum ContrastiveRowF64 {
             gradT = -1 / tau
         }
         if let grad {
-            if sh == 0 {
+            if best == -.infinity {
                 grad.update(repeating: 0, count: cols)
             } else {
                 let logDenominator = log(denominator)
@@ -117,6 +130,21 @@ enum ContrastiveRowF64 {
         let (q, lo) = divide(diff.s, diff.e, by: tau)
         let e = exp(q)
         return e.addingProduct(e, lo)
+    }
+
+    /// `2^600 exp((s - sr) / tau)` for terms of a subnormal-range sum: `600 ln 2` as a two-part
+    /// constant (the high part has 32 bits, so `600 * hi` is exact), added to the double-double
+    /// exponent; 0 for `s = -inf`.
+    private static func scaledUpTerm(_ s: Double, _ sr: Double, _ tau: Double) -> Double {
+        let diff = twoSum(s, -sr)
+        guard diff.s.isFinite else { return 0 }
+        let (q, lo) = divide(diff.s, diff.e, by: tau)
+        let x = twoSum(q, 600 * 0.6931471803691238)
+        // Fold the low parts (600 * lo is ~1e-7: too big for exp(a + b) = exp(a) (1 + b)) into the
+        // argument, leaving a correction of ~2^-53.
+        let y = twoSum(x.s, x.e + (lo + 600 * 1.9082149292705877e-10))
+        let e = exp(y.s)
+        return e.addingProduct(e, y.e)
     }
 
     /// `exp((s - sr) / tau - c)` for tiny terms (subnormal-range gradients).

@@ -1,56 +1,57 @@
-/// `exp(x)` for `x <= 0`, relative error below 2^-31 (float32 results need ~2^-30 on top of
-/// their own rounding to stay within 1 ULP; the float64 kernel uses libm's `exp` instead).
+/// `2^y` for `-1021 <= y <= 0`, relative error below 2^-28.9, and `2^-1021` for every smaller `y`
+/// (also `-inf`), which a float32 result never sees (the float32 contrastive kernel's budget: see
+/// `ContrastiveRowF32`; the float64 kernel uses libm's `exp` instead).
 ///
-/// Range reduction `x = k ln2 + r`, `|r| <= ln2/2 ~ 0.347`, with a two-part `ln2` (Cody-Waite:
-/// the high part has 32 significant bits, so `k * hi` is exact for |k| < 2^21) and the nearest
-/// integer `k` from the 1.5*2^52 shifter (no SSE4.1 rounding instruction needed); `exp(r)` by its
-/// Taylor polynomial of degree 8 (truncation 0.347^9/9! < 2^-32); `2^k` built in the exponent bits
-/// with 64-bit integer add and shift only (SSE2 has those; it lacks 64-bit arithmetic shifts).
-/// Inputs below -708 (where 2^k would leave the normal range) give 0, and so does `-inf`.
-/// Branch-free, so loops over it vectorize.
+/// Callers fold `log2(e)` into their scale factor (`exp(x) = 2^(x log2 e)`), which saves the
+/// multiplication a natural-base reduction needs. Reduction `y = k + f` with `k` the nearest
+/// integer (the 1.5*2^52 shifter: no SSE4.1 rounding instruction needed) and `f = y - k` exact
+/// (`|y| < 2^11` and `|f| <= 1/2`: Sterbenz), so the reduction itself adds no error. `2^f` is
+/// a degree-6 polynomial `p` with `p(0) = 1` exactly (so `2^0 = 1`): the minimax polynomial of
+/// relative error for `2^f` on [-1/2, 1/2] under that constraint, whose error equioscillates at
+/// 1.975e-9 = 2^-28.92 (Remez exchange at 50 digits; coefficients rounded to double and the
+/// evaluation below checked in double on 4e6 points; the largest error sits at f = +-1/2). It is
+/// evaluated in Estrin's form (8 multiplications, 6 additions, 4 dependent multiply-add levels
+/// instead of Horner's 6: the loops are latency-bound), whose rounding adds below 2^-50.
+/// `2^k` is applied by adding `k` to the exponent field of `p`'s bits (one 64-bit shift and one
+/// add, which SSE2 has; it lacks 64-bit arithmetic shifts), not by a multiplication. That stays
+/// exact while the result is normal: `p >= 2^-1/2` has exponent >= -1, so inputs are clamped at
+/// -1021 (one maxpd), the floor `2^-1021` (~4.5e-308). Callers that need masked entries to vanish
+/// rely on their float32 rounding: in the contrastive kernel such a term's gradient is at most
+/// `2^-1021 / tau <= 2^-872` (tau is a float32 > 0), which rounds to 0, and the floor adds at most
+/// `cols * 2^-1021` to a sum, below that sum's own rounding error unless the sum lies far below
+/// float32's range anyway. Branch-free, so loops over it vectorize.
 @inline(__always)
-func fastExpNonPositive(_ x: Double) -> Double {
-    let tiny = x < -708.0
-    let xc = tiny ? -708.0 : x
+func fastExp2NonPositive(_ y: Double) -> Double {
+    let yc = y < -1021.0 ? -1021.0 : y
     let shifter = 6755399441055744.0  // 1.5 * 2^52: kf's low bits hold k
-    let kf = xc * 1.4426950408889634 + shifter
-    let k = kf - shifter
-    let r = (xc - k * 0.6931471803691238) - k * 1.9082149292705877e-10
-    var p = 1.0 / 40320.0
-    p = p * r + 1.0 / 5040.0
-    p = p * r + 1.0 / 720.0
-    p = p * r + 1.0 / 120.0
-    p = p * r + 1.0 / 24.0
-    p = p * r + 1.0 / 6.0
-    p = p * r + 0.5
-    p = p * r + 1.0
-    p = p * r + 1.0
-    // kf's bit pattern is 0x4338000000000000 + k; add (1023 - that) and shift into the exponent.
-    let scale = Double(bitPattern: (kf.bitPattern &+ (1023 &- 0x4338_0000_0000_0000)) &<< 52)
-    return tiny ? 0 : p * scale
+    let kf = yc + shifter
+    let f = yc - (kf - shifter)
+    let f2 = f * f
+    let f4 = f2 * f2
+    let p01 = 0x1.62e430af27107p-1 * f + 1.0
+    let p23 = 0x1.c6aee88e93da6p-5 * f + 0x1.ebfbdc3c30949p-3
+    let p45 = 0x1.5f3e52f25de81p-10 * f + 0x1.3b2d4cf1c65b2p-7
+    let p = (p23 * f2 + p01) + (0x1.41fbbbfa8f179p-13 * f2 + p45) * f4
+    // kf's bit pattern is 0x4338000000000000 + k, so shifting it by 52 leaves k << 52: added to
+    // p's bits, it adds k to p's exponent.
+    return Double(bitPattern: p.bitPattern &+ (kf.bitPattern &<< 52))
 }
 
-/// Eight lanes of `fastExpNonPositive` (same operations, so the same results bit for bit); eight
+/// Eight lanes of `fastExp2NonPositive` (same operations, so the same results bit for bit); eight
 /// independent lanes give the out-of-order core enough parallel work to hide the latency of the
 /// polynomial chain.
 @inline(__always)
-func fastExpNonPositive(_ x: SIMD8<Double>) -> SIMD8<Double> {
-    let tiny = x .< -708.0
-    let xc = x.replacing(with: -708.0, where: tiny)
+func fastExp2NonPositive(_ y: SIMD8<Double>) -> SIMD8<Double> {
+    let yc = y.replacing(with: -1021.0, where: y .< -1021.0)
     let shifter = SIMD8<Double>(repeating: 6755399441055744.0)
-    let kf = xc * 1.4426950408889634 + shifter
-    let k = kf - shifter
-    let r = (xc - k * 0.6931471803691238) - k * 1.9082149292705877e-10
-    var p = SIMD8<Double>(repeating: 1.0 / 40320.0)
-    p = p * r + 1.0 / 5040.0
-    p = p * r + 1.0 / 720.0
-    p = p * r + 1.0 / 120.0
-    p = p * r + 1.0 / 24.0
-    p = p * r + 1.0 / 6.0
-    p = p * r + 0.5
-    p = p * r + 1.0
-    p = p * r + 1.0
-    let bits = unsafeBitCast(kf, to: SIMD8<Int64>.self)
-    let scale = unsafeBitCast((bits &+ (1023 &- 0x4338_0000_0000_0000)) &<< 52, to: SIMD8<Double>.self)
-    return (p * scale).replacing(with: 0, where: tiny)
+    let kf = yc + shifter
+    let f = yc - (kf - shifter)
+    let f2 = f * f
+    let f4 = f2 * f2
+    let p01 = 0x1.62e430af27107p-1 * f + 1.0
+    let p23 = 0x1.c6aee88e93da6p-5 * f + 0x1.ebfbdc3c30949p-3
+    let p45 = 0x1.5f3e52f25de81p-10 * f + 0x1.3b2d4cf1c65b2p-7
+    let p = (p23 * f2 + p01) + (0x1.41fbbbfa8f179p-13 * f2 + p45) * f4
+    let bits = unsafeBitCast(p, to: SIMD8<Int64>.self) &+ (unsafeBitCast(kf, to: SIMD8<Int64>.self) &<< 52)
+    return unsafeBitCast(bits, to: SIMD8<Double>.self)
 }

@@ -28,17 +28,19 @@ func scanRow<T: BinaryFloatingPoint>(_ s: UnsafePointer<T>, cols: Int, positive 
 }
 
 /// Float32 fast path of the scan in `scanRow`: the largest entry of `s[a..<b]` and whether any
-/// entry is NaN or +inf, four lanes at a time (SSE maxps / cmpps).
+/// entry is NaN or +inf, eight lanes at a time. The maximum is the select `v > m ? v : m` (one
+/// maxps; NaN entries are caught by the flags, so its NaN behaviour does not matter), not
+/// `pointwiseMax`, whose IEEE NaN rules the compiler can only lower lane by lane.
 @inline(__always)
 func scanRangeF32(_ s: UnsafePointer<Float>, _ a: Int, _ b: Int, _ best: inout Float, _ bad: inout Bool) {
     var i = a
-    var m = SIMD4<Float>(repeating: -.infinity)
-    var flags = SIMDMask<SIMD4<Int32>>()
-    while i + 4 <= b {
-        let v = UnsafeRawPointer(s + i).loadUnaligned(as: SIMD4<Float>.self)
+    var m = SIMD8<Float>(repeating: -.infinity)
+    var flags = SIMDMask<SIMD8<Int32>>()
+    while i + 8 <= b {
+        let v = UnsafeRawPointer(s + i).loadUnaligned(as: SIMD8<Float>.self)
         flags = flags .| .!(v .< .infinity)
-        m = pointwiseMax(m, v)
-        i += 4
+        m = m.replacing(with: v, where: v .> m)
+        i += 8
     }
     var result = m.max()
     var anyBad = any(flags)
@@ -52,13 +54,22 @@ func scanRangeF32(_ s: UnsafePointer<Float>, _ a: Int, _ b: Int, _ best: inout F
     bad = bad || anyBad
 }
 
-/// `scanRow` for float32 rows, using `scanRangeF32`.
-@inline(__always)
-func scanRowF32(_ s: UnsafePointer<Float>, cols: Int, positive t: Int) throws(PlumbError) -> Float {
-    var best = -Float.infinity
-    var bad = false
-    scanRangeF32(s, 0, t, &best, &bad)
-    scanRangeF32(s, t + 1, cols, &best, &bad)
-    if bad || !s[t].isFinite { _ = try scanRow(s, cols: cols, positive: t) }  // throws the message
-    return best
+/// The scan of a float32 row: its largest negative score, and whether any negative is NaN or +inf
+/// (the positive is checked by the caller; `scanRow` then throws the message).
+struct RowScanF32 {
+    var best: Float, bad: Bool
+
+    /// Scans `s[0..<cols]` around the positive `t` with `scanRangeF32`.
+    @inline(__always)
+    init(_ s: UnsafePointer<Float>, cols: Int, positive t: Int) {
+        best = -.infinity
+        bad = false
+        scanRangeF32(s, 0, t, &best, &bad)
+        scanRangeF32(s, t + 1, cols, &best, &bad)
+    }
+
+    init(best: Float, bad: Bool) {
+        self.best = best
+        self.bad = bad
+    }
 }
