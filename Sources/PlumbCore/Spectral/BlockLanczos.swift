@@ -14,8 +14,9 @@ private let minimumStoppingBasis = 12
 /// cannot see a repeated, or in practice a nearly repeated, top eigenvalue; its second Ritz value
 /// then describes lambda_3 and the gap estimate (hence the angle certificate) is wrong. Measured on
 /// near-tied top pairs over clustered spectra: the single-vector search with a six-pass deflated
-/// probe understated the angle in 452 of 1200 runs, the pair search in 4 of 1600 at the default tol. A pass applies
-/// A to both vectors with one read of W (`gramPassPair`), so it costs well under two passes.
+/// probe understated the angle in 452 of 1200 runs, the pair search in 4 of 1600 at the default
+/// tol. A pass applies A to both vectors with one read of W (`gramPassPair`), so it costs well under
+/// two passes.
 ///
 /// Basis `Q` orthonormal (classical Gram-Schmidt against the whole basis, twice), projection
 /// `H = Q^T A Q` dense. With `R` the reorthogonalised image of the newest block, `A Q = Q H + R E^T`
@@ -29,6 +30,7 @@ private let minimumStoppingBasis = 12
 /// invariant. (The gap estimate can still miss a nearly tied partner of theta_1, mostly when a loose
 /// tol stops the search early: in stress runs of near ties over clustered spectra, 28 of 1600 at
 /// tol 1e-3, 4 of 1600 at the default 1e-6.)
+///
 /// Returns the top Ritz vector, the gap estimate `(theta_1, theta_2 + 2 res_2)` (the interval around
 /// theta_2 may hold lambda_3 while lambda_2 sits just above it, hence twice the residual), and the
 /// passes used.
