@@ -361,9 +361,10 @@ plumb_status plumb_exact_soft_topk(plumb_topk_method method, const double *x, in
  *    Unless the gap estimate shows sigma_1 separated from the rest by more than the residual (as
  *    angle_bound below also requires), sigma_1 need not be the nearest singular value, so residual
  *    is raised to at least ||W||_F - sigma, using the proven sigma <= sigma_1 <= ||W||_F.
- *  - gap_ratio: estimate of sigma_2/sigma_1 from the second Ritz value plus twice its residual. It
- *    is an estimate, not a proof (at a loose tol such as 1e-3 the search may stop before a nearly
- *    tied partner of sigma_1 is resolved); NaN when no Lanczos pass ran (max_iters = 1).
+ *  - gap_ratio: estimate of sigma_2/sigma_1 from the second Ritz value plus twice its residual (1,
+ *    no gap, while that residual is not well inside the gap). It is an estimate, not a proof (at a
+ *    loose tol such as 1e-3 the search may stop before a nearly tied partner of sigma_1 is
+ *    resolved); NaN when no Lanczos pass ran (max_iters = 1).
  *  - angle_bound: asin(rho / (sigma^2 - sigma_2_est^2)) (Davis-Kahan) in radians, a bound on the angle
  *    between v and v_1 and also between u and u_1; +inf when the estimated gap does not clearly
  *    exceed the residual. The gradient u v^T then has Frobenius error <= 2 * angle_bound (plus
