@@ -422,3 +422,55 @@ def test_float64_infonce_subnormal_range(cols):
             assert f64_loss_error(l64, el, "infonce") <= 4.0, (gap, spread)
             cg = plumb.compare(g64, eg)
             assert cg["max_ulp"] <= 4.0 and cg["special_mismatches"] == 0, (gap, spread, cg)
+
+
+@pytest.mark.parametrize("kind", ["infonce", "flatnce"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_preallocated_outputs(kind, dtype):
+    # loss_out / grad_out are filled and returned, bitwise the same as fresh outputs, and reused.
+    fn = getattr(plumb, kind)
+    rng = np.random.default_rng(21)
+    s = rng.normal(size=(9, 33)).astype(dtype)
+    pos = rng.integers(0, 33, 9)
+    pos[3] = -1
+    loss_ref, grad_ref = fn(s, pos, 0.3)
+    loss_out, grad_out = np.full(9, np.nan, dtype), np.full((9, 33), np.nan, dtype)
+    for _ in range(2):
+        loss, grad = fn(s, pos, 0.3, loss_out=loss_out, grad_out=grad_out)
+        assert loss is loss_out and grad is grad_out
+        assert loss.tobytes() == loss_ref.tobytes() and grad.tobytes() == grad_ref.tobytes()
+    # Loss only, and a single row (0-d loss_out).
+    loss, grad = fn(s, pos, 0.3, grad=False, loss_out=loss_out)
+    assert grad is None and loss.tobytes() == loss_ref.tobytes()
+    one = np.empty((), dtype)
+    loss1, _ = fn(s[0], int(pos[0]), 0.3, loss_out=one)
+    assert loss1 is one and one.tobytes() == loss_ref[0].tobytes()
+
+
+@pytest.mark.parametrize("kind", ["infonce", "flatnce"])
+def test_preallocated_outputs_are_checked(kind):
+    fn = getattr(plumb, kind)
+    s = np.zeros((4, 5), np.float32)
+    pos = np.zeros(4, np.int64)
+    good_loss, good_grad = np.empty(4, np.float32), np.empty((4, 5), np.float32)
+    with pytest.raises(TypeError):
+        fn(s, pos, loss_out=np.empty(4, np.float64))
+    with pytest.raises(TypeError):
+        fn(s, pos, grad_out=[0.0] * 20)
+    with pytest.raises(ValueError):
+        fn(s, pos, loss_out=np.empty(5, np.float32))
+    with pytest.raises(ValueError):
+        fn(s, pos, grad_out=np.empty((5, 4), np.float32))
+    with pytest.raises(ValueError):
+        fn(s, pos, grad_out=np.empty((4, 10), np.float32)[:, ::2])     # not contiguous
+    ro = np.empty((4, 5), np.float32)
+    ro.flags.writeable = False
+    with pytest.raises(ValueError):
+        fn(s, pos, grad_out=ro)
+    with pytest.raises(ValueError):
+        fn(s, pos, grad_out=s)                                           # aliases the scores
+    with pytest.raises(ValueError):
+        fn(s, pos, loss_out=s[0, :4])                                    # aliases the scores
+    with pytest.raises(ValueError):
+        fn(s, pos, grad=False, grad_out=good_grad)
+    fn(s, pos, loss_out=good_loss, grad_out=good_grad)                   # and the good ones work

@@ -36,6 +36,19 @@ def writable(a: np.ndarray, name: str) -> np.ndarray:
     return a
 
 
+def output_array(out, name: str, shape: Tuple[int, ...], dtype: np.dtype, *inputs) -> np.ndarray:
+    """A caller's preallocated output: exactly ``dtype`` and ``shape``, C-contiguous, writable, and
+    sharing no memory with any of ``inputs`` (``(name, array)`` pairs; the C functions forbid
+    aliasing)."""
+    out = writable(float_array(out, name, ndim=(len(shape),), dtypes=(np.dtype(dtype),)), name)
+    if out.shape != shape:
+        raise ValueError(f"{name} must have shape {shape}, not {out.shape}")
+    for other_name, other in inputs:
+        if other is not None and np.shares_memory(out, other):
+            raise ValueError(f"{name} shares memory with {other_name}")
+    return out
+
+
 def same_shape(a: np.ndarray, b: np.ndarray, a_name: str, b_name: str) -> None:
     if a.shape != b.shape:
         raise ValueError(f"{a_name} has shape {a.shape} but {b_name} has shape {b.shape}")

@@ -9,7 +9,7 @@ from typing import Optional, Tuple
 
 import numpy as np
 
-from ._arrays import finite_float, float_array, ptr
+from ._arrays import finite_float, float_array, output_array, ptr
 from ._errors import check
 from ._lib import c_double_p, c_float_p, c_int64_p, declare, lib, status_t
 
@@ -45,7 +45,8 @@ def _positive(positive, rows: int) -> np.ndarray:
 
 
 def _run(kind: str, scores: np.ndarray, positive, temperature: float, grad: bool,
-         exact: bool) -> Tuple[np.ndarray, Optional[np.ndarray]]:
+         exact: bool, loss_out: Optional[np.ndarray] = None,
+         grad_out: Optional[np.ndarray] = None) -> Tuple[np.ndarray, Optional[np.ndarray]]:
     dtypes = (np.dtype(np.float64),) if exact else (np.dtype(np.float32), np.dtype(np.float64))
     scores = float_array(scores, "scores", ndim=(1, 2), dtypes=dtypes)
     rows, cols = (1, scores.shape[0]) if scores.ndim == 1 else scores.shape
@@ -59,13 +60,22 @@ def _run(kind: str, scores: np.ndarray, positive, temperature: float, grad: bool
         raise ValueError(f"temperature must be > 0, got {tau}")
     dtype = scores.dtype
     ctype = ctypes.c_float if dtype == np.float32 else ctypes.c_double
-    loss = np.empty(rows, dtype=dtype)
-    g = np.empty(scores.shape, dtype=dtype) if grad else None
+    if grad_out is not None and not grad:
+        raise ValueError("grad_out was given with grad=False")
+    inputs = (("scores", scores), ("positive", pos))
+    if loss_out is None:
+        loss = np.empty(rows, dtype=dtype)
+    else:
+        loss = output_array(loss_out, "loss_out", (rows,) if scores.ndim == 2 else (), dtype, *inputs)
+    if grad_out is not None:
+        g = output_array(grad_out, "grad_out", scores.shape, dtype, *inputs, ("loss_out", loss))
+    else:
+        g = np.empty(scores.shape, dtype=dtype) if grad else None
     fn = getattr(lib, f"plumb_exact_{kind}" if exact else
                  f"plumb_{kind}_{'f32' if dtype == np.float32 else 'f64'}")
     check(fn(ptr(scores, ctype), rows, cols, ptr(pos, ctypes.c_int64), tau, ptr(loss, ctype),
              ptr(g, ctype) if g is not None else None))
-    return (loss.reshape(()) if scores.ndim == 1 else loss), g
+    return (loss.reshape(()) if scores.ndim == 1 and loss_out is None else loss), g
 
 
 def _doc(kind: str, formula: str) -> str:
@@ -76,18 +86,25 @@ def _doc(kind: str, formula: str) -> str:
     (an int for 1-D ``scores``; ``-1`` ignores the row: loss 0, gradient 0). ``temperature``: finite, > 0. {formula}
     Returns ``(loss, grad)``: ``loss`` has ``rows`` values (0-d for 1-D input) and ``grad`` the
     shape of ``scores`` (``None`` when ``grad=False``), both in the dtype of ``scores``.
+    ``loss_out`` / ``grad_out``: preallocated outputs of exactly that dtype and shape (C-contiguous,
+    writable, sharing no memory with the inputs or each other), filled and returned instead of new
+    arrays: a training loop that reuses them saves the page faults of a fresh gradient each call.
     Raises TypeError / ValueError for bad arguments and ``PlumbError`` (PLUMB_ERR_DOMAIN) when a
     row holds NaN or +inf or a non-finite positive score (other rows are still computed)."""
 
 
-def infonce(scores: np.ndarray, positive: np.ndarray, temperature: float = 1.0,
-            grad: bool = True) -> Tuple[np.ndarray, Optional[np.ndarray]]:
-    return _run("infonce", scores, positive, temperature, grad, exact=False)
+def infonce(scores: np.ndarray, positive: np.ndarray, temperature: float = 1.0, grad: bool = True, *,
+            loss_out: Optional[np.ndarray] = None,
+            grad_out: Optional[np.ndarray] = None) -> Tuple[np.ndarray, Optional[np.ndarray]]:
+    return _run("infonce", scores, positive, temperature, grad, exact=False, loss_out=loss_out,
+                grad_out=grad_out)
 
 
-def flatnce(scores: np.ndarray, positive: np.ndarray, temperature: float = 1.0,
-            grad: bool = True) -> Tuple[np.ndarray, Optional[np.ndarray]]:
-    return _run("flatnce", scores, positive, temperature, grad, exact=False)
+def flatnce(scores: np.ndarray, positive: np.ndarray, temperature: float = 1.0, grad: bool = True, *,
+            loss_out: Optional[np.ndarray] = None,
+            grad_out: Optional[np.ndarray] = None) -> Tuple[np.ndarray, Optional[np.ndarray]]:
+    return _run("flatnce", scores, positive, temperature, grad, exact=False, loss_out=loss_out,
+                grad_out=grad_out)
 
 
 infonce.__doc__ = _doc("InfoNCE", "Loss ``log(1 + xi)``, ``xi = sum_{i != t} exp((s_i - s_t)/tau)``.")
