@@ -68,8 +68,9 @@ enum ContrastiveRowF64 {
                 // rounded to subnormals or 0, up to half a subnormal step each. Re-sum them scaled
                 // by 2^600 (normal, libm accuracy), then scale back with one rounding; here
                 // log1p(xi) = xi and 1 + xi = 1 in double.
+                let minus600Ln2 = (hi: -600 * 0.6931471803691238, lo: -600 * 1.9082149292705877e-10)
                 var scaled = CompensatedSum()
-                for i in 0..<cols where i != t { scaled.add(scaledUpTerm(s[i], sr, tau)) }
+                for i in 0..<cols where i != t { scaled.add(scaledTerm(s[i], sr, tau, minus: minus600Ln2)) }
                 let (ph, pl) = scaled.value
                 loss = (ph + pl) * 0x1p-600
                 gradT = -((ph + pl) / tau) * 0x1p-600
@@ -102,7 +103,7 @@ enum ContrastiveRowF64 {
                         let q = u / denominator
                         grad[i] = q - q * correction
                     } else {
-                        grad[i] = scaledTerm(s[i], sr, tau, minus: logDenominator)
+                        grad[i] = scaledTerm(s[i], sr, tau, minus: (logDenominator, 0))
                     }
                 }
             }
@@ -132,28 +133,18 @@ enum ContrastiveRowF64 {
         return e.addingProduct(e, lo)
     }
 
-    /// `2^600 exp((s - sr) / tau)` for terms of a subnormal-range sum: `600 ln 2` as a two-part
-    /// constant (the high part has 32 bits, so `600 * hi` is exact), added to the double-double
-    /// exponent; 0 for `s = -inf`.
-    private static func scaledUpTerm(_ s: Double, _ sr: Double, _ tau: Double) -> Double {
+    /// `exp((s - sr) / tau - (c.hi + c.lo))` for terms scaled away from the subnormal range: the
+    /// offset is a double-double (`-600 ln 2` as a two-part constant whose high part has 32 bits,
+    /// so `600 * hi` is exact, for a subnormal-range sum; a row's `log(denominator)` for its tiny
+    /// gradients). The low parts are folded into the argument (600 * lo(ln 2) is ~1e-7: too big
+    /// for exp(a + b) = exp(a) (1 + b)), leaving a correction of ~2^-53; 0 for `s = -inf`.
+    private static func scaledTerm(_ s: Double, _ sr: Double, _ tau: Double, minus c: (hi: Double, lo: Double)) -> Double {
         let diff = twoSum(s, -sr)
         guard diff.s.isFinite else { return 0 }
         let (q, lo) = divide(diff.s, diff.e, by: tau)
-        let x = twoSum(q, 600 * 0.6931471803691238)
-        // Fold the low parts (600 * lo is ~1e-7: too big for exp(a + b) = exp(a) (1 + b)) into the
-        // argument, leaving a correction of ~2^-53.
-        let y = twoSum(x.s, x.e + (lo + 600 * 1.9082149292705877e-10))
+        let x = twoSum(q, -c.hi)
+        let y = twoSum(x.s, x.e + (lo - c.lo))
         let e = exp(y.s)
         return e.addingProduct(e, y.e)
-    }
-
-    /// `exp((s - sr) / tau - c)` for tiny terms (subnormal-range gradients).
-    private static func scaledTerm(_ s: Double, _ sr: Double, _ tau: Double, minus c: Double) -> Double {
-        let diff = twoSum(s, -sr)
-        guard diff.s.isFinite else { return 0 }
-        let (q, lo) = divide(diff.s, diff.e, by: tau)
-        let x = twoSum(q, -c)
-        let e = exp(x.s)
-        return e.addingProduct(e, x.e + lo)
     }
 }
