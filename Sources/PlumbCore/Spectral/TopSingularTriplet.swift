@@ -79,25 +79,15 @@ func topTriplet<T: SpectralElement>(
     rowNorms2.withUnsafeMutableBufferPointer { rowNormsSquared(w, rows: rows, cols: cols, into: $0.baseAddress!) }
     var single = T.self == Float.self && tol >= singlePassError
         && rowNorms2.withUnsafeBufferPointer { singlePrecisionPassApplies(rowNorms2: $0.baseAddress!, rows: rows) }
-    // Pair passes; a lone vector (a block reduced by deflation) takes a binary64 single pass, or
-    // in float32 arithmetic is paired with zero.
-    var pairIn = [Double](repeating: 0, count: 2 * cols), pairOut = pairIn
     var passes = 0
     while true {
+        // Pair passes; a lone vector (cols = 1, or a block reduced by deflation) takes a binary64
+        // single pass.
         let op: BlockOperator = { [single] x, y, count in
             if count == 2 {
                 gramPassPair(w, rows: rows, cols: cols, x: x, y: y, single: single, scratch: scratch)
-            } else if !single {
-                gramPass(w, rows: rows, cols: cols, x: x, y: y, wx: nil, scratch: scratch)
             } else {
-                pairIn.withUnsafeMutableBufferPointer { pin in
-                    pairOut.withUnsafeMutableBufferPointer { pout in
-                        pin.baseAddress!.update(from: x, count: cols)
-                        gramPassPair(w, rows: rows, cols: cols, x: pin.baseAddress!, y: pout.baseAddress!,
-                                     single: true, scratch: scratch)
-                        y.update(from: pout.baseAddress!, count: cols)
-                    }
-                }
+                gramPass(w, rows: rows, cols: cols, x: x, y: y, wx: nil, scratch: scratch)
             }
         }
         var gapInfo: (theta1: Double, lambda2Hi: Double)? = nil
@@ -124,7 +114,7 @@ func topTriplet<T: SpectralElement>(
     }
 }
 
-/// The verification pass on the vector the caller will receive (x rounded to T) and the
+/// The verification pass on the vector the caller will receive (the unit x rounded to T) and the
 /// certificate built from it (see `SpectralResult`); `rowNorms2` holds `||w_i||^2`.
 private func verify<T: SpectralElement>(
     _ w: UnsafePointer<T>, rows: Int, cols: Int, x: [Double], rowNorms2: [Double],
@@ -133,13 +123,10 @@ private func verify<T: SpectralElement>(
     var v = x.map { Double(T(narrowing: $0)) }
     var vNorm2 = v.withUnsafeBufferPointer { simdDot($0.baseAddress!, $0.baseAddress!, cols) }
     if !(vNorm2 > 0) {
-        v = defaultStart(cols).map { Double(T(narrowing: $0)) }
-        vNorm2 = v.withUnsafeBufferPointer { simdDot($0.baseAddress!, $0.baseAddress!, cols) }
-    }
-    // Normalise in T when x is far from unit (a start vector the search never replaced).
-    if abs(vNorm2 - 1) > 1e-3 {
-        let s = 1 / vNorm2.squareRoot()
-        v = v.map { Double(T(narrowing: $0 * s)) }
+        // No usable x (a search that met non-finite values): the unit default start.
+        let d = defaultStart(cols)
+        let s = 1 / d.withUnsafeBufferPointer { simdDot($0.baseAddress!, $0.baseAddress!, cols) }.squareRoot()
+        v = d.map { Double(T(narrowing: $0 * s)) }
         vNorm2 = v.withUnsafeBufferPointer { simdDot($0.baseAddress!, $0.baseAddress!, cols) }
     }
     var wv = [Double](repeating: 0, count: rows)
