@@ -179,7 +179,7 @@ enum ContrastiveRowF32 {
         var flags = SIMDMask<SIMD8<Int32>>()
         var i = 0
         while i < cols8 {
-            var v = SIMD8<Double>(UnsafeRawPointer(s + i).loadUnaligned(as: SIMD8<Float>.self))
+            var v = widened(UnsafeRawPointer(s + i).loadUnaligned(as: SIMD8<Float>.self))
             if i == tBlock { v = v.replacing(with: -.infinity, where: positiveLane) }
             let e = fastExp2NonPositive((v - sr) * scale2)
             UnsafeMutableRawPointer(u + i).storeBytes(of: e, as: SIMD8<Double>.self)
@@ -191,7 +191,7 @@ enum ContrastiveRowF32 {
             }
             if let p = pending {
                 let pu = UnsafeRawPointer(p.u + i).loadUnaligned(as: SIMD8<Double>.self)
-                UnsafeMutableRawPointer(p.g + i).storeBytes(of: SIMD8<Float>(pu * p.scale), as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(p.g + i).storeBytes(of: narrowed(pu * p.scale), as: SIMD8<Float>.self)
             }
             i += 8
         }
@@ -240,7 +240,7 @@ enum ContrastiveRowF32 {
         var i = a
         while i + 8 <= b {
             let v = UnsafeRawPointer(u + i).loadUnaligned(as: SIMD8<Double>.self)
-            UnsafeMutableRawPointer(g + i).storeBytes(of: SIMD8<Float>(v * c), as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(g + i).storeBytes(of: narrowed(v * c), as: SIMD8<Float>.self)
             i += 8
         }
         while i < b {
@@ -248,4 +248,18 @@ enum ContrastiveRowF32 {
             i += 1
         }
     }
+}
+
+// Lane-by-lane conversions. The standard library's generic `SIMD8<Double>(_:)` / `SIMD8<Float>(_:)`
+// were left as out-of-line calls (baseline SSE2 code) in the row loop; spelled per lane, they
+// become single vcvtps2pd / vcvtpd2ps instructions. Same values: widening is exact and narrowing
+// rounds to nearest either way.
+@inline(__always)
+private func widened(_ v: SIMD8<Float>) -> SIMD8<Double> {
+    SIMD8(Double(v[0]), Double(v[1]), Double(v[2]), Double(v[3]), Double(v[4]), Double(v[5]), Double(v[6]), Double(v[7]))
+}
+
+@inline(__always)
+private func narrowed(_ v: SIMD8<Double>) -> SIMD8<Float> {
+    SIMD8(Float(v[0]), Float(v[1]), Float(v[2]), Float(v[3]), Float(v[4]), Float(v[5]), Float(v[6]), Float(v[7]))
 }
