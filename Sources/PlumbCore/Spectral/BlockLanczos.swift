@@ -18,8 +18,8 @@ private let minimumStoppingBasis = 12
 /// tol. A pass applies A to both vectors with one read of W (`gramPassPair`), so it costs well under
 /// two passes.
 ///
-/// Basis `Q` orthonormal (classical Gram-Schmidt against the whole basis, twice), projection
-/// `H = Q^T A Q` dense. With `R` the reorthogonalised image of the newest block, `A Q = Q H + R E^T`
+/// Basis `Q` orthonormal (classical Gram-Schmidt against the whole basis, twice: `reorthogonalise`),
+/// projection `H = Q^T A Q` dense. With `R` the reorthogonalised image of the newest block, `A Q = Q H + R E^T`
 /// gives the Ritz residual `||A Q s - theta Q s|| = ||R s_last||` (`s_last`: s on the newest block)
 /// from the block's Gram matrix, without a pass. R's orthonormalised columns form the next block; a
 /// column that vanishes (an invariant subspace, a rank-deficient W) is dropped. After 32 vectors the
@@ -43,6 +43,7 @@ func blockLanczos(
     var q = [Double](repeating: 0, count: maxBasis * cols)
     var h = [Double](repeating: 0, count: maxBasis * maxBasis)
     var y = [Double](repeating: 0, count: 2 * cols)
+    var coeff = [Double](repeating: 0, count: 2 * maxBasis)
     for k in 0..<cols { q[k] = start[k] }
     var m = 0           // basis vectors whose A-image is in H
     var b = 1           // vectors of the block q[m..<m+b] to apply next
@@ -62,19 +63,16 @@ func blockLanczos(
                 let qp = qb.baseAddress!, yp = yb.baseAddress!
                 op(qp + m * cols, yp, b)
                 for k in 0..<(b * cols) where !yp[k].isFinite { return false }
-                // Full reorthogonalisation, twice; the coefficients are columns m..<m+b of H.
-                for c in 0..<b {
-                    let yc = yp + c * cols
-                    var coeff = [Double](repeating: 0, count: m + b)
-                    for _ in 0..<2 {
+                // Full reorthogonalisation; the coefficients are columns m..<m+b of H.
+                coeff.withUnsafeMutableBufferPointer { cb in
+                    let cp = cb.baseAddress!
+                    reorthogonalise(yp, count: b, against: qp, basis: m + b, cols: cols, coefficients: cp)
+                    for c in 0..<b {
                         for i in 0..<(m + b) {
-                            let qi = qp + i * cols
-                            let d = simdDot(qi, yc, cols)
-                            coeff[i] += d
-                            simdAxpy(yc, -d, qi, cols)
+                            h[i * maxBasis + m + c] = cp[c * (m + b) + i]
+                            h[(m + c) * maxBasis + i] = cp[c * (m + b) + i]
                         }
                     }
-                    for i in 0..<(m + b) { h[i * maxBasis + m + c] = coeff[i]; h[(m + c) * maxBasis + i] = coeff[i] }
                 }
                 return true
             }
@@ -147,7 +145,7 @@ func blockLanczos(
     return (best, gapInfo, passes)
 }
 
-/// Makes `r` orthogonal to the `count` orthonormal vectors at `basis` (twice, for stability) and
+/// Makes `r` orthogonal to the `count` orthonormal vectors at `basis` (`reorthogonalise`) and
 /// normalises it. Returns false, leaving `r` unusable, when what remains is below `absoluteFloor`
 /// or below `floor` times r's original norm.
 private func orthonormalise(
@@ -157,13 +155,9 @@ private func orthonormalise(
     r.withUnsafeMutableBufferPointer { rb in
         let rp = rb.baseAddress!
         let n0 = simdDot(rp, rp, cols).squareRoot()
-        if let basis {
-            for _ in 0..<2 {
-                for i in 0..<count {
-                    let qi = basis + i * cols
-                    let d = simdDot(qi, rp, cols)
-                    simdAxpy(rp, -d, qi, cols)
-                }
+        if let basis, count > 0 {
+            withUnsafeTemporaryAllocation(of: Double.self, capacity: count) { c in
+                reorthogonalise(rp, count: 1, against: basis, basis: count, cols: cols, coefficients: c.baseAddress!)
             }
         }
         let n = simdDot(rp, rp, cols).squareRoot()
