@@ -44,14 +44,16 @@ func blockLanczos(
     var h = [Double](repeating: 0, count: maxBasis * maxBasis)
     var y = [Double](repeating: 0, count: 2 * cols)
     var coeff = [Double](repeating: 0, count: 2 * maxBasis)
+    var spare: [Double] = []  // the restart's new basis, allocated at the first restart
     for k in 0..<cols { q[k] = start[k] }
     var m = 0           // basis vectors whose A-image is in H
     var b = 1           // vectors of the block q[m..<m+b] to apply next
     if maxBasis >= 2 {
-        var second = defaultStart(cols, stream: 1)
-        if q.withUnsafeBufferPointer({ orthonormalise(&second, against: $0.baseAddress!, count: 1, cols: cols, floor: 1e-8) }) {
-            for k in 0..<cols { q[cols + k] = second[k] }
-            b = 2
+        let second = defaultStart(cols, stream: 1)
+        q.withUnsafeMutableBufferPointer { qb in
+            let qp = qb.baseAddress!
+            (qp + cols).update(from: second, count: cols)
+            if orthonormalise(qp + cols, against: qp, count: 1, cols: cols, floor: 1e-8) { b = 2 }
         }
     }
     var best = start
@@ -101,68 +103,75 @@ func blockLanczos(
             let res2 = residual(1)
             gapInfo = (theta1, res2 <= 0.25 * (theta1 - values[1]) ? values[1] + 2 * res2 : theta1)
         }
-        // The next block: R's columns orthonormalised, negligible ones dropped.
-        var next: [[Double]] = []
+        // The next block: R's columns orthonormalised in place (at the front of y), negligible
+        // ones dropped.
+        var nextCount = 0
         let negligible = 1e-14 * max(abs(theta1), .leastNormalMagnitude)
-        for c in 0..<b where m + next.count < cols {
-            var r = Array(y[(c * cols)..<((c + 1) * cols)])
-            let kept = next.flatMap { $0 }
-            let accepted = kept.withUnsafeBufferPointer { kb in
-                orthonormalise(&r, against: kb.baseAddress, count: next.count, cols: cols, absoluteFloor: negligible)
+        y.withUnsafeMutableBufferPointer { yb in
+            let yp = yb.baseAddress!
+            for c in 0..<b where m + nextCount < cols {
+                let r = yp + nextCount * cols
+                if c != nextCount { r.update(from: yp + c * cols, count: cols) }
+                if orthonormalise(r, against: yp, count: nextCount, cols: cols, absoluteFloor: negligible) {
+                    nextCount += 1
+                }
             }
-            if accepted { next.append(r) }
         }
         let converged = residual(0) <= 0.5 * tol * abs(theta1) && m >= min(cols, minimumStoppingBasis)
-        if converged || next.isEmpty || passes >= maxPasses {
+        if converged || nextCount == 0 || passes >= maxPasses {
             best = [Double](repeating: 0, count: cols)
-            for i in 0..<m {
-                let s = vectors[i * m]
-                if s == 0 { continue }
-                for k in 0..<cols { best[k] += s * q[i * cols + k] }
+            best.withUnsafeMutableBufferPointer { bb in
+                q.withUnsafeBufferPointer { qb in
+                    for i in 0..<m where vectors[i * m] != 0 {
+                        simdAxpy(bb.baseAddress!, vectors[i * m], qb.baseAddress! + i * cols, cols)
+                    }
+                }
             }
             break
         }
-        if m + next.count > maxBasis {
+        if m + nextCount > maxBasis {
             // Thick restart: the `keep` best Ritz vectors, then the next block.
-            var newQ = [Double](repeating: 0, count: maxBasis * cols)
-            var newH = [Double](repeating: 0, count: maxBasis * maxBasis)
-            for r in 0..<keep {
-                for i in 0..<m {
-                    let s = vectors[i * m + r]
-                    if s == 0 { continue }
-                    for k in 0..<cols { newQ[r * cols + k] += s * q[i * cols + k] }
+            if spare.isEmpty { spare = [Double](repeating: 0, count: maxBasis * cols) }
+            spare.withUnsafeMutableBufferPointer { sb in
+                q.withUnsafeBufferPointer { qb in
+                    let sp = sb.baseAddress!, qp = qb.baseAddress!
+                    sp.update(repeating: 0, count: keep * cols)
+                    for r in 0..<keep {
+                        for i in 0..<m where vectors[i * m + r] != 0 {
+                            simdAxpy(sp + r * cols, vectors[i * m + r], qp + i * cols, cols)
+                        }
+                    }
                 }
-                newH[r * maxBasis + r] = values[r]
             }
-            q = newQ
-            h = newH
+            swap(&q, &spare)
+            h.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+            for r in 0..<keep { h[r * maxBasis + r] = values[r] }
             // The coupling of the kept vectors to the next block comes from the next projection.
             m = keep
         }
-        for (c, r) in next.enumerated() { for k in 0..<cols { q[(m + c) * cols + k] = r[k] } }
-        b = next.count
+        q.withUnsafeMutableBufferPointer { qb in
+            y.withUnsafeBufferPointer { (qb.baseAddress! + m * cols).update(from: $0.baseAddress!, count: nextCount * cols) }
+        }
+        b = nextCount
     }
     return (best, gapInfo, passes)
 }
 
-/// Makes `r` orthogonal to the `count` orthonormal vectors at `basis` (`reorthogonalise`) and
-/// normalises it. Returns false, leaving `r` unusable, when what remains is below `absoluteFloor`
-/// or below `floor` times r's original norm.
+/// Makes the `cols` values at `r` orthogonal to the `count` orthonormal vectors at `basis`
+/// (`reorthogonalise`) and normalises them. Returns false, leaving `r` unusable, when what remains
+/// is below `absoluteFloor` or below `floor` times r's original norm.
 private func orthonormalise(
-    _ r: inout [Double], against basis: UnsafePointer<Double>?, count: Int, cols: Int,
+    _ r: UnsafeMutablePointer<Double>, against basis: UnsafePointer<Double>, count: Int, cols: Int,
     floor: Double = 0, absoluteFloor: Double = 0
 ) -> Bool {
-    r.withUnsafeMutableBufferPointer { rb in
-        let rp = rb.baseAddress!
-        let n0 = simdDot(rp, rp, cols).squareRoot()
-        if let basis, count > 0 {
-            withUnsafeTemporaryAllocation(of: Double.self, capacity: count) { c in
-                reorthogonalise(rp, count: 1, against: basis, basis: count, cols: cols, coefficients: c.baseAddress!)
-            }
+    let n0 = simdDot(r, r, cols).squareRoot()
+    if count > 0 {
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: count) { c in
+            reorthogonalise(r, count: 1, against: basis, basis: count, cols: cols, coefficients: c.baseAddress!)
         }
-        let n = simdDot(rp, rp, cols).squareRoot()
-        guard n > absoluteFloor, n > floor * n0, n.isFinite else { return false }
-        for k in 0..<cols { rp[k] /= n }
-        return true
     }
+    let n = simdDot(r, r, cols).squareRoot()
+    guard n > absoluteFloor, n > floor * n0, n.isFinite else { return false }
+    for k in 0..<cols { r[k] /= n }
+    return true
 }
