@@ -124,6 +124,94 @@ public func plumb_spectral_decay_f64(
     }
 }
 
+@_cdecl("plumb_spectral_norm_pair_f32") @implementation
+public func plumb_spectral_norm_pair_f32(
+    _ w: UnsafePointer<Float>?, _ rows: Int64, _ cols: Int64, _ u: UnsafeMutablePointer<Float>?,
+    _ v: UnsafeMutablePointer<Float>?, _ v2: UnsafeMutablePointer<Float>?, _ max_iters: Int32, _ tol: Double,
+    _ info: UnsafeMutablePointer<plumb_spectral_info>?
+) -> plumb_status {
+    runSpectral(info) { () throws(PlumbError) in
+        let a = try spectralArgs(rows, cols, elementSize: 4, max_iters, tol)
+        let w = try Check.pointer(w, "w"), u = try Check.pointer(u, "u"), v = try Check.pointer(v, "v")
+        let v2 = try Check.pointer(v2, "v2")
+        return try Spectral.norm(w, rows: a.rows, cols: a.cols, u: u, v: v, v2: v2, maxIters: a.maxIters, tol: tol)
+    }
+}
+
+@_cdecl("plumb_spectral_norm_pair_f64") @implementation
+public func plumb_spectral_norm_pair_f64(
+    _ w: UnsafePointer<Double>?, _ rows: Int64, _ cols: Int64, _ u: UnsafeMutablePointer<Double>?,
+    _ v: UnsafeMutablePointer<Double>?, _ v2: UnsafeMutablePointer<Double>?, _ max_iters: Int32, _ tol: Double,
+    _ info: UnsafeMutablePointer<plumb_spectral_info>?
+) -> plumb_status {
+    runSpectral(info) { () throws(PlumbError) in
+        let a = try spectralArgs(rows, cols, elementSize: 8, max_iters, tol)
+        let w = try Check.pointer(w, "w"), u = try Check.pointer(u, "u"), v = try Check.pointer(v, "v")
+        let v2 = try Check.pointer(v2, "v2")
+        return try Spectral.norm(w, rows: a.rows, cols: a.cols, u: u, v: v, v2: v2, maxIters: a.maxIters, tol: tol)
+    }
+}
+
+@_cdecl("plumb_spectral_grad_pair_f32") @implementation
+public func plumb_spectral_grad_pair_f32(
+    _ w: UnsafePointer<Float>?, _ rows: Int64, _ cols: Int64, _ squared: Int32,
+    _ grad: UnsafeMutablePointer<Float>?, _ v: UnsafeMutablePointer<Float>?, _ v2: UnsafeMutablePointer<Float>?,
+    _ max_iters: Int32, _ tol: Double, _ info: UnsafeMutablePointer<plumb_spectral_info>?
+) -> plumb_status {
+    runSpectral(info) { () throws(PlumbError) in
+        let a = try spectralArgs(rows, cols, elementSize: 4, max_iters, tol)
+        let w = try Check.pointer(w, "w"), g = try Check.pointer(grad, "grad"), v = try Check.pointer(v, "v")
+        let v2 = try Check.pointer(v2, "v2")
+        return try Spectral.grad(w, rows: a.rows, cols: a.cols, squared: squared != 0, grad: g, v: v, v2: v2,
+                                 maxIters: a.maxIters, tol: tol)
+    }
+}
+
+@_cdecl("plumb_spectral_grad_pair_f64") @implementation
+public func plumb_spectral_grad_pair_f64(
+    _ w: UnsafePointer<Double>?, _ rows: Int64, _ cols: Int64, _ squared: Int32,
+    _ grad: UnsafeMutablePointer<Double>?, _ v: UnsafeMutablePointer<Double>?, _ v2: UnsafeMutablePointer<Double>?,
+    _ max_iters: Int32, _ tol: Double, _ info: UnsafeMutablePointer<plumb_spectral_info>?
+) -> plumb_status {
+    runSpectral(info) { () throws(PlumbError) in
+        let a = try spectralArgs(rows, cols, elementSize: 8, max_iters, tol)
+        let w = try Check.pointer(w, "w"), g = try Check.pointer(grad, "grad"), v = try Check.pointer(v, "v")
+        let v2 = try Check.pointer(v2, "v2")
+        return try Spectral.grad(w, rows: a.rows, cols: a.cols, squared: squared != 0, grad: g, v: v, v2: v2,
+                                 maxIters: a.maxIters, tol: tol)
+    }
+}
+
+@_cdecl("plumb_spectral_decay_pair_f32") @implementation
+public func plumb_spectral_decay_pair_f32(
+    _ w: UnsafeMutablePointer<Float>?, _ rows: Int64, _ cols: Int64, _ coefficient: Float,
+    _ v: UnsafeMutablePointer<Float>?, _ v2: UnsafeMutablePointer<Float>?, _ max_iters: Int32, _ tol: Double,
+    _ info: UnsafeMutablePointer<plumb_spectral_info>?
+) -> plumb_status {
+    runSpectral(info) { () throws(PlumbError) in
+        let a = try spectralArgs(rows, cols, elementSize: 4, max_iters, tol)
+        let c = try Check.finite(Double(coefficient), "coefficient")
+        let w = try Check.pointer(w, "w"), v = try Check.pointer(v, "v"), v2 = try Check.pointer(v2, "v2")
+        return try Spectral.decay(w, rows: a.rows, cols: a.cols, coefficient: c, v: v, v2: v2, maxIters: a.maxIters,
+                                  tol: tol)
+    }
+}
+
+@_cdecl("plumb_spectral_decay_pair_f64") @implementation
+public func plumb_spectral_decay_pair_f64(
+    _ w: UnsafeMutablePointer<Double>?, _ rows: Int64, _ cols: Int64, _ coefficient: Double,
+    _ v: UnsafeMutablePointer<Double>?, _ v2: UnsafeMutablePointer<Double>?, _ max_iters: Int32, _ tol: Double,
+    _ info: UnsafeMutablePointer<plumb_spectral_info>?
+) -> plumb_status {
+    runSpectral(info) { () throws(PlumbError) in
+        let a = try spectralArgs(rows, cols, elementSize: 8, max_iters, tol)
+        let c = try Check.finite(coefficient, "coefficient")
+        let w = try Check.pointer(w, "w"), v = try Check.pointer(v, "v"), v2 = try Check.pointer(v2, "v2")
+        return try Spectral.decay(w, rows: a.rows, cols: a.cols, coefficient: c, v: v, v2: v2, maxIters: a.maxIters,
+                                  tol: tol)
+    }
+}
+
 @_cdecl("plumb_exact_spectral_norm") @implementation
 public func plumb_exact_spectral_norm(
     _ w: UnsafePointer<Double>?, _ rows: Int64, _ cols: Int64, _ sigma: UnsafeMutablePointer<Double>?,

@@ -3,12 +3,14 @@
 /// reported AFTER the outputs were written (`notConverged`, or `domain` for the zero matrix's
 /// unsquared gradient); input errors are thrown.
 
-/// Reads the caller's warm start; throws for a non-finite entry.
-private func readStart<T: SpectralElement>(_ v: UnsafeMutablePointer<T>, _ cols: Int) throws(PlumbError) -> [Double] {
+/// Reads the caller's warm start (`v`, or `v2` for the partner); throws for a non-finite entry.
+private func readStart<T: SpectralElement>(
+    _ v: UnsafeMutablePointer<T>, _ cols: Int, name: String = "v"
+) throws(PlumbError) -> [Double] {
     var s = [Double](repeating: 0, count: cols)
     for j in 0..<cols {
         let x = v[j].wide
-        guard x.isFinite else { throw .argument("v[\(j)] = \(x): the warm start must be finite") }
+        guard x.isFinite else { throw .argument("\(name)[\(j)] = \(x): the warm start must be finite") }
         s[j] = x
     }
     return s
@@ -22,12 +24,15 @@ private func firstNonFiniteRow<T: SpectralElement>(_ w: UnsafePointer<T>, _ rows
     return nil
 }
 
+/// The triplet from the warm start `v` (and partner `v2`, if given), written back into them.
 private func solve<T: SpectralElement>(
-    _ w: UnsafePointer<T>, _ rows: Int, _ cols: Int, _ v: UnsafeMutablePointer<T>,
+    _ w: UnsafePointer<T>, _ rows: Int, _ cols: Int, _ v: UnsafeMutablePointer<T>, _ v2: UnsafeMutablePointer<T>?,
     _ maxIters: Int, _ tol: Double
 ) throws(PlumbError) -> TripletWork {
     let start = try readStart(v, cols)
-    let work = topTriplet(w, rows: rows, cols: cols, start: start, maxPasses: maxIters, tol: tol, as: T.self)
+    let partner = try v2.map { p throws(PlumbError) in try readStart(p, cols, name: "v2") }
+    let work = topTriplet(w, rows: rows, cols: cols, start: start, partner: partner, maxPasses: maxIters, tol: tol,
+                          as: T.self)
     if !work.result.sigma.isFinite || work.wv.contains(where: { !$0.isFinite }) {
         if let r = firstNonFiniteRow(w, rows, cols) {
             throw .domain(row: r, "W contains NaN or inf")
@@ -35,6 +40,9 @@ private func solve<T: SpectralElement>(
         throw .domain(row: 0, "||W||_2^2 overflows binary64 (scale W down)")
     }
     for j in 0..<cols { v[j] = T(narrowing: work.v[j]) }
+    if let v2, let p = work.partner {
+        for j in 0..<cols { v2[j] = T(narrowing: p[j]) }
+    }
     return work
 }
 
@@ -47,10 +55,10 @@ private func lateFailure(_ work: TripletWork, _ maxIters: Int, _ tol: Double) ->
 
 private func norm<T: SpectralElement>(
     _ w: UnsafePointer<T>, _ rows: Int, _ cols: Int, _ u: UnsafeMutablePointer<T>,
-    _ v: UnsafeMutablePointer<T>, _ maxIters: Int, _ tol: Double
+    _ v: UnsafeMutablePointer<T>, _ v2: UnsafeMutablePointer<T>?, _ maxIters: Int, _ tol: Double
 ) throws(PlumbError) -> (SpectralResult, PlumbError?) {
     let work: TripletWork
-    do throws(PlumbError) { work = try solve(w, rows, cols, v, maxIters, tol) } catch {
+    do throws(PlumbError) { work = try solve(w, rows, cols, v, v2, maxIters, tol) } catch {
         if case .domain = error { for i in 0..<rows { u[i] = .nan } }
         throw error
     }
@@ -61,10 +69,10 @@ private func norm<T: SpectralElement>(
 
 private func grad<T: SpectralElement>(
     _ w: UnsafePointer<T>, _ rows: Int, _ cols: Int, _ squared: Bool, _ g: UnsafeMutablePointer<T>,
-    _ v: UnsafeMutablePointer<T>, _ maxIters: Int, _ tol: Double
+    _ v: UnsafeMutablePointer<T>, _ v2: UnsafeMutablePointer<T>?, _ maxIters: Int, _ tol: Double
 ) throws(PlumbError) -> (SpectralResult, PlumbError?) {
     let work: TripletWork
-    do throws(PlumbError) { work = try solve(w, rows, cols, v, maxIters, tol) } catch {
+    do throws(PlumbError) { work = try solve(w, rows, cols, v, v2, maxIters, tol) } catch {
         if case .domain = error { g.update(repeating: .nan, count: rows * cols) }
         throw error
     }
@@ -90,9 +98,9 @@ private func grad<T: SpectralElement>(
 
 private func decay<T: SpectralElement>(
     _ w: UnsafeMutablePointer<T>, _ rows: Int, _ cols: Int, _ coefficient: Double,
-    _ v: UnsafeMutablePointer<T>, _ maxIters: Int, _ tol: Double
+    _ v: UnsafeMutablePointer<T>, _ v2: UnsafeMutablePointer<T>?, _ maxIters: Int, _ tol: Double
 ) throws(PlumbError) -> (SpectralResult, PlumbError?) {
-    let work = try solve(UnsafePointer(w), rows, cols, v, maxIters, tol)
+    let work = try solve(UnsafePointer(w), rows, cols, v, v2, maxIters, tol)
     // w_i -= c (w_i . v) v / ||v||^2, using the w_i . v of the verification pass: one read+write.
     let scale = coefficient / (work.vNorm * work.vNorm)
     work.wv.withUnsafeBufferPointer { wv in
@@ -110,30 +118,37 @@ private func decay<T: SpectralElement>(
     return (work.result, lateFailure(work, maxIters, tol))
 }
 
-/// Public, concrete entry points (the generic bodies specialise inside this module).
+/// Public, concrete entry points (the generic bodies specialise inside this module). `v2`, when
+/// given, is the warm start's partner vector (in and out; see `blockLanczos`).
 public enum Spectral {
     public static func norm(_ w: UnsafePointer<Float>, rows: Int, cols: Int, u: UnsafeMutablePointer<Float>,
-                            v: UnsafeMutablePointer<Float>, maxIters: Int, tol: Double) throws(PlumbError) -> (SpectralResult, PlumbError?) {
-        try PlumbCore.norm(w, rows, cols, u, v, maxIters, tol)
+                            v: UnsafeMutablePointer<Float>, v2: UnsafeMutablePointer<Float>? = nil, maxIters: Int,
+                            tol: Double) throws(PlumbError) -> (SpectralResult, PlumbError?) {
+        try PlumbCore.norm(w, rows, cols, u, v, v2, maxIters, tol)
     }
     public static func norm(_ w: UnsafePointer<Double>, rows: Int, cols: Int, u: UnsafeMutablePointer<Double>,
-                            v: UnsafeMutablePointer<Double>, maxIters: Int, tol: Double) throws(PlumbError) -> (SpectralResult, PlumbError?) {
-        try PlumbCore.norm(w, rows, cols, u, v, maxIters, tol)
+                            v: UnsafeMutablePointer<Double>, v2: UnsafeMutablePointer<Double>? = nil, maxIters: Int,
+                            tol: Double) throws(PlumbError) -> (SpectralResult, PlumbError?) {
+        try PlumbCore.norm(w, rows, cols, u, v, v2, maxIters, tol)
     }
     public static func grad(_ w: UnsafePointer<Float>, rows: Int, cols: Int, squared: Bool, grad g: UnsafeMutablePointer<Float>,
-                            v: UnsafeMutablePointer<Float>, maxIters: Int, tol: Double) throws(PlumbError) -> (SpectralResult, PlumbError?) {
-        try PlumbCore.grad(w, rows, cols, squared, g, v, maxIters, tol)
+                            v: UnsafeMutablePointer<Float>, v2: UnsafeMutablePointer<Float>? = nil, maxIters: Int,
+                            tol: Double) throws(PlumbError) -> (SpectralResult, PlumbError?) {
+        try PlumbCore.grad(w, rows, cols, squared, g, v, v2, maxIters, tol)
     }
     public static func grad(_ w: UnsafePointer<Double>, rows: Int, cols: Int, squared: Bool, grad g: UnsafeMutablePointer<Double>,
-                            v: UnsafeMutablePointer<Double>, maxIters: Int, tol: Double) throws(PlumbError) -> (SpectralResult, PlumbError?) {
-        try PlumbCore.grad(w, rows, cols, squared, g, v, maxIters, tol)
+                            v: UnsafeMutablePointer<Double>, v2: UnsafeMutablePointer<Double>? = nil, maxIters: Int,
+                            tol: Double) throws(PlumbError) -> (SpectralResult, PlumbError?) {
+        try PlumbCore.grad(w, rows, cols, squared, g, v, v2, maxIters, tol)
     }
     public static func decay(_ w: UnsafeMutablePointer<Float>, rows: Int, cols: Int, coefficient: Double,
-                             v: UnsafeMutablePointer<Float>, maxIters: Int, tol: Double) throws(PlumbError) -> (SpectralResult, PlumbError?) {
-        try PlumbCore.decay(w, rows, cols, coefficient, v, maxIters, tol)
+                             v: UnsafeMutablePointer<Float>, v2: UnsafeMutablePointer<Float>? = nil, maxIters: Int,
+                             tol: Double) throws(PlumbError) -> (SpectralResult, PlumbError?) {
+        try PlumbCore.decay(w, rows, cols, coefficient, v, v2, maxIters, tol)
     }
     public static func decay(_ w: UnsafeMutablePointer<Double>, rows: Int, cols: Int, coefficient: Double,
-                             v: UnsafeMutablePointer<Double>, maxIters: Int, tol: Double) throws(PlumbError) -> (SpectralResult, PlumbError?) {
-        try PlumbCore.decay(w, rows, cols, coefficient, v, maxIters, tol)
+                             v: UnsafeMutablePointer<Double>, v2: UnsafeMutablePointer<Double>? = nil, maxIters: Int,
+                             tol: Double) throws(PlumbError) -> (SpectralResult, PlumbError?) {
+        try PlumbCore.decay(w, rows, cols, coefficient, v, v2, maxIters, tol)
     }
 }

@@ -32,6 +32,9 @@ struct TripletWork {
     var wv: [Double]
     /// `||v||` (1 up to the format's rounding).
     var vNorm: Double
+    /// The search's second Ritz vector (unit, binary64; nil when no search ran or its basis held
+    /// one vector): the partner start of the next warm call.
+    var partner: [Double]? = nil
 }
 
 /// A deterministic default start: SplitMix64 values in [-1, 1), never structurally orthogonal to
@@ -55,16 +58,17 @@ func defaultStart(_ n: Int, stream: UInt64 = 0) -> [Double] {
 /// `tol` is at least this allowance (the default 1e-6 is).
 let singlePassError = 0x1p-20
 
-/// Finds the top singular triplet. `start` holds the caller's v (format values as Double);
-/// `maxPasses >= 1`, `tol >= 0` relative residual `rho / sigma^2`.
+/// Finds the top singular triplet. `start` holds the caller's v (format values as Double) and
+/// `partner`, if any, the previous call's second Ritz vector (see `blockLanczos`); `maxPasses >= 1`,
+/// `tol >= 0` relative residual `rho / sigma^2`.
 ///
 /// For a float32 W with `tol >= singlePassError` (and row norms in the range that pass needs) the
 /// search passes use float32 arithmetic; the verification pass is binary64 whatever the search
 /// used, and when it does not confirm `tol` the search continues with binary64 passes from the
 /// verified vector (within `maxPasses`).
 func topTriplet<T: SpectralElement>(
-    _ w: UnsafePointer<T>, rows: Int, cols: Int, start: [Double], maxPasses: Int, tol: Double,
-    as _: T.Type
+    _ w: UnsafePointer<T>, rows: Int, cols: Int, start: [Double], partner: [Double]? = nil, maxPasses: Int,
+    tol: Double, as _: T.Type
 ) -> TripletWork {
     let scratch = UnsafeMutablePointer<Double>.allocate(capacity: 2 * passBlocks(rows: rows) * cols)
     defer { scratch.deallocate() }
@@ -80,6 +84,7 @@ func topTriplet<T: SpectralElement>(
     var single = T.self == Float.self && tol >= singlePassError
         && rowNorms2.withUnsafeBufferPointer { singlePrecisionPassApplies(rowNorms2: $0.baseAddress!, rows: rows) }
     var passes = 0
+    var partner = partner
     while true {
         // Pair passes; a lone vector (cols = 1, or a block reduced by deflation) takes a binary64
         // single pass.
@@ -93,9 +98,11 @@ func topTriplet<T: SpectralElement>(
         var gapInfo: (theta1: Double, lambda2Hi: Double)? = nil
         // The search runs while at least one pass stays for the verification.
         if maxPasses - passes >= 2 && cols > 0 {
-            let run = blockLanczos(op, cols: cols, start: x0, maxPasses: maxPasses - passes - 1, tol: tol)
+            let run = blockLanczos(op, cols: cols, start: x0, partner: partner, maxPasses: maxPasses - passes - 1,
+                                   tol: tol)
             passes += run.passes
             x0 = run.x
+            partner = run.partner ?? partner
             // Ritz values of the float32-arithmetic operator are within its error of the true ones.
             let margin = single ? singlePassError * abs(run.gapInfo?.theta1 ?? 0) : 0
             gapInfo = run.gapInfo.map { ($0.theta1, $0.lambda2Hi + margin) }
@@ -106,6 +113,7 @@ func topTriplet<T: SpectralElement>(
         if work.result.converged || !single || maxPasses - passes < 3 {
             var done = work
             done.result.iterations = passes
+            done.partner = partner
             return done
         }
         // The float32-arithmetic search stalled short of tol: go on in binary64 from the verified v.
