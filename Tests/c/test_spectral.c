@@ -58,6 +58,64 @@ int main(void) {
     CHECK(st == PLUMB_OK && info.iterations < cold, "warm start passes %d vs cold %d", info.iterations, cold);
   }
 
+  /* The _pair functions: an all-zero v2 gives bitwise the plain results; v2 comes back as a unit
+     vector orthogonal to v; warm-starting from (v, v2) after a small change of W takes no more
+     passes than from v alone; max_iters = 1 leaves v2 unchanged. */
+  {
+    static double wh[R * C], w2[R * C], va[C], vb[C], v2[C], ua[R], ub[R], ga[R * C], gb[R * C];
+    plumb_spectral_info ia, ib;
+    for (int i = 0; i < R * C; i++) wh[i] = 0;
+    for (int i = 0; i < C; i++) wh[i * C + i] = 1.0 - 0.01 * i;
+    for (int i = 0; i < R * C; i++) wh[i] += 1e-4 * uniform();
+    memset(va, 0, sizeof va); memset(vb, 0, sizeof vb); memset(v2, 0, sizeof v2);
+    CHECK(plumb_spectral_norm_f64(wh, R, C, ua, va, 200, 1e-12, &ia) == PLUMB_OK, "plain norm");
+    CHECK(plumb_spectral_norm_pair_f64(wh, R, C, ub, vb, v2, 200, 1e-12, &ib) == PLUMB_OK, "pair norm");
+    CHECK(memcmp(ua, ub, sizeof ua) == 0 && memcmp(va, vb, sizeof va) == 0 && memcmp(&ia, &ib, sizeof ia) == 0,
+          "zero v2: bitwise the plain results");
+    double n2 = 0, dot = 0;
+    for (int i = 0; i < C; i++) { n2 += v2[i] * v2[i]; dot += v2[i] * vb[i]; }
+    CHECK(fabs(sqrt(n2) - 1) <= 1e-12 && fabs(dot) <= 1e-10, "v2 unit (%g) and orthogonal to v (%g)", sqrt(n2), dot);
+    for (int i = 0; i < R * C; i++) w2[i] = wh[i] + 2e-5 * uniform();
+    memcpy(va, vb, sizeof va);
+    CHECK(plumb_spectral_norm_f64(w2, R, C, ua, va, 200, 1e-12, &ia) == PLUMB_OK, "warm from v");
+    CHECK(plumb_spectral_norm_pair_f64(w2, R, C, ub, vb, v2, 200, 1e-12, &ib) == PLUMB_OK, "warm from v, v2");
+    CHECK(ib.iterations <= ia.iterations, "pair warm start %d passes vs %d from v alone", ib.iterations, ia.iterations);
+    CHECK(fabs(ia.sigma - ib.sigma) <= ia.residual + ib.residual, "same sigma");
+    double saved[C];
+    memcpy(saved, v2, sizeof saved);
+    CHECK(plumb_spectral_norm_pair_f64(w2, R, C, ub, vb, v2, 1, 1e-12, &ib) != PLUMB_ERR_ARGUMENT, "max_iters 1");
+    CHECK(memcmp(saved, v2, sizeof saved) == 0, "max_iters = 1 leaves v2 unchanged");
+    memset(va, 0, sizeof va); memset(vb, 0, sizeof vb); memset(v2, 0, sizeof v2);
+    CHECK(plumb_spectral_grad_f64(wh, R, C, 1, ga, va, 200, 1e-12, &ia) == PLUMB_OK, "plain grad");
+    CHECK(plumb_spectral_grad_pair_f64(wh, R, C, 1, gb, vb, v2, 200, 1e-12, &ib) == PLUMB_OK, "pair grad");
+    CHECK(memcmp(ga, gb, sizeof ga) == 0, "pair grad: bitwise the plain gradient");
+    memcpy(ga, wh, sizeof ga); memcpy(gb, wh, sizeof gb);
+    memset(va, 0, sizeof va); memset(vb, 0, sizeof vb); memset(v2, 0, sizeof v2);
+    CHECK(plumb_spectral_decay_f64(ga, R, C, 0.1, va, 200, 1e-12, &ia) == PLUMB_OK, "plain decay");
+    CHECK(plumb_spectral_decay_pair_f64(gb, R, C, 0.1, vb, v2, 200, 1e-12, &ib) == PLUMB_OK, "pair decay");
+    CHECK(memcmp(ga, gb, sizeof ga) == 0, "pair decay: bitwise the plain decay");
+    static float wfh[R * C], vfa[C], vfb[C], v2f[C], ufa[R], ufb[R], gfa[R * C];
+    for (int i = 0; i < R * C; i++) wfh[i] = (float)wh[i];
+    memset(vfa, 0, sizeof vfa); memset(vfb, 0, sizeof vfb); memset(v2f, 0, sizeof v2f);
+    CHECK(plumb_spectral_norm_f32(wfh, R, C, ufa, vfa, 200, 1e-6, &ia) == PLUMB_OK, "plain norm f32");
+    CHECK(plumb_spectral_norm_pair_f32(wfh, R, C, ufb, vfb, v2f, 200, 1e-6, &ib) == PLUMB_OK, "pair norm f32");
+    CHECK(memcmp(ufa, ufb, sizeof ufa) == 0 && memcmp(&ia, &ib, sizeof ia) == 0, "f32 zero v2: bitwise plain");
+    CHECK(plumb_spectral_grad_pair_f32(wfh, R, C, 0, gfa, vfb, v2f, 200, 1e-6, &ib) == PLUMB_OK, "pair grad f32");
+    CHECK(plumb_spectral_decay_pair_f32(wfh, R, C, 0.1f, vfb, v2f, 200, 1e-6, &ib) == PLUMB_OK, "pair decay f32");
+    /* Errors: NULL or non-finite v2, nothing written. */
+    memcpy(saved, vb, sizeof saved);
+    CHECK(plumb_spectral_norm_pair_f64(wh, R, C, ub, vb, NULL, 10, 1e-6, &ib) == PLUMB_ERR_ARGUMENT, "NULL v2");
+    CHECK(strstr(plumb_last_error(), "v2") != NULL, "message names v2: %s", plumb_last_error());
+    CHECK(plumb_spectral_grad_pair_f32(wfh, R, C, 0, gfa, vfb, NULL, 10, 1e-6, &ib) == PLUMB_ERR_ARGUMENT,
+          "NULL v2 grad");
+    CHECK(plumb_spectral_decay_pair_f64(gb, R, C, 0.1, vb, NULL, 10, 1e-6, &ib) == PLUMB_ERR_ARGUMENT,
+          "NULL v2 decay");
+    v2[4] = NAN;
+    CHECK(plumb_spectral_norm_pair_f64(wh, R, C, ub, vb, v2, 10, 1e-6, &ib) == PLUMB_ERR_ARGUMENT, "NaN v2");
+    CHECK(strstr(plumb_last_error(), "v2[4]") != NULL, "message names v2[4]: %s", plumb_last_error());
+    CHECK(memcmp(saved, vb, sizeof saved) == 0, "v unchanged after an argument error");
+  }
+
   /* float32 path, NULL info allowed. */
   for (int i = 0; i < R * C; i++) wf[i] = (float)w[i];
   memset(vf, 0, sizeof vf);

@@ -110,14 +110,14 @@ def topk_call(name, dtype, real, vjp=False):
     return make
 
 
-def spectral_call(name, dtype, kind):
+def spectral_call(name, dtype, kind, pair=False):
     """kind: "norm" (w, rows, cols, u, v, ...), "grad" (w, rows, cols, squared, grad, v, ...) or
-    "decay" (w, rows, cols, coefficient, v, ...)."""
+    "decay" (w, rows, cols, coefficient, v, ...); with `pair`, the _pair function (v2 after v)."""
     real = F32 if dtype == np.float32 else F64
 
     def make(rng):
         rows, cols = rng.randint(1, 4), rng.randint(1, 4)
-        w, v = buf(rows * cols, dtype) + 1, buf(cols, dtype)
+        w, v, v2 = buf(rows * cols, dtype) + 1, buf(cols, dtype), buf(cols, dtype)
         u, g = buf(rows, dtype), buf(rows * cols, dtype)
         info = ctypes.create_string_buffer(64)
         bad_v = np.full(cols, np.nan, dtype=dtype)  # a non-finite warm start
@@ -128,10 +128,13 @@ def spectral_call(name, dtype, kind):
             types, mid, bad_mid = head + [I32, PTR, PTR], [rng.randint(0, 1), p(g), p(v)], {4: [NULL], 5: [NULL, p(bad_v)]}
         else:
             types, mid, bad_mid = head + [real, PTR], [0.1, p(v)], {3: NONFINITE, 4: [NULL, p(bad_v)]}
+        if pair:
+            bad_mid[len(types)] = [NULL, p(bad_v)]
+            types, mid = types + [PTR], mid + [p(v2)]
         tail = len(types)
         invalid = {0: [NULL], 1: BAD_COUNTS, 2: BAD_COUNTS, tail: BAD_ITERS, tail + 1: BAD_TOLS, **bad_mid}
         return Call(name, types + [I32, F64, PTR], [p(w), rows, cols] + mid + [50, 1e-6, ctypes.addressof(info)],
-                    invalid, (w, v, u, g, info, bad_v))
+                    invalid, (w, v, v2, u, g, info, bad_v))
     return make
 
 
@@ -231,6 +234,8 @@ SPECS = [logsumexp_call, compare_call("f64", np.float64), compare_call("f32", np
          spectral_call("plumb_spectral_grad_f64", np.float64, "grad"),
          spectral_call("plumb_spectral_decay_f32", np.float32, "decay"),
          spectral_call("plumb_spectral_decay_f64", np.float64, "decay"),
+         *(spectral_call(f"plumb_spectral_{kind}_pair_{s}", dtype, kind, pair=True)
+           for kind in ("norm", "grad", "decay") for s, dtype in (("f32", np.float32), ("f64", np.float64))),
          exact_spectral_call, least_squares_call, hess_create_call,
          hess_call("plumb_hess_observe_f32", [PTR], ["buffer"], {0: [NULL]}),
          hess_call("plumb_hess_observe_f64", [PTR], ["buffer"], {0: [NULL]}),
