@@ -1,8 +1,9 @@
 /* A tiny training loop with spectral weight decay and a warm start.
  *
  * Each step applies a fake gradient update to W, then plumb_spectral_decay_f32 shrinks only the
- * largest singular value: W <- W - c W v v^T. The right singular vector v is kept between steps, so
- * after the first (cold) step each call needs only a few passes over W. */
+ * largest singular value: W <- W - c W v v^T. The right singular vector v and its partner v2 (the
+ * search's second right vector) are kept between steps, so after the first (cold) step each call
+ * needs only a few passes over W. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -24,8 +25,9 @@ static float gaussianish(void) {
 
 int main(void) {
   float *w = malloc(sizeof(float) * ROWS * COLS);
-  float *v = calloc(COLS, sizeof(float)); /* all zeros: default start on the first step */
-  if (!w || !v) return 1;
+  float *v = calloc(COLS, sizeof(float));  /* all zeros: default start on the first step */
+  float *v2 = calloc(COLS, sizeof(float)); /* likewise */
+  if (!w || !v || !v2) return 1;
   for (int i = 0; i < ROWS * COLS; i++) w[i] = gaussianish() / 16.0f;
   /* Give W one dominant direction so the decay is visible. */
   for (int r = 0; r < ROWS; r++)
@@ -35,7 +37,7 @@ int main(void) {
   for (int step = 0; step < STEPS; step++) {
     for (int i = 0; i < ROWS * COLS; i++) w[i] -= 1e-3f * gaussianish() / 16.0f; /* "gradient step" */
     plumb_spectral_info info;
-    plumb_status st = plumb_spectral_decay_f32(w, ROWS, COLS, 0.05f, v, 200, 1e-6, &info);
+    plumb_status st = plumb_spectral_decay_pair_f32(w, ROWS, COLS, 0.05f, v, v2, 200, 1e-6, &info);
     if (st != PLUMB_OK) {
       fprintf(stderr, "spectral decay failed: %s (%s)\n", plumb_status_string(st), plumb_last_error());
       return 1;
@@ -45,5 +47,6 @@ int main(void) {
   }
   free(w);
   free(v);
+  free(v2);
   return 0;
 }
