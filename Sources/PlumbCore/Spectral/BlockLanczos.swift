@@ -16,13 +16,13 @@ private let minimumStoppingBasis = 12
 /// cannot see a repeated, or in practice a nearly repeated, top eigenvalue; its second Ritz value
 /// then describes lambda_3 and the gap estimate (hence the angle certificate) is wrong. Measured on
 /// near-tied top pairs over clustered spectra: the single-vector search with a six-pass deflated
-/// probe understated the angle in 452 of 1200 runs, the pair search in 2 of 1600 at the default
-/// tol. A pass applies A to both vectors with one read of W (`gramPassPair`), so it costs well under
+/// probe understated the angle in 452 of 1200 runs, the pair search in at most 2 of 1600 at the
+/// default tol. A pass applies A to both vectors with one read of W (`gramPassPair`), so it costs well under
 /// two passes.
 ///
 /// Basis `Q` orthonormal (classical Gram-Schmidt against the whole basis, twice: `reorthogonalise`),
-/// projection `H = Q^T A Q` dense. With `R` the reorthogonalised image of the newest block, `A Q = Q H + R E^T`
-/// gives the Ritz residual `||A Q s - theta Q s|| = ||R s_last||` (`s_last`: s on the newest block)
+/// projection `H = Q^T A Q` dense. With `R` the reorthogonalised image of the newest block,
+/// `A Q = Q H + R E^T` gives the Ritz residual `||A Q s - theta Q s|| = ||R s_last||` (`s_last`: s on the newest block)
 /// from the block's Gram matrix, without a pass. R's orthonormalised columns form the next block; a
 /// column that vanishes (an invariant subspace, a rank-deficient W) is dropped. After 32 vectors the
 /// search restarts from the 6 best Ritz vectors and the next block (Wu & Simon's thick restart).
@@ -30,8 +30,8 @@ private let minimumStoppingBasis = 12
 /// Stops when the top Ritz residual is at most `tol / 2` relative to theta_1 (the verification pass
 /// has the other half) and the basis has at least `min(cols, 12)` vectors, or when the space is
 /// invariant. (The gap estimate can still miss a nearly tied partner of theta_1, mostly when a loose
-/// tol stops the search early: in stress runs of near ties over clustered spectra, 17 of 1600 at
-/// tol 1e-3, 2 of 1600 at the default 1e-6.)
+/// tol stops the search early: in two stress sets of near ties over clustered spectra, 7 and 17 of
+/// 1600 at tol 1e-3, 0 and 2 of 1600 at the default 1e-6.)
 ///
 /// Why the partner: after a small change of A the error of the old top vector lies along the next
 /// eigenvectors, which the old second Ritz vector approximates (measured 2048 x 2048 Gaussian W,
