@@ -188,6 +188,27 @@ def test_pair_warm_start_tracks_a_changing_w(dtype):
     assert totals[0] < totals[1]
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_grad_out_is_filled_in_place(dtype):
+    w = np.ascontiguousarray(small_gap(50, 40, 3).astype(dtype))
+    g0, v0, i0 = plumb.spectral_grad(w, squared=True)
+    out = np.full_like(w, np.nan)
+    g1, v1, i1 = plumb.spectral_grad(w, squared=True, grad_out=out)
+    assert g1 is out and np.array_equal(g0, out) and np.array_equal(v0, v1) and i0 == i1
+    st = plumb.SpectralState()
+    out2 = np.empty_like(w)
+    g2, _ = st.grad(w, grad_out=out2)
+    assert g2 is out2 and np.array_equal(g2, plumb.spectral_grad(w)[0])
+    with pytest.raises(TypeError):
+        plumb.spectral_grad(w, grad_out=np.empty(w.shape, np.float16))
+    with pytest.raises(ValueError):
+        plumb.spectral_grad(w, grad_out=np.empty((50, 41), dtype))
+    with pytest.raises(ValueError):
+        plumb.spectral_grad(w, grad_out=w)                      # aliases w
+    with pytest.raises(ValueError):
+        plumb.spectral_grad(w, grad_out=np.empty((50, 80), dtype)[:, ::2])
+
+
 def test_pair_bad_arguments():
     w = np.ones((3, 4)) + np.eye(3, 4)
     v = np.zeros(4)

@@ -117,13 +117,20 @@ def spectral_norm(w: np.ndarray, v: Optional[np.ndarray] = None, max_iters: int 
 
 def spectral_grad(w: np.ndarray, squared: bool = False, v: Optional[np.ndarray] = None,
                   max_iters: int = 300, tol: Optional[float] = None, strict: bool = True, *,
-                  v2: Optional[np.ndarray] = None) -> Tuple[np.ndarray, np.ndarray, Dict[str, float]]:
+                  v2: Optional[np.ndarray] = None, grad_out: Optional[np.ndarray] = None
+                  ) -> Tuple[np.ndarray, np.ndarray, Dict[str, float]]:
     """Gradient of ``||w||_2`` (``u v^T``) or, with ``squared=True``, of ``0.5 ||w||_2^2``
     (``sigma u v^T = w v v^T``). Returns ``(grad, v, info)``; ``v`` and ``v2`` as in
-    :func:`spectral_norm`. A zero ``w`` with ``squared=False`` raises PlumbError (PLUMB_ERR_DOMAIN)."""
+    :func:`spectral_norm`. ``grad_out``: optional preallocated result (``w``'s shape and dtype,
+    C-contiguous, writable, sharing no memory with ``w``, ``v`` or ``v2``), returned as ``grad``; a
+    training loop that reuses it saves the page faults of a fresh array at every call. A zero ``w``
+    with ``squared=False`` raises PlumbError (PLUMB_ERR_DOMAIN)."""
     w, v, rows, cols, mi, t, cty, s = _prepare(w, v, max_iters, tol)
     v2, pair = _partner(v2, w, v)
-    g = np.empty_like(w)
+    if grad_out is None:
+        g = np.empty_like(w)
+    else:
+        g = output_array(grad_out, "grad_out", w.shape, w.dtype, ("w", w), ("v", v), ("v2", v2))
     info = SpectralInfo()
     status = getattr(lib, f"plumb_spectral_grad_{pair}{s}")(ptr(w, cty), rows, cols, 1 if squared else 0,
                                                              ptr(g, cty), *_args(cty, v, v2), mi, t,
@@ -177,10 +184,12 @@ class SpectralState:
         self.last_info = r[3]
         return r
 
-    def grad(self, w: np.ndarray, squared: bool = False) -> Tuple[np.ndarray, Dict[str, float]]:
-        """:func:`spectral_grad` warm-started; returns ``(grad, info)``."""
+    def grad(self, w: np.ndarray, squared: bool = False, grad_out: Optional[np.ndarray] = None
+             ) -> Tuple[np.ndarray, Dict[str, float]]:
+        """:func:`spectral_grad` warm-started (``grad_out`` as there); returns ``(grad, info)``."""
         v, v2 = self._vectors(w)
-        g, _, info = spectral_grad(w, squared, v, self.max_iters, self.tol, self.strict, v2=v2)
+        g, _, info = spectral_grad(w, squared, v, self.max_iters, self.tol, self.strict, v2=v2,
+                                   grad_out=grad_out)
         self.last_info = info
         return g, info
 
