@@ -439,7 +439,8 @@ plumb_status plumb_spectral_decay_f64(double *w, int64_t rows, int64_t cols, dou
  *  second start vector; all zeros (or a v2 within 1e-8 of v's direction) selects that default, so
  *  an all-zero v2 gives bitwise the results of the functions above. On return v2 holds the search's
  *  second right Ritz vector (unit norm up to the format's rounding, orthogonal to v: an estimate of
- *  v_2), or is unchanged when no search ran (max_iters = 1) or the search had one vector (cols = 1).
+ *  v_2), or is unchanged when no search ran (max_iters = 1) or the search had one vector (cols = 1)
+ *  and, like v, on PLUMB_ERR_DOMAIN.
  *  Why: after a small change of W the error of the old v lies along the next right singular
  *  vectors, the slowest directions for the search, and v2 approximates the nearest of them.
  *  Measured on 2048 x 2048 float32 Gaussian W (0.35% gap) changed by 1e-3 relative: 23 passes
