@@ -123,7 +123,8 @@ def spectral_grad(w: np.ndarray, squared: bool = False, v: Optional[np.ndarray] 
     (``sigma u v^T = w v v^T``). Returns ``(grad, v, info)``; ``v`` and ``v2`` as in
     :func:`spectral_norm`. ``grad_out``: optional preallocated result (``w``'s shape and dtype,
     C-contiguous, writable, sharing no memory with ``w``, ``v`` or ``v2``), returned as ``grad``; a
-    training loop that reuses it saves the page faults of a fresh array at every call. A zero ``w``
+    training loop that reuses it saves an allocation per call (and, for arrays beyond malloc's mmap
+    threshold, the first-touch page faults of a fresh mapping). A zero ``w``
     with ``squared=False`` raises PlumbError (PLUMB_ERR_DOMAIN)."""
     w, v, rows, cols, mi, t, cty, s = _prepare(w, v, max_iters, tol)
     v2, pair = _partner(v2, w, v)
