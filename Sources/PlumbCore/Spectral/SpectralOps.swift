@@ -50,7 +50,8 @@ private func lateFailure(_ work: TripletWork, _ maxIters: Int, _ tol: Double) ->
     if work.result.converged { return nil }
     return .notConverged(
         "relative residual \(work.result.residual / max(work.result.sigma, .leastNormalMagnitude)) "
-            + "did not reach tol = \(tol) in max_iters = \(maxIters) passes (outputs are the best estimate)")
+            + "did not reach tol = \(tol) in \(work.result.iterations) passes (max_iters = \(maxIters); "
+            + "outputs are the best estimate)")
 }
 
 private func norm<T: SpectralElement>(
