@@ -381,7 +381,10 @@ plumb_status plumb_exact_soft_topk(plumb_topk_method method, const double *x, in
  * `info` may be NULL. PLUMB_ERR_ARGUMENT for NULL pointers, bad sizes or overflowing rows*cols,
  * max_iters <= 0, tol < 0 or NaN, a non-finite entry of v (nothing written then).
  * PLUMB_ERR_DOMAIN when W holds NaN or inf (naming the first such row; u / grad filled with NaN,
- * v and W unchanged) or when ||W||^2 overflows binary64 (float64 only). PLUMB_ERR_NOT_CONVERGED when
+ * v and W unchanged) or when a pass overflows binary64 (float64 only, ||W||_2 sqrt(rows cols) near
+ * 1e308; smaller scales are handled by an exact power-of-two rescaling inside the solver, down to
+ * max |w_ij| ~ 1e-300, below which a float64 W may stop short of tol with an honest certificate).
+ * PLUMB_ERR_NOT_CONVERGED when
  * tol was not met within max_iters passes: all outputs (u, v, grad, the decayed W, *info) are still
  * written with the best estimate and its honest certificate. No pointer may alias another. */
 typedef struct plumb_spectral_info {

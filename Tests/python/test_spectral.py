@@ -364,8 +364,11 @@ def test_certificate_holds_before_convergence(max_iters, seed):
 
 
 def test_overflow_and_inf_are_domain_errors():
+    # ||W||^2 = 9e400 is beyond binary64, but the solver rescales W internally.
+    sigma, _, _, info = plumb.spectral_norm(np.full((3, 3), 1e200))
+    assert abs(sigma - 3e200) <= 4e-16 * 3e200 and info["converged"]
     with pytest.raises(plumb.PlumbError) as e:
-        plumb.spectral_norm(np.full((3, 3), 1e200))
+        plumb.spectral_norm(np.full((3, 3), 1e308))             # sigma = 3e308 itself overflows
     assert e.value.name == "PLUMB_ERR_DOMAIN" and "overflow" in e.value.message
     w = np.ones((4, 3), dtype=np.float32)
     w[2, 0] = np.inf
@@ -450,6 +453,34 @@ def test_rank_deficient_gram_matrices_converge():
             assert info["converged"], (trial, dtype, (r, c))
             assert abs(sigma - S[0]) <= info["residual"] * (1 + 1e-9) + 1e-15 * S[0], (trial, dtype)
             assert abs(sigma - S[0]) <= (2e-6 if dtype == np.float32 else 1e-12) * S[0], (trial, dtype)
+
+
+@pytest.mark.parametrize("dtype,scale", [(np.float64, 1e-300), (np.float64, 1e-150), (np.float64, 1e-80),
+                                         (np.float64, 1e80), (np.float64, 1e140), (np.float64, 1e300),
+                                         (np.float32, 1e-30), (np.float32, 1e30)])
+def test_any_scale_keeps_accuracy_and_certificate(dtype, scale):
+    # Regression: a binary64 pass returns ~sigma^2 and the search squares that again; at sigma
+    # 1e-150 those squares underflowed and the call returned sigma half too small with a residual of
+    # 1e-164 (a false certificate); at 1e100 the residual was infinite.
+    for trial in range(6):
+        r, c = 20 + 7 * trial, 45 - 5 * trial
+        base = small_gap(r, c, trial, gap=0.02)
+        w = np.ascontiguousarray((base * scale).astype(dtype))
+        U, S, Vt = np.linalg.svd(w.astype(np.float64) / scale)
+        sigma, u, v, info = plumb.spectral_norm(w, v2=np.zeros(c, dtype))
+        rel = 2e-6 if dtype == np.float32 else 1e-12
+        assert abs(sigma / scale - S[0]) <= rel * S[0], (trial, sigma, S[0] * scale)
+        assert abs(sigma / scale - S[0]) <= info["residual"] / scale * (1 + 1e-9) + 1e-15 * S[0]
+        x = v.astype(np.float64) / np.linalg.norm(v.astype(np.float64))
+        angle = math.acos(min(1.0, abs(float(x @ Vt[0]))))
+        assert math.isfinite(info["angle_bound"]) and angle <= info["angle_bound"] * (1 + 1e-6) + 1e-7
+        g, _, _ = plumb.spectral_grad(w)
+        ref = np.outer(U[:, 0], Vt[0])
+        assert min(np.linalg.norm(g - ref), np.linalg.norm(g + ref)) <= (1e-4 if dtype == np.float32 else 1e-9)
+        wd = w.copy()
+        plumb.spectral_decay_(wd, 0.5)
+        after = np.linalg.svd(wd.astype(np.float64) / scale, compute_uv=False)[0]
+        assert abs(after - max(0.5 * S[0], S[1])) <= 10 * rel * S[0]
 
 
 def test_certificate_with_near_ties_over_clustered_spectra():

@@ -33,11 +33,12 @@ private func solve<T: SpectralElement>(
     let partner = try v2.map { p throws(PlumbError) in try readStart(p, cols, name: "v2") }
     let work = topTriplet(w, rows: rows, cols: cols, start: start, partner: partner, maxPasses: maxIters, tol: tol,
                           as: T.self)
-    if !work.result.sigma.isFinite || work.wv.contains(where: { !$0.isFinite }) {
+    // NaN or inf in W, or a pass that overflowed (its residual is then infinite).
+    if !work.result.sigma.isFinite || !work.result.residual.isFinite || work.wv.contains(where: { !$0.isFinite }) {
         if let r = firstNonFiniteRow(w, rows, cols) {
             throw .domain(row: r, "W contains NaN or inf")
         }
-        throw .domain(row: 0, "||W||_2^2 overflows binary64 (scale W down)")
+        throw .domain(row: 0, "a pass over W overflows binary64 (||W||_2 is too close to 1e308; scale W down)")
     }
     for j in 0..<cols { v[j] = T(narrowing: work.v[j]) }
     if let v2, let p = work.partner {

@@ -81,19 +81,30 @@ func topTriplet<T: SpectralElement>(
     x0 = x0.map { $0 / n0 }
     var rowNorms2 = [Double](repeating: 0, count: rows)
     rowNorms2.withUnsafeMutableBufferPointer { rowNormsSquared(w, rows: rows, cols: cols, into: $0.baseAddress!) }
+    // The search and the verification work on `scale * W` (see `searchScale`; 1 but for binary64
+    // matrices of extreme scale); `rowNorms2` then describes that matrix.
+    let scale = T.self == Double.self ? searchScale(w, rows: rows, cols: cols, rowNorms2: &rowNorms2) : 1
+    let scaledX = UnsafeMutablePointer<Double>.allocate(capacity: scale == 1 ? 0 : 2 * cols)
+    defer { scaledX.deallocate() }
     var single = T.self == Float.self && tol >= singlePassError
         && rowNorms2.withUnsafeBufferPointer { singlePrecisionPassApplies(rowNorms2: $0.baseAddress!, rows: rows) }
     var passes = 0
     var partner = partner
     while true {
         // Pair passes; a lone vector (cols = 1, or a block reduced by deflation) takes a binary64
-        // single pass.
+        // single pass. With a scale, `(s W)^T (s W) x = s (W^T W (s x))`.
         let op: BlockOperator = { [single] x, y, count in
-            if count == 2 {
-                gramPassPair(w, rows: rows, cols: cols, x: x, y: y, single: single, scratch: scratch)
-            } else {
-                gramPass(w, rows: rows, cols: cols, x: x, y: y, wx: nil, scratch: scratch)
+            var xs = x
+            if scale != 1 {
+                for k in 0..<(count * cols) { scaledX[k] = x[k] * scale }
+                xs = UnsafePointer(scaledX)
             }
+            if count == 2 {
+                gramPassPair(w, rows: rows, cols: cols, x: xs, y: y, single: single, scratch: scratch)
+            } else {
+                gramPass(w, rows: rows, cols: cols, x: xs, y: y, wx: nil, scratch: scratch)
+            }
+            if scale != 1 { for k in 0..<(count * cols) { y[k] *= scale } }
         }
         var gapInfo: (theta1: Double, lambda2Hi: Double)? = nil
         // The search runs while at least one pass stays for the verification.
@@ -107,8 +118,8 @@ func topTriplet<T: SpectralElement>(
             let margin = single ? singlePassError * abs(run.gapInfo?.theta1 ?? 0) : 0
             gapInfo = run.gapInfo.map { ($0.theta1, $0.lambda2Hi + margin) }
         }
-        let work = verify(w, rows: rows, cols: cols, x: x0, rowNorms2: rowNorms2, gapInfo: gapInfo, tol: tol,
-                          scratch: scratch)
+        let work = verify(w, rows: rows, cols: cols, x: x0, rowNorms2: rowNorms2, scale: scale, gapInfo: gapInfo,
+                          tol: tol, scratch: scratch)
         passes += 1
         if work.result.converged || !single || maxPasses - passes < 3 {
             var done = work
@@ -123,9 +134,10 @@ func topTriplet<T: SpectralElement>(
 }
 
 /// The verification pass on the vector the caller will receive (the unit x rounded to T) and the
-/// certificate built from it (see `SpectralResult`); `rowNorms2` holds `||w_i||^2`.
+/// certificate built from it (see `SpectralResult`); `rowNorms2` holds `||scale w_i||^2`. The
+/// certificate is computed for `scale * W`, as are `gapInfo`, and reported for W.
 private func verify<T: SpectralElement>(
-    _ w: UnsafePointer<T>, rows: Int, cols: Int, x: [Double], rowNorms2: [Double],
+    _ w: UnsafePointer<T>, rows: Int, cols: Int, x: [Double], rowNorms2: [Double], scale: Double,
     gapInfo: (theta1: Double, lambda2Hi: Double)?, tol: Double, scratch: UnsafeMutablePointer<Double>
 ) -> TripletWork {
     var v = x.map { Double(T(narrowing: $0)) }
@@ -137,9 +149,10 @@ private func verify<T: SpectralElement>(
         v = d.map { Double(T(narrowing: $0 * s)) }
         vNorm2 = v.withUnsafeBufferPointer { simdDot($0.baseAddress!, $0.baseAddress!, cols) }
     }
-    var wv = [Double](repeating: 0, count: rows)
-    var y = [Double](repeating: 0, count: cols)
-    v.withUnsafeBufferPointer { vb in
+    var wv = [Double](repeating: 0, count: rows)   // (scale W) v
+    var y = [Double](repeating: 0, count: cols)    // (scale W)^T (scale W) v
+    let vs = scale == 1 ? v : v.map { $0 * scale }
+    vs.withUnsafeBufferPointer { vb in
         y.withUnsafeMutableBufferPointer { yb in
             wv.withUnsafeMutableBufferPointer { wb in
                 gramPass(w, rows: rows, cols: cols, x: vb.baseAddress!, y: yb.baseAddress!, wx: wb.baseAddress!,
@@ -147,6 +160,22 @@ private func verify<T: SpectralElement>(
             }
         }
     }
+    if scale != 1 { for k in 0..<cols { y[k] *= scale } }
+    var work = certify(wv: wv, y: y, v: v, vNorm2: vNorm2, rows: rows, cols: cols, rowNorms2: rowNorms2,
+                       gapInfo: gapInfo, tol: tol, as: T.self)
+    if scale != 1 {
+        work.result.sigma /= scale
+        work.result.residual /= scale
+        work.wv = wv.map { $0 / scale }
+    }
+    return work
+}
+
+/// The certificate of `v` from `wv = W v` and `y = W^T W v` (see `SpectralResult`).
+private func certify<T: SpectralElement>(
+    wv: [Double], y: [Double], v: [Double], vNorm2: Double, rows: Int, cols: Int, rowNorms2: [Double],
+    gapInfo: (theta1: Double, lambda2Hi: Double)?, tol: Double, as _: T.Type
+) -> TripletWork {
     // ||W||_F >= sigma_1, rounded up generously (relative error of the sum <= rows+cols units).
     let frobenius = rowNorms2.reduce(0, +).squareRoot() * (1 + Double(rows + cols + 4) * 0x1p-52)
     let vNorm = vNorm2.squareRoot()
