@@ -1,6 +1,7 @@
 """Smooth top-k: accuracy in ULPs against the exact reference, the exact reference against mpmath,
 the contract's properties, VJPs against finite differences of the exact reference, statuses."""
 import itertools
+import math
 
 import mpmath
 import numpy as np
@@ -236,6 +237,31 @@ def test_sigmoid_threshold_far_from_every_item(dtype):
     stats = plumb.compare(got, plumb.exact.soft_topk(x.astype(np.float64), 1, "sigmoid", 1.0))
     assert stats["max_ulp"] <= (2 if dtype == np.float32 else 8000), stats
     assert np.allclose(got.sum(axis=1), 1.0)
+
+
+@pytest.mark.parametrize("dtype,scale", [(np.float32, 1e20), (np.float32, 1e37), (np.float64, 1e16),
+                                         (np.float64, 1e100), (np.float64, 1e300)])
+def test_gradient_method_at_spreads_beyond_the_exponent_range(dtype, scale):
+    # Regression: items more than ~7e14 below the row's maximum (in units of the temperature) came
+    # out as exactly 0 weight, so with fewer than k items within reach every output was 0.
+    rng = np.random.default_rng(3)
+    x = (rng.standard_normal((4, 11)) * scale).astype(dtype)
+    for k in range(1, 11):
+        out = plumb.soft_topk(x, k, "gradient", 1.0)
+        hard = np.zeros_like(out)
+        for r in range(4):
+            hard[r, np.argsort(-x[r].astype(np.float64), kind="stable")[:k]] = 1
+        assert np.max(np.abs(out.astype(np.float64) - hard)) <= 4 * np.finfo(dtype).eps, (k, out)
+        vjp = plumb.soft_topk_vjp(x, k, np.ones_like(x), "gradient", 1.0)
+        assert np.all(np.isfinite(vjp)) and np.all(np.abs(vjp) <= 1e-12)
+    # Within a far cluster the weights stay soft: two items 2 apart, 1e16 below the top two.
+    x = np.array([[0.0, -1e16, -1e16 - 2, 5.0, -3e16]])
+    expect = np.array([[1.0, 1 / (1 + math.exp(-2)), math.exp(-2) / (1 + math.exp(-2)), 1.0, 0.0]])
+    assert np.max(np.abs(plumb.soft_topk(x, 3, "gradient", 1.0) - expect)) <= 4e-16
+    near = np.array([[0.0, -3000.0, -3002.0, 5.0, -6000.0]])   # the same row with its gaps narrowed
+    g = np.array([[0.3, -1.0, 2.0, 0.5, 1.0]])
+    assert np.max(np.abs(plumb.soft_topk_vjp(x, 3, g, "gradient", 1.0)
+                         - plumb.soft_topk_vjp(near, 3, g, "gradient", 1.0))) <= 1e-15
 
 
 def test_sizes_beyond_memory_are_statuses():
