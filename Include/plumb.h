@@ -271,7 +271,9 @@ plumb_status plumb_contrastive_embeddings_f64(plumb_contrastive_kind kind, const
  *   PLUMB_TOPK_GRADIENT  grad of log e_k(exp z): ST_i = a_i e_{k-1}(a without i) / e_k(a),
  *                        a = exp(z); computed with a positive-terms dynamic programme with per-entry
  *                        binary exponents, O(n k) time and O(n k) workspace per row; finite and
- *                        accurate at any input spread. k = 1 gives softmax.
+ *                        accurate at any input spread (in a row spread over more than 1e12, gaps
+ *                        wider than 1000 + n between sorted entries are first narrowed to that
+ *                        width, which changes no output). k = 1 gives softmax.
  *   PLUMB_TOPK_EXP_CLIP  threshold, ST_i = min(1, exp(z_i - lambda)); selection of the k largest,
  *                        closed form. k = 1 gives softmax.
  *   PLUMB_TOPK_SIGMOID   threshold, ST_i = sigmoid(z_i - lambda); lambda by safeguarded Newton to
