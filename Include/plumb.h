@@ -579,7 +579,10 @@ void plumb_hess_destroy(plumb_hess *h);
 /*! plumb_hess_observe_f32(), plumb_hess_observe_f64() :
  *  Folds one gradient (dim values) into the moments: one fused pass over the state (and, in
  *  full-matrix mode, one pass over C), on several threads for large dim; results do not depend on
- *  the thread count. The gradient is first checked for NaN/inf.
+ *  the thread count. The gradient is first checked for NaN/inf. The moments are binary64 sums of
+ *  squares, as in the optimizers themselves: float64 gradients beyond about 1e150 in magnitude
+ *  overflow them (implied diagonals +inf) and below about 1e-150 lose precision to underflow
+ *  (measured 5% at 1e-160); float32 gradients always fit.
  *  @return PLUMB_OK; PLUMB_ERR_ARGUMENT for a NULL or dead handle or NULL grad;
  *  PLUMB_ERR_DOMAIN when grad has a NaN or infinite entry (message names the first one; the probe
  *  is left unchanged). */
