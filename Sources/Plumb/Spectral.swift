@@ -42,17 +42,112 @@ private func runSpectral(
     }
 }
 
+/// The element types of the spectral functions, forwarding to PlumbCore's concrete entry points
+/// (the generic solver specialises inside PlumbCore, so the ABI calls one concrete overload per type).
+private protocol SpectralABIElement: BinaryFloatingPoint {
+    static func norm(_ w: UnsafePointer<Self>, _ rows: Int, _ cols: Int, _ u: UnsafeMutablePointer<Self>,
+                     _ v: UnsafeMutablePointer<Self>, _ v2: UnsafeMutablePointer<Self>?, _ maxIters: Int,
+                     _ tol: Double) throws(PlumbError) -> (SpectralResult, PlumbError?)
+    static func grad(_ w: UnsafePointer<Self>, _ rows: Int, _ cols: Int, _ squared: Bool,
+                     _ g: UnsafeMutablePointer<Self>, _ v: UnsafeMutablePointer<Self>,
+                     _ v2: UnsafeMutablePointer<Self>?, _ maxIters: Int,
+                     _ tol: Double) throws(PlumbError) -> (SpectralResult, PlumbError?)
+    static func decay(_ w: UnsafeMutablePointer<Self>, _ rows: Int, _ cols: Int, _ coefficient: Double,
+                      _ v: UnsafeMutablePointer<Self>, _ v2: UnsafeMutablePointer<Self>?, _ maxIters: Int,
+                      _ tol: Double) throws(PlumbError) -> (SpectralResult, PlumbError?)
+}
+
+extension Float: SpectralABIElement {
+    fileprivate static func norm(_ w: UnsafePointer<Float>, _ rows: Int, _ cols: Int, _ u: UnsafeMutablePointer<Float>,
+                                 _ v: UnsafeMutablePointer<Float>, _ v2: UnsafeMutablePointer<Float>?, _ maxIters: Int,
+                                 _ tol: Double) throws(PlumbError) -> (SpectralResult, PlumbError?) {
+        try Spectral.norm(w, rows: rows, cols: cols, u: u, v: v, v2: v2, maxIters: maxIters, tol: tol)
+    }
+    fileprivate static func grad(_ w: UnsafePointer<Float>, _ rows: Int, _ cols: Int, _ squared: Bool,
+                                 _ g: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>,
+                                 _ v2: UnsafeMutablePointer<Float>?, _ maxIters: Int,
+                                 _ tol: Double) throws(PlumbError) -> (SpectralResult, PlumbError?) {
+        try Spectral.grad(w, rows: rows, cols: cols, squared: squared, grad: g, v: v, v2: v2, maxIters: maxIters, tol: tol)
+    }
+    fileprivate static func decay(_ w: UnsafeMutablePointer<Float>, _ rows: Int, _ cols: Int, _ coefficient: Double,
+                                  _ v: UnsafeMutablePointer<Float>, _ v2: UnsafeMutablePointer<Float>?, _ maxIters: Int,
+                                  _ tol: Double) throws(PlumbError) -> (SpectralResult, PlumbError?) {
+        try Spectral.decay(w, rows: rows, cols: cols, coefficient: coefficient, v: v, v2: v2, maxIters: maxIters, tol: tol)
+    }
+}
+
+extension Double: SpectralABIElement {
+    fileprivate static func norm(_ w: UnsafePointer<Double>, _ rows: Int, _ cols: Int, _ u: UnsafeMutablePointer<Double>,
+                                 _ v: UnsafeMutablePointer<Double>, _ v2: UnsafeMutablePointer<Double>?, _ maxIters: Int,
+                                 _ tol: Double) throws(PlumbError) -> (SpectralResult, PlumbError?) {
+        try Spectral.norm(w, rows: rows, cols: cols, u: u, v: v, v2: v2, maxIters: maxIters, tol: tol)
+    }
+    fileprivate static func grad(_ w: UnsafePointer<Double>, _ rows: Int, _ cols: Int, _ squared: Bool,
+                                 _ g: UnsafeMutablePointer<Double>, _ v: UnsafeMutablePointer<Double>,
+                                 _ v2: UnsafeMutablePointer<Double>?, _ maxIters: Int,
+                                 _ tol: Double) throws(PlumbError) -> (SpectralResult, PlumbError?) {
+        try Spectral.grad(w, rows: rows, cols: cols, squared: squared, grad: g, v: v, v2: v2, maxIters: maxIters, tol: tol)
+    }
+    fileprivate static func decay(_ w: UnsafeMutablePointer<Double>, _ rows: Int, _ cols: Int, _ coefficient: Double,
+                                  _ v: UnsafeMutablePointer<Double>, _ v2: UnsafeMutablePointer<Double>?, _ maxIters: Int,
+                                  _ tol: Double) throws(PlumbError) -> (SpectralResult, PlumbError?) {
+        try Spectral.decay(w, rows: rows, cols: cols, coefficient: coefficient, v: v, v2: v2, maxIters: maxIters, tol: tol)
+    }
+}
+
+/// The partner vector argument: absent for the plain functions, a checked pointer for the _pair ones.
+private enum Partner<T> {
+    case absent
+    case pair(UnsafeMutablePointer<T>?)
+
+    func checked() throws(PlumbError) -> UnsafeMutablePointer<T>? {
+        guard case .pair(let p) = self else { return nil }
+        return try Check.pointer(p, "v2")
+    }
+}
+
+private func normEntry<T: SpectralABIElement>(
+    _ w: UnsafePointer<T>?, _ rows: Int64, _ cols: Int64, _ u: UnsafeMutablePointer<T>?, _ v: UnsafeMutablePointer<T>?,
+    _ v2: Partner<T>, _ maxIters: Int32, _ tol: Double, _ info: UnsafeMutablePointer<plumb_spectral_info>?
+) -> plumb_status {
+    runSpectral(info) { () throws(PlumbError) in
+        let a = try spectralArgs(rows, cols, elementSize: MemoryLayout<T>.size, maxIters, tol)
+        let w = try Check.pointer(w, "w"), u = try Check.pointer(u, "u"), v = try Check.pointer(v, "v")
+        return try T.norm(w, a.rows, a.cols, u, v, try v2.checked(), a.maxIters, tol)
+    }
+}
+
+private func gradEntry<T: SpectralABIElement>(
+    _ w: UnsafePointer<T>?, _ rows: Int64, _ cols: Int64, _ squared: Int32, _ grad: UnsafeMutablePointer<T>?,
+    _ v: UnsafeMutablePointer<T>?, _ v2: Partner<T>, _ maxIters: Int32, _ tol: Double,
+    _ info: UnsafeMutablePointer<plumb_spectral_info>?
+) -> plumb_status {
+    runSpectral(info) { () throws(PlumbError) in
+        let a = try spectralArgs(rows, cols, elementSize: MemoryLayout<T>.size, maxIters, tol)
+        let w = try Check.pointer(w, "w"), g = try Check.pointer(grad, "grad"), v = try Check.pointer(v, "v")
+        return try T.grad(w, a.rows, a.cols, squared != 0, g, v, try v2.checked(), a.maxIters, tol)
+    }
+}
+
+private func decayEntry<T: SpectralABIElement>(
+    _ w: UnsafeMutablePointer<T>?, _ rows: Int64, _ cols: Int64, _ coefficient: T, _ v: UnsafeMutablePointer<T>?,
+    _ v2: Partner<T>, _ maxIters: Int32, _ tol: Double, _ info: UnsafeMutablePointer<plumb_spectral_info>?
+) -> plumb_status {
+    runSpectral(info) { () throws(PlumbError) in
+        let a = try spectralArgs(rows, cols, elementSize: MemoryLayout<T>.size, maxIters, tol)
+        let c = try Check.finite(Double(coefficient), "coefficient")
+        let w = try Check.pointer(w, "w"), v = try Check.pointer(v, "v")
+        return try T.decay(w, a.rows, a.cols, c, v, try v2.checked(), a.maxIters, tol)
+    }
+}
+
 @_cdecl("plumb_spectral_norm_f32") @implementation
 public func plumb_spectral_norm_f32(
     _ w: UnsafePointer<Float>?, _ rows: Int64, _ cols: Int64, _ u: UnsafeMutablePointer<Float>?,
     _ v: UnsafeMutablePointer<Float>?, _ max_iters: Int32, _ tol: Double,
     _ info: UnsafeMutablePointer<plumb_spectral_info>?
 ) -> plumb_status {
-    runSpectral(info) { () throws(PlumbError) in
-        let a = try spectralArgs(rows, cols, elementSize: 4, max_iters, tol)
-        let w = try Check.pointer(w, "w"), u = try Check.pointer(u, "u"), v = try Check.pointer(v, "v")
-        return try Spectral.norm(w, rows: a.rows, cols: a.cols, u: u, v: v, maxIters: a.maxIters, tol: tol)
-    }
+    normEntry(w, rows, cols, u, v, .absent, max_iters, tol, info)
 }
 
 @_cdecl("plumb_spectral_norm_f64") @implementation
@@ -61,11 +156,7 @@ public func plumb_spectral_norm_f64(
     _ v: UnsafeMutablePointer<Double>?, _ max_iters: Int32, _ tol: Double,
     _ info: UnsafeMutablePointer<plumb_spectral_info>?
 ) -> plumb_status {
-    runSpectral(info) { () throws(PlumbError) in
-        let a = try spectralArgs(rows, cols, elementSize: 8, max_iters, tol)
-        let w = try Check.pointer(w, "w"), u = try Check.pointer(u, "u"), v = try Check.pointer(v, "v")
-        return try Spectral.norm(w, rows: a.rows, cols: a.cols, u: u, v: v, maxIters: a.maxIters, tol: tol)
-    }
+    normEntry(w, rows, cols, u, v, .absent, max_iters, tol, info)
 }
 
 @_cdecl("plumb_spectral_grad_f32") @implementation
@@ -74,12 +165,7 @@ public func plumb_spectral_grad_f32(
     _ grad: UnsafeMutablePointer<Float>?, _ v: UnsafeMutablePointer<Float>?, _ max_iters: Int32,
     _ tol: Double, _ info: UnsafeMutablePointer<plumb_spectral_info>?
 ) -> plumb_status {
-    runSpectral(info) { () throws(PlumbError) in
-        let a = try spectralArgs(rows, cols, elementSize: 4, max_iters, tol)
-        let w = try Check.pointer(w, "w"), g = try Check.pointer(grad, "grad"), v = try Check.pointer(v, "v")
-        return try Spectral.grad(w, rows: a.rows, cols: a.cols, squared: squared != 0, grad: g, v: v,
-                                 maxIters: a.maxIters, tol: tol)
-    }
+    gradEntry(w, rows, cols, squared, grad, v, .absent, max_iters, tol, info)
 }
 
 @_cdecl("plumb_spectral_grad_f64") @implementation
@@ -88,12 +174,7 @@ public func plumb_spectral_grad_f64(
     _ grad: UnsafeMutablePointer<Double>?, _ v: UnsafeMutablePointer<Double>?, _ max_iters: Int32,
     _ tol: Double, _ info: UnsafeMutablePointer<plumb_spectral_info>?
 ) -> plumb_status {
-    runSpectral(info) { () throws(PlumbError) in
-        let a = try spectralArgs(rows, cols, elementSize: 8, max_iters, tol)
-        let w = try Check.pointer(w, "w"), g = try Check.pointer(grad, "grad"), v = try Check.pointer(v, "v")
-        return try Spectral.grad(w, rows: a.rows, cols: a.cols, squared: squared != 0, grad: g, v: v,
-                                 maxIters: a.maxIters, tol: tol)
-    }
+    gradEntry(w, rows, cols, squared, grad, v, .absent, max_iters, tol, info)
 }
 
 @_cdecl("plumb_spectral_decay_f32") @implementation
@@ -102,12 +183,7 @@ public func plumb_spectral_decay_f32(
     _ v: UnsafeMutablePointer<Float>?, _ max_iters: Int32, _ tol: Double,
     _ info: UnsafeMutablePointer<plumb_spectral_info>?
 ) -> plumb_status {
-    runSpectral(info) { () throws(PlumbError) in
-        let a = try spectralArgs(rows, cols, elementSize: 4, max_iters, tol)
-        let c = try Check.finite(Double(coefficient), "coefficient")
-        let w = try Check.pointer(w, "w"), v = try Check.pointer(v, "v")
-        return try Spectral.decay(w, rows: a.rows, cols: a.cols, coefficient: c, v: v, maxIters: a.maxIters, tol: tol)
-    }
+    decayEntry(w, rows, cols, coefficient, v, .absent, max_iters, tol, info)
 }
 
 @_cdecl("plumb_spectral_decay_f64") @implementation
@@ -116,12 +192,7 @@ public func plumb_spectral_decay_f64(
     _ v: UnsafeMutablePointer<Double>?, _ max_iters: Int32, _ tol: Double,
     _ info: UnsafeMutablePointer<plumb_spectral_info>?
 ) -> plumb_status {
-    runSpectral(info) { () throws(PlumbError) in
-        let a = try spectralArgs(rows, cols, elementSize: 8, max_iters, tol)
-        let c = try Check.finite(coefficient, "coefficient")
-        let w = try Check.pointer(w, "w"), v = try Check.pointer(v, "v")
-        return try Spectral.decay(w, rows: a.rows, cols: a.cols, coefficient: c, v: v, maxIters: a.maxIters, tol: tol)
-    }
+    decayEntry(w, rows, cols, coefficient, v, .absent, max_iters, tol, info)
 }
 
 @_cdecl("plumb_spectral_norm_pair_f32") @implementation
@@ -130,12 +201,7 @@ public func plumb_spectral_norm_pair_f32(
     _ v: UnsafeMutablePointer<Float>?, _ v2: UnsafeMutablePointer<Float>?, _ max_iters: Int32, _ tol: Double,
     _ info: UnsafeMutablePointer<plumb_spectral_info>?
 ) -> plumb_status {
-    runSpectral(info) { () throws(PlumbError) in
-        let a = try spectralArgs(rows, cols, elementSize: 4, max_iters, tol)
-        let w = try Check.pointer(w, "w"), u = try Check.pointer(u, "u"), v = try Check.pointer(v, "v")
-        let v2 = try Check.pointer(v2, "v2")
-        return try Spectral.norm(w, rows: a.rows, cols: a.cols, u: u, v: v, v2: v2, maxIters: a.maxIters, tol: tol)
-    }
+    normEntry(w, rows, cols, u, v, .pair(v2), max_iters, tol, info)
 }
 
 @_cdecl("plumb_spectral_norm_pair_f64") @implementation
@@ -144,12 +210,7 @@ public func plumb_spectral_norm_pair_f64(
     _ v: UnsafeMutablePointer<Double>?, _ v2: UnsafeMutablePointer<Double>?, _ max_iters: Int32, _ tol: Double,
     _ info: UnsafeMutablePointer<plumb_spectral_info>?
 ) -> plumb_status {
-    runSpectral(info) { () throws(PlumbError) in
-        let a = try spectralArgs(rows, cols, elementSize: 8, max_iters, tol)
-        let w = try Check.pointer(w, "w"), u = try Check.pointer(u, "u"), v = try Check.pointer(v, "v")
-        let v2 = try Check.pointer(v2, "v2")
-        return try Spectral.norm(w, rows: a.rows, cols: a.cols, u: u, v: v, v2: v2, maxIters: a.maxIters, tol: tol)
-    }
+    normEntry(w, rows, cols, u, v, .pair(v2), max_iters, tol, info)
 }
 
 @_cdecl("plumb_spectral_grad_pair_f32") @implementation
@@ -158,13 +219,7 @@ public func plumb_spectral_grad_pair_f32(
     _ grad: UnsafeMutablePointer<Float>?, _ v: UnsafeMutablePointer<Float>?, _ v2: UnsafeMutablePointer<Float>?,
     _ max_iters: Int32, _ tol: Double, _ info: UnsafeMutablePointer<plumb_spectral_info>?
 ) -> plumb_status {
-    runSpectral(info) { () throws(PlumbError) in
-        let a = try spectralArgs(rows, cols, elementSize: 4, max_iters, tol)
-        let w = try Check.pointer(w, "w"), g = try Check.pointer(grad, "grad"), v = try Check.pointer(v, "v")
-        let v2 = try Check.pointer(v2, "v2")
-        return try Spectral.grad(w, rows: a.rows, cols: a.cols, squared: squared != 0, grad: g, v: v, v2: v2,
-                                 maxIters: a.maxIters, tol: tol)
-    }
+    gradEntry(w, rows, cols, squared, grad, v, .pair(v2), max_iters, tol, info)
 }
 
 @_cdecl("plumb_spectral_grad_pair_f64") @implementation
@@ -173,13 +228,7 @@ public func plumb_spectral_grad_pair_f64(
     _ grad: UnsafeMutablePointer<Double>?, _ v: UnsafeMutablePointer<Double>?, _ v2: UnsafeMutablePointer<Double>?,
     _ max_iters: Int32, _ tol: Double, _ info: UnsafeMutablePointer<plumb_spectral_info>?
 ) -> plumb_status {
-    runSpectral(info) { () throws(PlumbError) in
-        let a = try spectralArgs(rows, cols, elementSize: 8, max_iters, tol)
-        let w = try Check.pointer(w, "w"), g = try Check.pointer(grad, "grad"), v = try Check.pointer(v, "v")
-        let v2 = try Check.pointer(v2, "v2")
-        return try Spectral.grad(w, rows: a.rows, cols: a.cols, squared: squared != 0, grad: g, v: v, v2: v2,
-                                 maxIters: a.maxIters, tol: tol)
-    }
+    gradEntry(w, rows, cols, squared, grad, v, .pair(v2), max_iters, tol, info)
 }
 
 @_cdecl("plumb_spectral_decay_pair_f32") @implementation
@@ -188,13 +237,7 @@ public func plumb_spectral_decay_pair_f32(
     _ v: UnsafeMutablePointer<Float>?, _ v2: UnsafeMutablePointer<Float>?, _ max_iters: Int32, _ tol: Double,
     _ info: UnsafeMutablePointer<plumb_spectral_info>?
 ) -> plumb_status {
-    runSpectral(info) { () throws(PlumbError) in
-        let a = try spectralArgs(rows, cols, elementSize: 4, max_iters, tol)
-        let c = try Check.finite(Double(coefficient), "coefficient")
-        let w = try Check.pointer(w, "w"), v = try Check.pointer(v, "v"), v2 = try Check.pointer(v2, "v2")
-        return try Spectral.decay(w, rows: a.rows, cols: a.cols, coefficient: c, v: v, v2: v2, maxIters: a.maxIters,
-                                  tol: tol)
-    }
+    decayEntry(w, rows, cols, coefficient, v, .pair(v2), max_iters, tol, info)
 }
 
 @_cdecl("plumb_spectral_decay_pair_f64") @implementation
@@ -203,13 +246,7 @@ public func plumb_spectral_decay_pair_f64(
     _ v: UnsafeMutablePointer<Double>?, _ v2: UnsafeMutablePointer<Double>?, _ max_iters: Int32, _ tol: Double,
     _ info: UnsafeMutablePointer<plumb_spectral_info>?
 ) -> plumb_status {
-    runSpectral(info) { () throws(PlumbError) in
-        let a = try spectralArgs(rows, cols, elementSize: 8, max_iters, tol)
-        let c = try Check.finite(coefficient, "coefficient")
-        let w = try Check.pointer(w, "w"), v = try Check.pointer(v, "v"), v2 = try Check.pointer(v2, "v2")
-        return try Spectral.decay(w, rows: a.rows, cols: a.cols, coefficient: c, v: v, v2: v2, maxIters: a.maxIters,
-                                  tol: tol)
-    }
+    decayEntry(w, rows, cols, coefficient, v, .pair(v2), max_iters, tol, info)
 }
 
 @_cdecl("plumb_exact_spectral_norm") @implementation
