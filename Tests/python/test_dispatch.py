@@ -22,6 +22,11 @@ for dtype in (np.float32, np.float64):
         w = rng.normal(size=shape).astype(dtype)
         g, v, info = plumb.spectral_grad(w, squared=True, strict=False)
         out += [g.tobytes(), v.tobytes(), repr(sorted(info.items())).encode()]
+w = rng.normal(size=(130, 67)) * 1e-200                    # the rescaled search (binary64 extremes)
+g, v, info = plumb.spectral_grad(w, v2=np.zeros(67))
+out += [g.tobytes(), v.tobytes(), repr(sorted(info.items())).encode()]
+far = rng.normal(size=(5, 300)) * 1e17                      # the narrowed gaps of the gradient method
+out += [plumb.soft_topk(far, 7, "gradient", 1.0).tobytes()]
 for dtype in (np.float32, np.float64):
     x = (rng.normal(size=(16, 300)) * 30).astype(dtype)
     g = rng.normal(size=(16, 300)).astype(dtype)
