@@ -42,59 +42,6 @@ private func runSpectral(
     }
 }
 
-/// The element types of the spectral functions, forwarding to PlumbCore's concrete entry points
-/// (the generic solver specialises inside PlumbCore, so the ABI calls one concrete overload per type).
-private protocol SpectralABIElement: BinaryFloatingPoint {
-    static func norm(_ w: UnsafePointer<Self>, _ rows: Int, _ cols: Int, _ u: UnsafeMutablePointer<Self>,
-                     _ v: UnsafeMutablePointer<Self>, _ v2: UnsafeMutablePointer<Self>?, _ maxIters: Int,
-                     _ tol: Double) throws(PlumbError) -> (SpectralResult, PlumbError?)
-    static func grad(_ w: UnsafePointer<Self>, _ rows: Int, _ cols: Int, _ squared: Bool,
-                     _ g: UnsafeMutablePointer<Self>, _ v: UnsafeMutablePointer<Self>,
-                     _ v2: UnsafeMutablePointer<Self>?, _ maxIters: Int,
-                     _ tol: Double) throws(PlumbError) -> (SpectralResult, PlumbError?)
-    static func decay(_ w: UnsafeMutablePointer<Self>, _ rows: Int, _ cols: Int, _ coefficient: Double,
-                      _ v: UnsafeMutablePointer<Self>, _ v2: UnsafeMutablePointer<Self>?, _ maxIters: Int,
-                      _ tol: Double) throws(PlumbError) -> (SpectralResult, PlumbError?)
-}
-
-extension Float: SpectralABIElement {
-    fileprivate static func norm(_ w: UnsafePointer<Float>, _ rows: Int, _ cols: Int, _ u: UnsafeMutablePointer<Float>,
-                                 _ v: UnsafeMutablePointer<Float>, _ v2: UnsafeMutablePointer<Float>?, _ maxIters: Int,
-                                 _ tol: Double) throws(PlumbError) -> (SpectralResult, PlumbError?) {
-        try Spectral.norm(w, rows: rows, cols: cols, u: u, v: v, v2: v2, maxIters: maxIters, tol: tol)
-    }
-    fileprivate static func grad(_ w: UnsafePointer<Float>, _ rows: Int, _ cols: Int, _ squared: Bool,
-                                 _ g: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>,
-                                 _ v2: UnsafeMutablePointer<Float>?, _ maxIters: Int,
-                                 _ tol: Double) throws(PlumbError) -> (SpectralResult, PlumbError?) {
-        try Spectral.grad(w, rows: rows, cols: cols, squared: squared, grad: g, v: v, v2: v2, maxIters: maxIters, tol: tol)
-    }
-    fileprivate static func decay(_ w: UnsafeMutablePointer<Float>, _ rows: Int, _ cols: Int, _ coefficient: Double,
-                                  _ v: UnsafeMutablePointer<Float>, _ v2: UnsafeMutablePointer<Float>?, _ maxIters: Int,
-                                  _ tol: Double) throws(PlumbError) -> (SpectralResult, PlumbError?) {
-        try Spectral.decay(w, rows: rows, cols: cols, coefficient: coefficient, v: v, v2: v2, maxIters: maxIters, tol: tol)
-    }
-}
-
-extension Double: SpectralABIElement {
-    fileprivate static func norm(_ w: UnsafePointer<Double>, _ rows: Int, _ cols: Int, _ u: UnsafeMutablePointer<Double>,
-                                 _ v: UnsafeMutablePointer<Double>, _ v2: UnsafeMutablePointer<Double>?, _ maxIters: Int,
-                                 _ tol: Double) throws(PlumbError) -> (SpectralResult, PlumbError?) {
-        try Spectral.norm(w, rows: rows, cols: cols, u: u, v: v, v2: v2, maxIters: maxIters, tol: tol)
-    }
-    fileprivate static func grad(_ w: UnsafePointer<Double>, _ rows: Int, _ cols: Int, _ squared: Bool,
-                                 _ g: UnsafeMutablePointer<Double>, _ v: UnsafeMutablePointer<Double>,
-                                 _ v2: UnsafeMutablePointer<Double>?, _ maxIters: Int,
-                                 _ tol: Double) throws(PlumbError) -> (SpectralResult, PlumbError?) {
-        try Spectral.grad(w, rows: rows, cols: cols, squared: squared, grad: g, v: v, v2: v2, maxIters: maxIters, tol: tol)
-    }
-    fileprivate static func decay(_ w: UnsafeMutablePointer<Double>, _ rows: Int, _ cols: Int, _ coefficient: Double,
-                                  _ v: UnsafeMutablePointer<Double>, _ v2: UnsafeMutablePointer<Double>?, _ maxIters: Int,
-                                  _ tol: Double) throws(PlumbError) -> (SpectralResult, PlumbError?) {
-        try Spectral.decay(w, rows: rows, cols: cols, coefficient: coefficient, v: v, v2: v2, maxIters: maxIters, tol: tol)
-    }
-}
-
 /// The partner vector argument: absent for the plain functions, a checked pointer for the _pair ones.
 private enum Partner<T> {
     case absent
@@ -106,18 +53,19 @@ private enum Partner<T> {
     }
 }
 
-private func normEntry<T: SpectralABIElement>(
+private func normEntry<T: SpectralEntry>(
     _ w: UnsafePointer<T>?, _ rows: Int64, _ cols: Int64, _ u: UnsafeMutablePointer<T>?, _ v: UnsafeMutablePointer<T>?,
     _ v2: Partner<T>, _ maxIters: Int32, _ tol: Double, _ info: UnsafeMutablePointer<plumb_spectral_info>?
 ) -> plumb_status {
     runSpectral(info) { () throws(PlumbError) in
         let a = try spectralArgs(rows, cols, elementSize: MemoryLayout<T>.size, maxIters, tol)
         let w = try Check.pointer(w, "w"), u = try Check.pointer(u, "u"), v = try Check.pointer(v, "v")
-        return try T.norm(w, a.rows, a.cols, u, v, try v2.checked(), a.maxIters, tol)
+        return try T.spectralNorm(w, rows: a.rows, cols: a.cols, u: u, v: v, v2: try v2.checked(),
+                                  maxIters: a.maxIters, tol: tol)
     }
 }
 
-private func gradEntry<T: SpectralABIElement>(
+private func gradEntry<T: SpectralEntry>(
     _ w: UnsafePointer<T>?, _ rows: Int64, _ cols: Int64, _ squared: Int32, _ grad: UnsafeMutablePointer<T>?,
     _ v: UnsafeMutablePointer<T>?, _ v2: Partner<T>, _ maxIters: Int32, _ tol: Double,
     _ info: UnsafeMutablePointer<plumb_spectral_info>?
@@ -125,11 +73,12 @@ private func gradEntry<T: SpectralABIElement>(
     runSpectral(info) { () throws(PlumbError) in
         let a = try spectralArgs(rows, cols, elementSize: MemoryLayout<T>.size, maxIters, tol)
         let w = try Check.pointer(w, "w"), g = try Check.pointer(grad, "grad"), v = try Check.pointer(v, "v")
-        return try T.grad(w, a.rows, a.cols, squared != 0, g, v, try v2.checked(), a.maxIters, tol)
+        return try T.spectralGrad(w, rows: a.rows, cols: a.cols, squared: squared != 0, grad: g, v: v,
+                                  v2: try v2.checked(), maxIters: a.maxIters, tol: tol)
     }
 }
 
-private func decayEntry<T: SpectralABIElement>(
+private func decayEntry<T: SpectralEntry>(
     _ w: UnsafeMutablePointer<T>?, _ rows: Int64, _ cols: Int64, _ coefficient: T, _ v: UnsafeMutablePointer<T>?,
     _ v2: Partner<T>, _ maxIters: Int32, _ tol: Double, _ info: UnsafeMutablePointer<plumb_spectral_info>?
 ) -> plumb_status {
@@ -137,7 +86,8 @@ private func decayEntry<T: SpectralABIElement>(
         let a = try spectralArgs(rows, cols, elementSize: MemoryLayout<T>.size, maxIters, tol)
         let c = try Check.finite(Double(coefficient), "coefficient")
         let w = try Check.pointer(w, "w"), v = try Check.pointer(v, "v")
-        return try T.decay(w, a.rows, a.cols, c, v, try v2.checked(), a.maxIters, tol)
+        return try T.spectralDecay(w, rows: a.rows, cols: a.cols, coefficient: c, v: v, v2: try v2.checked(),
+                                   maxIters: a.maxIters, tol: tol)
     }
 }
 

@@ -120,37 +120,57 @@ private func decay<T: SpectralElement>(
     return (work.result, lateFailure(work, maxIters, tol))
 }
 
-/// Public, concrete entry points (the generic bodies specialise inside this module). `v2`, when
-/// given, is the warm start's partner vector (in and out; see `blockLanczos`).
-public enum Spectral {
-    public static func norm(_ w: UnsafePointer<Float>, rows: Int, cols: Int, u: UnsafeMutablePointer<Float>,
-                            v: UnsafeMutablePointer<Float>, v2: UnsafeMutablePointer<Float>? = nil, maxIters: Int,
-                            tol: Double) throws(PlumbError) -> (SpectralResult, PlumbError?) {
-        try PlumbCore.norm(w, rows, cols, u, v, v2, maxIters, tol)
+/// The element types of the exported spectral functions. The conformances call the generic bodies
+/// with a concrete type, so the solver specialises here in PlumbCore (a generic call from the ABI
+/// module would not). `v2`, when given, is the warm start's partner vector (in and out; see
+/// `blockLanczos`).
+public protocol SpectralEntry: BinaryFloatingPoint {
+    static func spectralNorm(_ w: UnsafePointer<Self>, rows: Int, cols: Int, u: UnsafeMutablePointer<Self>,
+                             v: UnsafeMutablePointer<Self>, v2: UnsafeMutablePointer<Self>?, maxIters: Int,
+                             tol: Double) throws(PlumbError) -> (SpectralResult, PlumbError?)
+    static func spectralGrad(_ w: UnsafePointer<Self>, rows: Int, cols: Int, squared: Bool,
+                             grad: UnsafeMutablePointer<Self>, v: UnsafeMutablePointer<Self>,
+                             v2: UnsafeMutablePointer<Self>?, maxIters: Int,
+                             tol: Double) throws(PlumbError) -> (SpectralResult, PlumbError?)
+    static func spectralDecay(_ w: UnsafeMutablePointer<Self>, rows: Int, cols: Int, coefficient: Double,
+                              v: UnsafeMutablePointer<Self>, v2: UnsafeMutablePointer<Self>?, maxIters: Int,
+                              tol: Double) throws(PlumbError) -> (SpectralResult, PlumbError?)
+}
+
+extension Float: SpectralEntry {
+    public static func spectralNorm(_ w: UnsafePointer<Float>, rows: Int, cols: Int, u: UnsafeMutablePointer<Float>,
+                                    v: UnsafeMutablePointer<Float>, v2: UnsafeMutablePointer<Float>?, maxIters: Int,
+                                    tol: Double) throws(PlumbError) -> (SpectralResult, PlumbError?) {
+        try norm(w, rows, cols, u, v, v2, maxIters, tol)
     }
-    public static func norm(_ w: UnsafePointer<Double>, rows: Int, cols: Int, u: UnsafeMutablePointer<Double>,
-                            v: UnsafeMutablePointer<Double>, v2: UnsafeMutablePointer<Double>? = nil, maxIters: Int,
-                            tol: Double) throws(PlumbError) -> (SpectralResult, PlumbError?) {
-        try PlumbCore.norm(w, rows, cols, u, v, v2, maxIters, tol)
+    public static func spectralGrad(_ w: UnsafePointer<Float>, rows: Int, cols: Int, squared: Bool,
+                                    grad: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>,
+                                    v2: UnsafeMutablePointer<Float>?, maxIters: Int,
+                                    tol: Double) throws(PlumbError) -> (SpectralResult, PlumbError?) {
+        try PlumbCore.grad(w, rows, cols, squared, grad, v, v2, maxIters, tol)
     }
-    public static func grad(_ w: UnsafePointer<Float>, rows: Int, cols: Int, squared: Bool, grad g: UnsafeMutablePointer<Float>,
-                            v: UnsafeMutablePointer<Float>, v2: UnsafeMutablePointer<Float>? = nil, maxIters: Int,
-                            tol: Double) throws(PlumbError) -> (SpectralResult, PlumbError?) {
-        try PlumbCore.grad(w, rows, cols, squared, g, v, v2, maxIters, tol)
+    public static func spectralDecay(_ w: UnsafeMutablePointer<Float>, rows: Int, cols: Int, coefficient: Double,
+                                     v: UnsafeMutablePointer<Float>, v2: UnsafeMutablePointer<Float>?, maxIters: Int,
+                                     tol: Double) throws(PlumbError) -> (SpectralResult, PlumbError?) {
+        try decay(w, rows, cols, coefficient, v, v2, maxIters, tol)
     }
-    public static func grad(_ w: UnsafePointer<Double>, rows: Int, cols: Int, squared: Bool, grad g: UnsafeMutablePointer<Double>,
-                            v: UnsafeMutablePointer<Double>, v2: UnsafeMutablePointer<Double>? = nil, maxIters: Int,
-                            tol: Double) throws(PlumbError) -> (SpectralResult, PlumbError?) {
-        try PlumbCore.grad(w, rows, cols, squared, g, v, v2, maxIters, tol)
+}
+
+extension Double: SpectralEntry {
+    public static func spectralNorm(_ w: UnsafePointer<Double>, rows: Int, cols: Int, u: UnsafeMutablePointer<Double>,
+                                    v: UnsafeMutablePointer<Double>, v2: UnsafeMutablePointer<Double>?, maxIters: Int,
+                                    tol: Double) throws(PlumbError) -> (SpectralResult, PlumbError?) {
+        try norm(w, rows, cols, u, v, v2, maxIters, tol)
     }
-    public static func decay(_ w: UnsafeMutablePointer<Float>, rows: Int, cols: Int, coefficient: Double,
-                             v: UnsafeMutablePointer<Float>, v2: UnsafeMutablePointer<Float>? = nil, maxIters: Int,
-                             tol: Double) throws(PlumbError) -> (SpectralResult, PlumbError?) {
-        try PlumbCore.decay(w, rows, cols, coefficient, v, v2, maxIters, tol)
+    public static func spectralGrad(_ w: UnsafePointer<Double>, rows: Int, cols: Int, squared: Bool,
+                                    grad: UnsafeMutablePointer<Double>, v: UnsafeMutablePointer<Double>,
+                                    v2: UnsafeMutablePointer<Double>?, maxIters: Int,
+                                    tol: Double) throws(PlumbError) -> (SpectralResult, PlumbError?) {
+        try PlumbCore.grad(w, rows, cols, squared, grad, v, v2, maxIters, tol)
     }
-    public static func decay(_ w: UnsafeMutablePointer<Double>, rows: Int, cols: Int, coefficient: Double,
-                             v: UnsafeMutablePointer<Double>, v2: UnsafeMutablePointer<Double>? = nil, maxIters: Int,
-                             tol: Double) throws(PlumbError) -> (SpectralResult, PlumbError?) {
-        try PlumbCore.decay(w, rows, cols, coefficient, v, v2, maxIters, tol)
+    public static func spectralDecay(_ w: UnsafeMutablePointer<Double>, rows: Int, cols: Int, coefficient: Double,
+                                     v: UnsafeMutablePointer<Double>, v2: UnsafeMutablePointer<Double>?, maxIters: Int,
+                                     tol: Double) throws(PlumbError) -> (SpectralResult, PlumbError?) {
+        try decay(w, rows, cols, coefficient, v, v2, maxIters, tol)
     }
 }
