@@ -54,14 +54,34 @@ def same_shape(a: np.ndarray, b: np.ndarray, a_name: str, b_name: str) -> None:
         raise ValueError(f"{a_name} has shape {a.shape} but {b_name} has shape {b.shape}")
 
 
-def finite_float(x, name: str) -> float:
-    """A Python float parameter that must be finite (e.g. a temperature)."""
+def real(x, name: str) -> float:
+    """A real-number parameter as a Python float. Strings and bools are refused (``float()`` would
+    parse ``"0.1"`` and turn ``True`` into 1.0), as is anything ``float()`` cannot convert."""
+    if isinstance(x, (str, bytes, bool, np.bool_)):
+        raise TypeError(f"{name} must be a real number, not {type(x).__name__}")
     try:
-        v = float(x)
+        return float(x)
     except (TypeError, ValueError):
         raise TypeError(f"{name} must be a real number, not {type(x).__name__}") from None
+
+
+def finite_float(x, name: str) -> float:
+    """A real-number parameter that must be finite (e.g. a temperature)."""
+    v = real(x, name)
     if not math.isfinite(v):
         raise ValueError(f"{name} must be finite, got {v}")
+    return v
+
+
+def float32_parameter(v: float, name: str) -> float:
+    """Checks that the finite ``v`` survives the conversion to a float32 C parameter (the float32
+    functions take float32 temperatures and coefficients): a ValueError, naming the value, when it
+    overflows to inf or a nonzero value underflows to 0, instead of the C error about inf or 0."""
+    with np.errstate(over="ignore", under="ignore"):
+        v32 = np.float32(v)
+    if np.isinf(v32) or (v != 0 and v32 == 0):
+        raise ValueError(f"{name} = {v} becomes {v32} in float32 (the float32 functions take a float32 "
+                         f"{name}): its magnitude must lie between 1.4e-45 and 3.4e38")
     return v
 
 

@@ -9,7 +9,7 @@ from typing import Optional, Tuple
 
 import numpy as np
 
-from ._arrays import finite_float, float_array, output_array, ptr
+from ._arrays import finite_float, float32_parameter, float_array, output_array, ptr
 from ._errors import check
 from ._lib import c_double_p, c_float_p, c_int64_p, declare, lib, status_t
 
@@ -59,6 +59,8 @@ def _run(kind: str, scores: np.ndarray, positive, temperature: float, grad: bool
     if tau <= 0:
         raise ValueError(f"temperature must be > 0, got {tau}")
     dtype = scores.dtype
+    if dtype == np.float32 and not exact:
+        float32_parameter(tau, "temperature")
     ctype = ctypes.c_float if dtype == np.float32 else ctypes.c_double
     if grad_out is not None and not grad:
         raise ValueError("grad_out was given with grad=False")
@@ -132,6 +134,8 @@ def contrastive_embeddings(a: np.ndarray, b: np.ndarray, temperature: float = 0.
     tau = finite_float(temperature, "temperature")
     if tau <= 0:
         raise ValueError(f"temperature must be > 0, got {tau}")
+    if a.dtype == np.float32:
+        float32_parameter(tau, "temperature")
     n, dim = a.shape
     ctype = ctypes.c_float if a.dtype == np.float32 else ctypes.c_double
     out = np.empty(1, dtype=a.dtype)

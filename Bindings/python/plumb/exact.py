@@ -6,9 +6,10 @@ from typing import Optional, Tuple
 
 import numpy as np
 
-from ._arrays import float_array, ptr
+from ._arrays import finite_float, float_array, int64, ptr
 from ._errors import check
 from ._lib import c_double_p, declare, lib, status_t
+from .topk import method_value
 
 __all__ = ["logsumexp", "infonce", "flatnce", "soft_topk", "spectral_norm", "least_squares_hessian"]
 
@@ -58,9 +59,6 @@ def soft_topk(x: np.ndarray, k: int, method: str = "gradient", temperature: floa
 
     Same methods and arguments as :func:`plumb.soft_topk`. Slow (MPFR intervals); keep n small.
     """
-    from .topk import method_value
-    from ._arrays import finite_float, int64
-
     x = float_array(x, "x", ndim=(1, 2), dtypes=(np.dtype(np.float64),))
     rows, n = (1, x.shape[0]) if x.ndim == 1 else x.shape
     if n == 0:

@@ -12,7 +12,7 @@ from typing import Dict, Optional, Tuple
 
 import numpy as np
 
-from ._arrays import finite_float, float_array, int64, output_array, ptr, writable
+from ._arrays import finite_float, float32_parameter, float_array, int64, output_array, ptr, real, writable
 from ._errors import PlumbError, check
 from ._lib import c_double_p, c_float_p, declare, lib, status_t
 
@@ -62,7 +62,7 @@ def _prepare(w: np.ndarray, v: Optional[np.ndarray], max_iters: int, tol: Option
     mi = int64(max_iters, "max_iters", minimum=1)
     if mi > 2**31 - 1:
         raise ValueError(f"max_iters = {mi} does not fit int32")
-    t = default_tol(w.dtype) if tol is None else float(tol)
+    t = default_tol(w.dtype) if tol is None else real(tol, "tol")
     if not (t >= 0):
         raise ValueError(f"tol = {t} must be >= 0 and not NaN")
     cty = ctypes.c_float if w.dtype == np.float32 else ctypes.c_double
@@ -147,6 +147,8 @@ def spectral_decay_(w: np.ndarray, coefficient: float, v: Optional[np.ndarray] =
     ``w`` must be writable. Returns ``(v, info)``; ``v`` and ``v2`` as in :func:`spectral_norm`."""
     w = writable(float_array(w, "w", ndim=(2,)), "w")
     c = finite_float(coefficient, "coefficient")
+    if w.dtype == np.float32:
+        float32_parameter(c, "coefficient")
     w, v, rows, cols, mi, t, cty, s = _prepare(w, v, max_iters, tol)
     v2, pair = _partner(v2, w, v)
     info = SpectralInfo()

@@ -6,7 +6,7 @@ from typing import Optional
 
 import numpy as np
 
-from ._arrays import finite_float, float_array, int64, ptr, same_shape, writable
+from ._arrays import finite_float, float32_parameter, float_array, int64, ptr, same_shape, writable
 from ._errors import check
 from ._lib import declare, lib, status_t
 
@@ -63,6 +63,7 @@ def soft_topk(x: np.ndarray, k: int, method: str = "gradient", temperature: floa
         out = writable(float_array(out, "out", ndim=(1, 2), dtypes=(x.dtype,)), "out")
         same_shape(out, x, "out", "x")
     if x.dtype == np.float32:
+        float32_parameter(t, "temperature")
         check(lib.plumb_soft_topk_f32(m, ptr(x, ctypes.c_float), rows, n, k, t, ptr(out, ctypes.c_float)))
     else:
         check(lib.plumb_soft_topk_f64(m, ptr(x, ctypes.c_double), rows, n, k, t, ptr(out, ctypes.c_double)))
@@ -84,6 +85,7 @@ def soft_topk_vjp(x: np.ndarray, k: int, grad_out: np.ndarray, method: str = "gr
     rows, n = _shape(x)
     gx = np.empty_like(x)
     if x.dtype == np.float32:
+        float32_parameter(t, "temperature")
         c = ctypes.c_float
         check(lib.plumb_soft_topk_vjp_f32(m, ptr(x, c), rows, n, k, t, ptr(g, c), ptr(gx, c)))
     else:
