@@ -184,6 +184,13 @@ def test_compare_subnormal_spacing():
     assert s["special_mismatches"] == 1 and s["min_bits"] == 0  # nonzero computed where exact is 0
 
 
+def test_compare_zero_bits_is_positive_zero():
+    # A relative error of exactly 1 (computed 0 for a nonzero exact, or 2x) keeps no bits: +0.0.
+    for computed, exact in (([0.0], [3e-46]), ([2.0], [1.0]), ([-1.0], [1.0])):
+        s = plumb.compare(np.array(computed, dtype=np.float32), np.array(exact))
+        assert s["min_bits"] == 0 and np.copysign(1.0, s["min_bits"]) == 1.0, (computed, exact, s)
+
+
 def test_compare_argument_errors():
     with pytest.raises(TypeError):
         plumb.compare(np.zeros(3, dtype=np.int32), np.zeros(3))

@@ -44,7 +44,8 @@ public struct ErrorStatistics: Equatable, Sendable {
             } else {
                 let relative = difference / x.magnitude
                 maxRelative = max(maxRelative, relative)
-                bits = relative == 0 ? fullBits : min(fullBits, max(0, -log2(relative)))
+                // relative >= 1 keeps no bits (and max(0, -log2(1)) would be -0.0).
+                bits = relative == 0 ? fullBits : relative >= 1 ? 0 : min(fullBits, -log2(relative))
             }
             minBits = min(minBits, bits)
         }
