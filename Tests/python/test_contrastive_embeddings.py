@@ -99,6 +99,18 @@ def test_errors():
         plumb.contrastive_embeddings(z, a)
     assert info.value.name == "PLUMB_ERR_DOMAIN"
     plumb.contrastive_embeddings(z, a, normalize=False)  # zero rows are fine without normalising
+    # Tiny rows are not zero rows: normalisation is scale-free (squares of 1e-300 underflow; the
+    # kernel scales first). Scaling a row by a power of two changes nothing but that row's
+    # gradient, which scales inversely, bit for bit.
+    rng = np.random.default_rng(5)
+    x, y = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
+    want, ga, gb = plumb.contrastive_embeddings(x, y)
+    for scale in (2.0**-1000, 2.0**-600, 2.0**600, 2.0**1000):
+        xs = x.copy()
+        xs[1] *= scale
+        got, gas, gbs = plumb.contrastive_embeddings(xs, y)
+        assert got == want and np.array_equal(gbs, gb), scale
+        assert np.array_equal(gas[1] * scale, ga[1]) and np.array_equal(np.delete(gas, 1, 0), np.delete(ga, 1, 0))
     bad = a.copy()
     bad[2, 1] = np.nan
     with pytest.raises(plumb.PlumbError, match="row 2"):

@@ -19,16 +19,17 @@ public enum ContrastiveEmbeddings {
         normalize: Bool, symmetric: Bool, temperature tau: Double,
         gradA: UnsafeMutableBufferPointer<Double>?, gradB: UnsafeMutableBufferPointer<Double>?
     ) throws(PlumbError) -> Double {
-        // Domain: finite entries; non-zero rows when normalising.
+        // Domain: finite entries; non-zero rows when normalising (a nonzero entry, not a nonzero sum
+        // of squares, which underflows for rows near 1e-160 that `normalizeRows` scales fine).
         for (name, m) in [("a", a), ("b", b)] {
             for i in 0..<n {
-                var sq = 0.0
+                var nonzero = false
                 for k in 0..<dim {
                     let v = m[i * dim + k]
                     if !v.isFinite { throw .domain(row: i, "\(name)[\(i)][\(k)] = \(v) is not finite") }
-                    sq += v * v
+                    nonzero = nonzero || v != 0
                 }
-                if normalize && !(sq > 0) { throw .domain(row: i, "row \(i) of \(name) has zero norm; cannot normalise") }
+                if normalize && !nonzero { throw .domain(row: i, "this row of \(name) has zero norm; cannot normalise") }
             }
         }
         // One block for the normalised copies (2 n dim) and the n x n matrices: S, its transpose or
