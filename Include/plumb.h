@@ -339,8 +339,10 @@ plumb_status plumb_exact_soft_topk(plumb_topk_method method, const double *x, in
  * sigma_1), full reorthogonalisation, a 32-vector basis, restarts keeping 6 Ritz vectors. One
  * "pass" (= one iteration counted in `max_iters` and `info->iterations`) reads W once and computes
  * W^T (W x) for both vectors row by row. The search makes at least six passes (a 12-vector
- * basis; fewer only when cols < 12 or the Krylov space closes), so that nearly tied top pairs are
- * told apart. Accumulation is binary64, except that
+ * basis; fewer only when cols < 12), so that nearly tied top pairs are told apart: a Krylov space
+ * that closes earlier (rank-deficient W, or a caller's pair inside an invariant subspace) is
+ * extended by pseudo-random directions, one vector per pass. Cut short by max_iters, the search
+ * claims no gap (gap_ratio NaN, angle_bound +inf). Accumulation is binary64, except that
  * float32 matrices with tol >= 2^-20 (the default 1e-6 qualifies) search in float32 arithmetic
  * with binary64 partial sums (relative error ~1e-7; if the verification below does not confirm tol,
  * the search goes on in binary64). Rows are split into blocks fixed by `rows` alone, so results
@@ -360,15 +362,16 @@ plumb_status plumb_exact_soft_topk(plumb_topk_method method, const double *x, in
  *
  * Certificate (plumb_spectral_info):
  *  - residual = rho / sigma plus a binary64 rounding allowance. Some singular value of W lies within
- *    `residual` of `sigma`, and sigma <= sigma_1; it bounds |sigma - sigma_1| unless the start vector
- *    was exactly orthogonal to v_1 (no Krylov method can detect that; the default start never is).
+ *    `residual` of `sigma`, and sigma <= sigma_1; it bounds |sigma - sigma_1| unless the start
+ *    vectors were (numerically) orthogonal to v_1 (no Krylov method can detect that; the default
+ *    start never is, and a search whose space closes goes on from pseudo-random directions).
  *    Unless the gap estimate shows sigma_1 separated from the rest by more than the residual (as
  *    angle_bound below also requires), sigma_1 need not be the nearest singular value, so residual
  *    is raised to at least ||W||_F - sigma, using the proven sigma <= sigma_1 <= ||W||_F.
  *  - gap_ratio: estimate of sigma_2/sigma_1 from the second Ritz value plus twice its residual (1,
  *    no gap, while that residual is not well inside the gap). It is an estimate, not a proof (at a
  *    loose tol such as 1e-3 the search may stop before a nearly tied partner of sigma_1 is
- *    resolved); NaN when no Lanczos pass ran (max_iters = 1).
+ *    resolved); NaN when max_iters stopped the search before its 12-vector basis (max_iters <= 6).
  *  - angle_bound: asin(rho / (sigma^2 - sigma_2_est^2)) (Davis-Kahan) in radians, a bound on the angle
  *    between v and v_1 and also between u and u_1; +inf when the estimated gap does not clearly
  *    exceed the residual. The gradient u v^T then has Frobenius error <= 2 * angle_bound (plus

@@ -363,6 +363,42 @@ def test_certificate_holds_before_convergence(max_iters, seed):
     assert abs(sigma - S[0]) <= info["residual"] * (1 + 1e-12)
 
 
+def test_truncated_search_claims_no_gap():
+    # With max_iters 2..6 the basis stays below the 12 vectors the search needs to tell the top pair
+    # from the rest: it once "separated" sigma_2 from the rest and certified it as sigma_1 (8 x 3
+    # Gaussian, max_iters = 2: sigma 2.40 with residual 0.46 against sigma_1 = 3.21).
+    failures = []
+    for seed in range(60):
+        rng = np.random.default_rng(seed)
+        rows, cols = (8, 3) if seed == 0 else rng.integers(2, 40, 2)
+        w = rng.standard_normal((rows, cols)) if seed != 0 else np.random.default_rng(20).standard_normal((8, 3))
+        if seed % 3 == 1:
+            w = w.astype(np.float32)
+        S, _, v1 = reference(w)
+        for max_iters in range(1, 9):
+            for pair in (False, True):
+                extra = {"v2": np.zeros(cols, w.dtype)} if pair else {}
+                sigma, u, v, info = plumb.spectral_norm(w, max_iters=max_iters, tol=0, strict=False, **extra)
+                if abs(sigma - S[0]) > info["residual"] * (1 + 1e-12) or \
+                        angle(v.astype(np.float64), v1) > info["angle_bound"] * (1 + 1e-9) + 1e-7:
+                    failures.append((seed, rows, cols, max_iters, pair, sigma, S[0], info))
+    assert not failures, failures[:3]
+
+
+def test_pair_start_inside_an_invariant_subspace_still_finds_sigma1():
+    # v within 1e-13 of an eigenvector of W^T W and v2 exactly one: the caller's pair spans a
+    # (numerically) invariant subspace without v_1. The search goes on from a pseudo-random
+    # direction, as the default start would, instead of certifying sigma_2 = 1.947 as converged.
+    w = np.diag(np.linspace(2, 1, 20))
+    v = np.zeros(20)
+    v[1], v[0] = 1, 1e-13
+    v2 = np.zeros(20)
+    v2[2] = 1
+    sigma, u, vo, info = plumb.spectral_norm(w, v=v, v2=v2)
+    assert sigma == pytest.approx(2.0, rel=1e-14) and abs(sigma - 2.0) <= info["residual"], info
+    assert abs(abs(vo[0]) - 1) < 1e-12
+
+
 def test_overflow_and_inf_are_domain_errors():
     # ||W||^2 = 9e400 is beyond binary64, but the solver rescales W internally.
     sigma, _, _, info = plumb.spectral_norm(np.full((3, 3), 1e200))
