@@ -399,6 +399,17 @@ def test_pair_start_inside_an_invariant_subspace_still_finds_sigma1():
     assert abs(abs(vo[0]) - 1) < 1e-12
 
 
+@pytest.mark.parametrize("scale", [3e-309, 1e-312])
+def test_subnormal_sigma_gives_unit_vectors(scale):
+    # u = W v / sigma: 1 / sigma overflows below 2^-1024, which made u and the gradient +-inf.
+    w = np.array([[3.0, 0.0], [0.0, 1.0]]) * scale
+    sigma, u, v, info = plumb.spectral_norm(w, strict=False)
+    g, _, _ = plumb.spectral_grad(w, strict=False)
+    assert np.all(np.isfinite(u)) and np.linalg.norm(u) == pytest.approx(1, rel=1e-6), u
+    assert np.all(np.isfinite(g)) and np.linalg.norm(g) == pytest.approx(1, rel=1e-6), g
+    assert abs(sigma - 3 * scale) <= info["residual"]
+
+
 def test_overflow_and_inf_are_domain_errors():
     # ||W||^2 = 9e400 is beyond binary64, but the solver rescales W internally.
     sigma, _, _, info = plumb.spectral_norm(np.full((3, 3), 1e200))

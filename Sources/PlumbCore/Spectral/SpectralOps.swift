@@ -34,7 +34,7 @@ private func solve<T: SpectralElement>(
     let work = topTriplet(w, rows: rows, cols: cols, start: start, partner: partner, maxPasses: maxIters, tol: tol,
                           as: T.self)
     // NaN or inf in W, or a pass that overflowed (its residual is then infinite).
-    if !work.result.sigma.isFinite || !work.result.residual.isFinite || work.wv.contains(where: { !$0.isFinite }) {
+    if !work.result.sigma.isFinite || !work.result.residual.isFinite || work.wv.contains(where: { !($0 / work.scale).isFinite }) {
         if let r = firstNonFiniteRow(w, rows, cols) {
             throw .domain(row: r, "W contains NaN or inf")
         }
@@ -64,7 +64,7 @@ private func norm<T: SpectralElement>(
         if case .domain = error { for i in 0..<rows { u[i] = .nan } }
         throw error
     }
-    let scale = work.result.sigma == 0 ? 0 : 1 / (work.result.sigma * work.vNorm)
+    let scale = work.scaledSigma == 0 ? 0 : 1 / (work.scaledSigma * work.vNorm)
     for i in 0..<rows { u[i] = T(narrowing: work.wv[i] * scale) }
     return (work.result, lateFailure(work, maxIters, tol))
 }
@@ -83,12 +83,14 @@ private func grad<T: SpectralElement>(
         g.update(repeating: .nan, count: rows * cols)
         return (work.result, .domain(row: 0, "W is the zero matrix: the gradient of ||W||_2 is undefined"))
     }
-    let scale = squared ? 1 / (work.vNorm * work.vNorm) : 1 / (sigma * work.vNorm * work.vNorm)
+    // W v v^T / ||v||^2, or that over sigma (in the rescaled units: see `TripletWork.scaledSigma`).
+    let (scale, unscale) = squared ? (1 / (work.vNorm * work.vNorm), work.scale)
+        : (1 / (work.scaledSigma * work.vNorm * work.vNorm), 1)
     work.wv.withUnsafeBufferPointer { wv in
         work.v.withUnsafeBufferPointer { vv in
             parallelChunks(rows, grain: max(1, 16384 / max(cols, 1))) { range in
                 for r in range {
-                    let c = wv[r] * scale
+                    let c = wv[r] / unscale * scale
                     let row = g + r * cols
                     for j in 0..<cols { row[j] = T(narrowing: c * vv[j]) }
                 }
@@ -109,7 +111,7 @@ private func decay<T: SpectralElement>(
         work.v.withUnsafeBufferPointer { vv in
             parallelChunks(rows, grain: max(1, 16384 / max(cols, 1))) { range in
                 for r in range {
-                    let c = wv[r] * scale
+                    let c = wv[r] / work.scale * scale
                     if c == 0 { continue }
                     let row = w + r * cols
                     for j in 0..<cols { row[j] = T(narrowing: row[j].wide - c * vv[j]) }

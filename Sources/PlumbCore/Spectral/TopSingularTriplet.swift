@@ -28,8 +28,13 @@ struct TripletWork {
     var result = SpectralResult()
     /// The returned right vector (already rounded to the element format), cols values.
     var v: [Double]
-    /// `W v` for that `v`, rows values.
+    /// `(s W) v` for that `v`, rows values, with `s = scale` the solver's exact power-of-two
+    /// rescaling (1 but for binary64 W of extreme scale; see `searchScale`): `W v = wv / s`.
     var wv: [Double]
+    var scale = 1.0
+    /// sigma of `s W`. Unit vectors come from `wv / (scaledSigma ||v||)`, in the rescaled units,
+    /// because `1 / sigma` overflows when sigma is subnormal.
+    var scaledSigma = 0.0
     /// `||v||` (1 up to the format's rounding).
     var vNorm: Double
     /// The search's second Ritz vector (unit, binary64; nil when no search ran or its basis held
@@ -163,10 +168,11 @@ private func verify<T: SpectralElement>(
     if scale != 1 { for k in 0..<cols { y[k] *= scale } }
     var work = certify(wv: wv, y: y, v: v, vNorm2: vNorm2, rows: rows, cols: cols, rowNorms2: rowNorms2,
                        gapInfo: gapInfo, tol: tol, as: T.self)
+    work.scale = scale
+    work.scaledSigma = work.result.sigma
     if scale != 1 {
         work.result.sigma /= scale
         work.result.residual /= scale
-        work.wv = wv.map { $0 / scale }
     }
     return work
 }
