@@ -338,6 +338,34 @@ def test_exact_special_cases():
     assert e.value.name == "PLUMB_ERR_DOMAIN"
 
 
+def test_exact_vectors_at_extreme_scales():
+    # u and v are directions: W at 1e200 overflowed their sum of squares (u = 0), at 1e-300 it
+    # underflowed (v not normalised).
+    base = np.array([[1.0, 2.0], [3.0, 4.0]])
+    _, u0, v0 = plumb.exact.spectral_norm(base)
+    for k in (-1070, -1000, -600, 600, 1000, 1020):
+        sigma, u, v = plumb.exact.spectral_norm(base * 2.0**k)
+        assert np.allclose(u, u0, rtol=0, atol=1e-15) and np.allclose(v, v0, rtol=0, atol=1e-15), (k, u, v)
+    for w in (np.array([[1e300, 2e300, 3e300]]), np.array([[1e-300, 2e-300, 3e-300]])):
+        _, u, v = plumb.exact.spectral_norm(w)
+        assert abs(np.linalg.norm(v) - 1) < 1e-15 and abs(u[0]) == 1.0
+
+
+def test_exact_sigma_at_a_binary64_midpoint_rounds_to_even():
+    # sigma_1 = p^2 + q^2 (from the Pythagorean triple 2pq, p^2 - q^2) is odd and above 2^53: the
+    # midpoint of two binary64 values, which Ziv's loop alone can never decide.
+    p, q = 79000000, 78999999
+    m = p * p + q * q
+    assert 2**53 < m < 2**54 and m % 2 == 1
+    for w in (np.array([[2.0 * p * q, float(p * p - q * q)]]), np.array([[2.0 * p * q], [float(p * p - q * q)]]),
+              np.array([[2.0 * p * q, float(p * p - q * q)]]) * 2.0**-60):
+        scale = 2.0**-60 if w.max() < 1 else 1.0
+        assert plumb.exact.spectral_norm(w)[0] == float(m) * scale  # int -> float rounds ties to even
+    # Through a 2 x 2 Gram matrix (a zero second row):
+    w = np.array([[2.0 * p * q, float(p * p - q * q)], [0.0, 0.0]])
+    assert plumb.exact.spectral_norm(w)[0] == float(m)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_ulps_against_exact(dtype):
     worst = 0.0

@@ -32,16 +32,17 @@ func dyadic(_ d: Double) -> (m: Int64, e: Int) {
     return (d.sign == .minus ? -mInt : mInt, Int(d.exponent) - 52)
 }
 
-/// `lambda I * 1 - G` style check: is the symmetric integer matrix `b` (n x n, row-major, consumed)
-/// positive definite? Sylvester's criterion on the leading principal minors, which fraction-free
-/// (Bareiss) elimination produces as its pivots with exact integer arithmetic.
-func isPositiveDefinite(_ b: [BigInteger], n: Int) -> Bool {
+/// The leading principal minors `d_1, d_2, ...` of the symmetric integer matrix `b` (n x n,
+/// row-major, consumed), which fraction-free (Bareiss) elimination produces as its pivots with
+/// exact integer arithmetic: how many are > 0 before the first that is not, and that one's sign
+/// (1 when all n are positive).
+func leadingMinorSigns(_ b: [BigInteger], n: Int) -> (positive: Int, nextSign: Int) {
     let prev = BigInteger()
     __gmpz_set_si(prev.raw, 1)
     let t = BigInteger()
     for k in 0..<n {
         let pivot = b[k * n + k]
-        if pivot.sign <= 0 { return false }
+        if pivot.sign <= 0 { return (k, pivot.sign) }
         if k == n - 1 { break }
         for i in (k + 1)..<n {
             for j in i..<n {
@@ -55,5 +56,11 @@ func isPositiveDefinite(_ b: [BigInteger], n: Int) -> Bool {
         }
         __gmpz_set(prev.raw, pivot.raw)
     }
-    return true
+    return (n, 1)
+}
+
+/// `lambda I - G` style check: is the symmetric integer matrix `b` positive definite? Sylvester's
+/// criterion: all leading principal minors are > 0.
+func isPositiveDefinite(_ b: [BigInteger], n: Int) -> Bool {
+    leadingMinorSigns(b, n: n).positive == n
 }

@@ -82,9 +82,12 @@ public func exactSpectralNorm(
     while true {
         if let interval = try enclose(g, n: n, x: x0, precision: precision, exponent: minExp) {
             let lo = interval.lo.double(MPFR_RNDN), hi = interval.hi.double(MPFR_RNDN)
-            if lo.bitPattern == hi.bitPattern && !lo.isNaN {
+            // Ziv's loop cannot decide a sigma_1 that is exactly the midpoint of two binary64
+            // values (ties to even): that case is checked exactly.
+            let tie = lo > 0 && hi == lo.nextUp && isTopSingularValue(midpointOf: lo, g, n: n, exponent: minExp)
+            if (lo.bitPattern == hi.bitPattern && !lo.isNaN) || tie {
                 let (u, v) = singularVectors(w, rows: rows, cols: cols, x: x0, transposed: transposed)
-                return ExactSpectralResult(sigma: lo, u: u, v: v)
+                return ExactSpectralResult(sigma: !tie || lo.significandBitPattern & 1 == 0 ? lo : hi, u: u, v: v)
             }
         }
         if precision >= cap {
@@ -235,24 +238,58 @@ private func enclose(
     return nil
 }
 
+/// Whether sigma_1 = `2^E sqrt(lambda_max(G))` is exactly the midpoint `M 2^k` of the positive
+/// binary64 `d` and its successor (M = 2 m + 1 for d = m 2^(k+1)). With mu = (M 2^k / 2^E)^2 the
+/// question is whether `mu I - G` is positive semidefinite and singular: when its leading principal
+/// minors d_1..d_{n-1} are > 0 and det = 0, the congruence `L D L^T` with
+/// `D = diag(d_k / d_(k-1))` shows n - 1 positive eigenvalues and a zero one, so mu = lambda_max.
+/// (A zero minor earlier leaves the question open: false, and Ziv's loop goes on.)
+private func isTopSingularValue(midpointOf d: Double, _ g: [BigInteger], n: Int, exponent: Int) -> Bool {
+    let (m, e) = dyadic(d)
+    let mid = BigInteger()
+    __gmpz_set_si(mid.raw, Int(2 * m + 1))
+    __gmpz_mul(mid.raw, mid.raw, mid.raw)  // M^2; mu = M^2 2^t
+    let t = 2 * (e - 1) - 2 * exponent
+    let b = (0..<(n * n)).map { i -> BigInteger in
+        let z = BigInteger()
+        // mu I - G, times 2^-t when t < 0 (a positive factor: same minor signs).
+        __gmpz_mul_2exp(z.raw, g[i].raw, mp_bitcnt_t(max(0, -t)))
+        __gmpz_neg(z.raw, z.raw)
+        if i / n == i % n {
+            let diagonal = BigInteger(mid)
+            __gmpz_mul_2exp(diagonal.raw, diagonal.raw, mp_bitcnt_t(max(0, t)))
+            __gmpz_add(z.raw, z.raw, diagonal.raw)
+        }
+        return z
+    }
+    let minors = leadingMinorSigns(b, n: n)
+    return minors.positive == n - 1 && minors.nextSign == 0
+}
+
 /// Singular vectors from the Gram eigenvector x (binary64 working accuracy).
 private func singularVectors(
     _ w: UnsafeBufferPointer<Double>, rows: Int, cols: Int, x: [Double], transposed: Bool
 ) -> ([Double], [Double]) {
     // x0 above is only the binary64 start; recompute a good binary64 eigenvector from W directly.
+    // Directions only, so W is used as s W with s a power of two that brings max |w_ij| near 1
+    // (products of W at 1e200 overflow, at 1e-300 underflow), and `normalise` scales before squaring.
     var u = [Double](repeating: 0, count: rows), v = [Double](repeating: 0, count: cols)
-    let xn = x.map { $0 }
+    let maxAbs = w.reduce(0) { max($0, abs($1)) }
+    let s = maxAbs > 0 ? Double(sign: .plus, exponent: min(1023, -maxAbs.exponent), significand: 1) : 1
     func normalise(_ a: inout [Double]) {
-        let s = a.reduce(0) { $0 + $1 * $1 }.squareRoot()
-        if s > 0 { for i in a.indices { a[i] /= s } }
+        let big = a.reduce(0) { max($0, abs($1)) }
+        guard big > 0 else { return }
+        let scaled = a.map { $0 / big }
+        let n = scaled.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        for i in a.indices { a[i] = scaled[i] / n }
     }
     if transposed {
-        u = xn; normalise(&u)
-        for r in 0..<rows { for j in 0..<cols { v[j] += w[r * cols + j] * u[r] } }
+        u = x; normalise(&u)
+        for r in 0..<rows { for j in 0..<cols { v[j] += (w[r * cols + j] * s) * u[r] } }
         normalise(&v)
     } else {
-        v = xn; normalise(&v)
-        for r in 0..<rows { var s = 0.0; for j in 0..<cols { s += w[r * cols + j] * v[j] }; u[r] = s }
+        v = x; normalise(&v)
+        for r in 0..<rows { var t = 0.0; for j in 0..<cols { t += (w[r * cols + j] * s) * v[j] }; u[r] = t }
         normalise(&u)
     }
     var big = 0
