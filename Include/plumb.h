@@ -180,7 +180,8 @@ plumb_status plumb_exact_logsumexp(const double *x, int64_t rows, int64_t cols, 
  * no exp overflows and no nearly equal numbers are subtracted at any gap; InfoNCE's loss is the
  * log1p form and grad_t is computed directly (never as softmax_t - 1). The f32 functions compute
  * in float64 internally. Accuracy against plumb_exact_infonce / plumb_exact_flatnce, for
- * |s / tau| <= 1e4 and cols <= 1000, at any gap: f32 loss and gradient within 1 ULP (tested;
+ * |s / tau| <= 1e4 and cols <= 1000, at any gap and any temperature (subnormal included; a
+ * gradient beyond binary64's range is +-inf): f32 loss and gradient within 1 ULP (tested;
  * FlatNCE's f32 loss in relative terms except where log(xi) is within 2^-20 of 0 by cancellation
  * between several negatives); f64 InfoNCE loss and gradient within 4 ULP; f64 FlatNCE loss within
  * 4 ULP of max(|loss|, 1), gradient within 4 ULP.

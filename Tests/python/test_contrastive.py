@@ -474,3 +474,36 @@ def test_preallocated_outputs_are_checked(kind):
     with pytest.raises(ValueError):
         fn(s, pos, grad=False, grad_out=good_grad)
     fn(s, pos, loss_out=good_loss, grad_out=good_grad)                   # and the good ones work
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("tau", [1e-4, 1e-8, 1e-100, 1e-300, 1e-310, 1e-320, 5e-324, 1e10, 1e300, 1e305])
+def test_float64_within_ulp_bounds_at_extreme_temperatures(kind, tau):
+    """|s / tau| <= 1e4 at any tau: the float64 kernels work with tau = T 2^E (T in [1, 2)), so
+    neither a tiny denominator (NaN or -0 gradients, 330 ULP at subnormal tau), the rounding of
+    log((1 + xi) tau) (8 ULP at tau = 1e-4, 480 at 1e-300 for far-trailing negatives) nor an
+    overflowing s_r - s_t (a loss of +-inf for scores near +-1.7e308) spoil them."""
+    rng = np.random.default_rng(int(-np.log10(tau) * 7) % 1000)
+    for trial in range(12):
+        cols = int(rng.integers(2, 34))
+        z = rng.normal(size=(3, cols)) * rng.choice([1.0, 30.0, 300.0])
+        pos = rng.integers(0, cols, 3)
+        z[np.arange(3), pos] += rng.choice([0.0, 30.0, 90.0, 700.0, 1200.0, -50.0])
+        s = np.clip(z, -1e4, 1e4) * tau
+        if trial % 4 == 0:
+            s[0, (pos[0] + 1) % cols] = -np.inf
+        loss, grad = getattr(plumb, kind)(s, pos, tau)
+        el, eg = getattr(plumb.exact, kind)(s, pos, tau)
+        assert f64_loss_error(loss, el, kind) <= 4.0, (trial, loss, el)
+        cg = plumb.compare(grad, eg)
+        assert cg["max_ulp"] <= 4.0 and cg["special_mismatches"] == 0, (trial, cg)
+    # Scores at the ends of binary64: s_r - s_t overflows, d = 3400 does not.
+    if tau == 1e305:
+        for s in (np.array([[-1.7e308, 1.7e308]]), np.array([[1.7e308, -1.7e308]])):
+            loss, _ = getattr(plumb, kind)(s, np.array([0]), tau)
+            assert loss[0] == getattr(plumb.exact, kind)(s, np.array([0]), tau)[0]
+    # All-zero scores at a subnormal tau: gradients of +-1/(cols tau) overflow to +-inf, not NaN.
+    if tau <= 1e-310:
+        _, grad = getattr(plumb, kind)(np.zeros((1, 3)), np.array([0]), tau)
+        _, eg = getattr(plumb.exact, kind)(np.zeros((1, 3)), np.array([0]), tau)
+        assert np.array_equal(grad, eg), (grad, eg)

@@ -16,9 +16,14 @@ import Glibc
 /// - FlatNCE always shifts by the largest negative (`S >= 1`, one term exactly 1):
 ///   `L = log1p(S - 1) + m` with `S - 1` summed from the other terms and `m` double-double (it may
 ///   be negative); absolute error ~2^-51 when |L| is small, i.e. within a few ULPs of `max(|L|, 1)`.
-/// Terms with `u_i` below 2^-969 are rescaled in the gradient pass so that subnormal gradients
-/// are not spoiled by dividing an already-rounded subnormal by `(w + S) tau`; likewise an InfoNCE
-/// `S` below 2^-969 (loss and `dL/ds_t` in the subnormal range) is re-summed scaled by 2^600.
+/// Extreme scales: tau enters as `tau = T 2^E` with T in [1, 2) (`Temperature`). Denominators are
+/// kept as `(w + S) T` (in [1, 2 cols]) and results scaled by 2^-E once at the end, so a tiny or
+/// subnormal tau neither underflows a denominator nor spoils its FMA correction; a difference of
+/// scores is formed scaled by the same power of two when tau is that small (`quotient`). Terms with
+/// `u_i` below 2^-969 are recomputed for the gradient as `exp(d_i - K ln 2) / D` with
+/// `(w + S) tau = D 2^K`, D in [1/2, 1) (2^600 up, scaled back with one rounding), so that neither
+/// a rounded subnormal `u_i` nor the rounding of a logarithm reaches them; an InfoNCE `S` below 2^-969 (loss and `dL/ds_t` far below 1) is
+/// re-summed scaled the same way.
 enum ContrastiveRowF64 {
     /// Writes the row's gradient when `grad` is non-nil (used as the `u_i` buffer first) and
     /// returns the loss.
@@ -28,25 +33,19 @@ enum ContrastiveRowF64 {
     ) throws(PlumbError) -> Double {
         let best = try scanRow(s, cols: cols, positive: t)
         let st = s[t]
+        let temperature = Temperature(tau)
         // InfoNCE takes exponents relative to the largest negative only when it beats the
         // positive; FlatNCE always does (S >= 1 then, so no flushed sum, and S - 1 is the sum of
         // the other terms, which gives log(S) through log1p without cancellation).
         let shifted = kind == .flatNCE ? best > -.infinity : best > st
         let sr = shifted ? best : st
         var mh = 0.0, ml = 0.0
-        if shifted {
-            let diff = twoSum(sr, -st)
-            if diff.s.isFinite {
-                (mh, ml) = divide(diff.s, diff.e, by: tau)
-            } else {
-                mh = diff.s
-            }
-        }
+        if shifted { (mh, ml) = quotient(sr, st, temperature) }
         var sum = CompensatedSum(), rest = CompensatedSum()
         var topSeen = !shifted
         if best > -.infinity {
             for i in 0..<cols where i != t {
-                let u = term(s[i], sr, tau)
+                let u = term(s[i], sr, temperature)
                 grad?[i] = u
                 sum.add(u)
                 if !topSeen && s[i] == sr { topSeen = true } else { rest.add(u) }
@@ -58,26 +57,29 @@ enum ContrastiveRowF64 {
         let w = kind == .infoNCE && shifted ? (mh.isFinite ? exp(-mh) * (1 - ml) : 0) : 1.0
 
         let loss: Double, gradT: Double
+        // The gradients' denominator (w + S) tau = (denominator (1 + correction)) 2^E, E = tau's exponent.
         var denominator = 1.0, correction = 0.0
         switch kind {
         case .infoNCE:
             let total = twoSum(w, sh)
-            (denominator, correction) = product(total.s, total.e + sl, tau)
+            (denominator, correction) = product(total.s, total.e + sl, temperature.mantissa)
             if !shifted && best > -.infinity && sh < 0x1p-969 {
-                // xi in (or below) the subnormal range (gaps of 708-750 temperatures): its terms were
-                // rounded to subnormals or 0, up to half a subnormal step each. Re-sum them scaled
-                // by 2^600 (normal, libm accuracy), then scale back with one rounding; here
-                // log1p(xi) = xi and 1 + xi = 1 in double.
-                let minus600Ln2 = (hi: -600 * 0.6931471803691238, lo: -600 * 1.9082149292705877e-10)
-                var scaled = CompensatedSum()
-                for i in 0..<cols where i != t { scaled.add(scaledTerm(s[i], sr, tau, minus: minus600Ln2)) }
-                let (ph, pl) = scaled.value
-                loss = (ph + pl) * 0x1p-600
-                gradT = -((ph + pl) / tau) * 0x1p-600
+                // xi far below 1 (gaps beyond 670 temperatures): its terms were rounded to
+                // subnormals or 0. Here log1p(xi) = xi and 1 + xi = 1 in double, so the loss is
+                // sum exp(d_i) and dL/ds_t = -sum exp(d_i) / tau: re-summed scaled by 2^600 and by
+                // 2^(600 - E) (normal terms, libm accuracy), then scaled back with one rounding.
+                var scaledLoss = CompensatedSum(), scaledGrad = CompensatedSum()
+                for i in 0..<cols where i != t {
+                    scaledLoss.add(scaledTerm(s[i], sr, temperature, minusLn2Times: -600))
+                    scaledGrad.add(scaledTerm(s[i], sr, temperature, minusLn2Times: temperature.exponent - 600))
+                }
+                let (lh, ll) = scaledLoss.value, (gh, gl) = scaledGrad.value
+                loss = scaled(lh + ll, -600)
+                gradT = -scaled((gh + gl) / temperature.mantissa, -600)
             } else {
                 loss = shifted ? mh + (ml + (log(total.s) + (total.e + sl) / total.s)) : log1p(sh) + sl / (1 + sh)
                 let q = sh / denominator
-                gradT = sh == 0 ? 0 : -(q - q * (correction - sl / sh))
+                gradT = sh == 0 ? 0 : -scaled(q - q * (correction - sl / sh), -temperature.exponent)
             }
         case .flatNCE:
             if sh == 0 {
@@ -89,21 +91,26 @@ enum ContrastiveRowF64 {
                 let head = twoSum(logS, mh)
                 loss = mh.isFinite ? head.s + (head.e + ml) : mh
             }
-            (denominator, correction) = product(sh, sl, tau)
+            (denominator, correction) = product(sh, sl, temperature.mantissa)
             gradT = -1 / tau
         }
         if let grad {
             if best == -.infinity {
                 grad.update(repeating: 0, count: cols)
             } else {
-                let logDenominator = log(denominator)
+                // Tiny terms: exp(d_i - K ln 2) / D with (w + S) tau = D 2^K (D in [1/2, 1)), computed
+                // 2^600 up (a normal exp even for a subnormal gradient, below 2^705 as u < 2^-969
+                // and (w + S) tau >= 2^-1074) and scaled back with one rounding.
+                let k = temperature.exponent + Int(denominator.exponent) + 1 - 600
+                let d = Double(sign: .plus, exponent: -1, significand: denominator.significand)
                 for i in 0..<cols where i != t {
                     let u = grad[i]
                     if u >= 0x1p-969 || u == 0 && s[i] == -.infinity {
                         let q = u / denominator
-                        grad[i] = q - q * correction
+                        grad[i] = scaled(q - q * correction, -temperature.exponent)
                     } else {
-                        grad[i] = scaledTerm(s[i], sr, tau, minus: (logDenominator, 0))
+                        let q = scaledTerm(s[i], sr, temperature, minusLn2Times: k) / d
+                        grad[i] = scaled(q - q * correction, -600)
                     }
                 }
             }
@@ -125,26 +132,60 @@ enum ContrastiveRowF64 {
 
     /// `exp((s - sr) / tau)` with the exponent as a double-double; 0 for `s = -inf`.
     @inline(__always)
-    private static func term(_ s: Double, _ sr: Double, _ tau: Double) -> Double {
-        let diff = twoSum(s, -sr)
-        guard diff.s.isFinite else { return 0 }
-        let (q, lo) = divide(diff.s, diff.e, by: tau)
+    private static func term(_ s: Double, _ sr: Double, _ tau: Temperature) -> Double {
+        let (q, lo) = quotient(s, sr, tau)
+        guard q.isFinite else { return 0 }
         let e = exp(q)
         return e.addingProduct(e, lo)
     }
 
-    /// `exp((s - sr) / tau - (c.hi + c.lo))` for terms scaled away from the subnormal range: the
-    /// offset is a double-double (`-600 ln 2` as a two-part constant whose high part has 32 bits,
-    /// so `600 * hi` is exact, for a subnormal-range sum; a row's `log(denominator)` for its tiny
-    /// gradients). The low parts are folded into the argument (600 * lo(ln 2) is ~1e-7: too big
-    /// for exp(a + b) = exp(a) (1 + b)), leaving a correction of ~2^-53; 0 for `s = -inf`.
-    private static func scaledTerm(_ s: Double, _ sr: Double, _ tau: Double, minus c: (hi: Double, lo: Double)) -> Double {
-        let diff = twoSum(s, -sr)
-        guard diff.s.isFinite else { return 0 }
-        let (q, lo) = divide(diff.s, diff.e, by: tau)
-        let x = twoSum(q, -c.hi)
-        let y = twoSum(x.s, x.e + (lo - c.lo))
+    /// `exp((s - sr) / tau - k ln 2)` for terms scaled away from the subnormal range; 0 for
+    /// `s = -inf`. `k ln 2` is a double-double from the two-part constant below, whose high part
+    /// has 32 bits, so `k * hi` is exact for |k| < 2^21; the low parts are folded into the argument
+    /// (k * lo(ln 2) reaches ~1e-7: too big for exp(a + b) = exp(a) (1 + b)), leaving a correction
+    /// of ~2^-53.
+    private static func scaledTerm(_ s: Double, _ sr: Double, _ tau: Temperature, minusLn2Times k: Int) -> Double {
+        let (q, lo) = quotient(s, sr, tau)
+        guard q.isFinite else { return 0 }
+        let x = twoSum(q, -Double(k) * 0.6931471803691238)
+        let y = twoSum(x.s, x.e + (lo - Double(k) * 1.9082149292705877e-10))
         let e = exp(y.s)
         return e.addingProduct(e, y.e)
     }
+
+    /// `x 2^n` with one rounding (overflow to inf, gradual underflow).
+    @inline(__always)
+    private static func scaled(_ x: Double, _ n: Int) -> Double {
+        n == 0 ? x : Double(sign: .plus, exponent: n, significand: x)
+    }
+}
+
+/// A row's temperature with the split `tau = mantissa 2^exponent`, mantissa in [1, 2).
+struct Temperature {
+    let tau: Double, mantissa: Double, exponent: Int
+
+    init(_ tau: Double) {
+        self.tau = tau
+        mantissa = tau.significand
+        exponent = Int(tau.exponent)
+    }
+}
+
+/// `(a - b) / tau` as a double-double `(q, lo)` for finite `a` and `b` (`q = -inf` for `a = -inf`),
+/// `q = +-inf` when it overflows. The difference is exact (TwoSum, of halves when it would
+/// overflow) and the division keeps its remainder (`divide`); when tau is below 2^-900 both are
+/// first scaled by `2^-exponent`, so that the remainder cannot underflow.
+@inline(__always)
+func quotient(_ a: Double, _ b: Double, _ tau: Temperature) -> (q: Double, lo: Double) {
+    let diff = twoSum(a, -b)
+    if !diff.s.isFinite {
+        if a == -.infinity { return (-.infinity, 0) }
+        let half = twoSum(a * 0.5, -(b * 0.5))  // exact at this magnitude
+        return divide(half.s, half.e, by: tau.tau * 0.5)
+    }
+    if tau.exponent >= -900 { return divide(diff.s, diff.e, by: tau.tau) }
+    // 2^-exponent itself may overflow (up to 2^1074): scale each part in one step.
+    let n = -tau.exponent
+    return divide(Double(sign: .plus, exponent: n, significand: diff.s),
+                  Double(sign: .plus, exponent: n, significand: diff.e), by: tau.mantissa)
 }
