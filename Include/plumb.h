@@ -254,8 +254,9 @@ typedef enum plumb_contrastive_kind {
  *  Aliasing: outputs must not alias inputs or each other.
  *  @return PLUMB_OK; PLUMB_ERR_ARGUMENT for a NULL a/b/loss, n < 2, dim < 1, an overflowing size,
  *  an unknown kind, or a temperature that is NaN, infinite or <= 0; PLUMB_ERR_DOMAIN when an
- *  embedding entry is NaN or infinite, or (normalize != 0) a row is all zeros (tiny rows are
- *  fine: the norm is computed scaled): the loss couples all rows, so *loss and both gradients are
+ *  embedding entry is NaN or infinite, (normalize != 0) a row is all zeros (tiny rows are fine:
+ *  the norm is computed scaled), or (normalize == 0) a score a_i . b_j overflows binary64 (the
+ *  message names the row whose score is inf): the loss couples all rows, so *loss and both gradients are
  *  then all NaN and the message names the row;
  *  PLUMB_ERR_NO_MEMORY when the work space cannot be allocated (outputs NaN). */
 plumb_status plumb_contrastive_embeddings_f32(plumb_contrastive_kind kind, const float *a, const float *b,
