@@ -16,8 +16,8 @@ private let minimumStoppingBasis = 12
 /// cannot see a repeated, or in practice a nearly repeated, top eigenvalue; its second Ritz value
 /// then describes lambda_3 and the gap estimate (hence the angle certificate) is wrong. Measured on
 /// near-tied top pairs over clustered spectra: the single-vector search with a six-pass deflated
-/// probe understated the angle in 452 of 1200 runs, the pair search in at most 2 of 1600 at the
-/// default tol. A pass applies A to both vectors with one read of W (`gramPassPair`), so it costs well under
+/// probe understated the angle in 452 of 1200 runs, the pair search in 4 of 1600 at the default
+/// tol. A pass applies A to both vectors with one read of W (`gramPassPair`), so it costs well under
 /// two passes.
 ///
 /// Basis `Q` orthonormal (classical Gram-Schmidt against the whole basis, twice: `reorthogonalise`),
@@ -32,9 +32,8 @@ private let minimumStoppingBasis = 12
 ///
 /// Stops when the top Ritz residual is at most `tol / 2` relative to theta_1 (the verification pass
 /// has the other half) and the basis has held at least `min(cols, 12)` vectors, or when the space
-/// is invariant after that. (The gap estimate can still miss a nearly tied partner of theta_1, mostly when a loose
-/// tol stops the search early: in two stress sets of near ties over clustered spectra, 7 and 17 of
-/// 1600 at tol 1e-3, 0 and 2 of 1600 at the default 1e-6.)
+/// is invariant after that. (The gap estimate can still miss a nearly tied partner of theta_1;
+/// `certify` counts a gap only beyond 32 times the residual or tol. Stress runs: see plumb.h.)
 ///
 /// Why the partner: after a small change of A the error of the old top vector lies along the next
 /// eigenvectors, which the old second Ritz vector approximates (measured 2048 x 2048 Gaussian W,
