@@ -373,7 +373,7 @@ plumb_status plumb_exact_soft_topk(plumb_topk_method method, const double *x, in
  *  - gap_ratio: estimate of sigma_2/sigma_1 from the second Ritz value plus twice its residual (1,
  *    no gap, while that residual is not well inside the gap). It is an estimate, not a proof (at a
  *    loose tol such as 1e-3 the search may stop before a nearly tied partner of sigma_1 is
- *    resolved); NaN when max_iters stopped the search before its 12-vector basis (max_iters <= 6);
+ *    resolved); NaN when max_iters stopped the search before its basis held min(cols, 12) vectors;
  *    0 when cols = 1 (there is no sigma_2).
  *  - angle_bound: asin(rho / (sigma^2 - sigma_2_est^2)) (Davis-Kahan) in radians, a bound on the angle
  *    between v and v_1 and also between u and u_1; +inf unless the estimated gap
