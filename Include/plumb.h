@@ -538,13 +538,15 @@ typedef enum plumb_hess_estimator {
 
 /* Fit of an estimated diagonal est (the estimator's implied diagonal at lr = 1) against a
  * reference diagonal h. The log fit uses the "usable" coordinates, those with h_i != 0 and
- * est_i > 0 (the others have no logarithm and are left out of exponent, scale, log_correlation). */
+ * est_i > 0 (the others have no logarithm and are left out of exponent, scale, log_correlation).
+ * "Equal" and "constant" below are tested exactly, on the binary64 logarithms (values so close that
+ * their logarithms round alike count as equal). */
 typedef struct plumb_hess_report {
   int64_t steps;            /* gradients observed */
   double exponent;          /* slope p of the least-squares line log est_i = p log|h_i| + c
                                (for RMS, est = sqrt(v_hat)): 1 = long-run Newton picture,
                                0.5 = Gauss-Newton picture. NaN with < 2 usable coordinates or
-                               all usable |h_i| equal */
+                               all usable |h_i| equal; exactly 0 when all usable est_i are equal */
   double scale;             /* exp(c), NaN likewise */
   double log_correlation;   /* Pearson correlation of log est_i and log|h_i| (usable coords);
                                NaN when either is constant */

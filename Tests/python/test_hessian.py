@@ -404,3 +404,30 @@ def test_full_matrix_eigensolver_on_larger_dim():
         got = p.implied_diag("full", 1.0)
     # rank-40 PSD matrix: the clamped near-zero eigenvalues contribute sqrt(O(u ||C||)) noise
     np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6 * want.max())
+
+
+@pytest.mark.parametrize("value", [3.0, -3.0, 1.0, 0.1, 7.0, 1e-3])
+@pytest.mark.parametrize("n", [3, 5, 7, 10])
+def test_compare_equal_references_leave_the_line_undetermined(value, n):
+    """All |h_i| equal: no slope. The rounded mean of equal logs used to leave a spread of an ulp
+    (h = 3.0, n = 10 gave exponent 0.05, scale 1.39)."""
+    with plumb.HessianProbe(n, beta2=0.0) as p:
+        p.observe(np.linspace(1, 2, n))
+        rep = p.compare(np.full(n, value), "rms")
+    assert math.isnan(rep["exponent"]) and math.isnan(rep["scale"]) and math.isnan(rep["log_correlation"])
+
+
+def test_compare_constant_estimate():
+    """A constant estimate: correlation NaN (it was 2.7e-16), slope exactly 0, scale the constant."""
+    h = np.linspace(1, 5, 10)
+    with plumb.HessianProbe(10, beta1=0.0) as p:  # beta1 = 0: m = g, so s = 0 and est = eps
+        p.observe(np.linspace(1, 2, 10))
+        rep = p.compare(h, "belief")
+    assert math.isnan(rep["log_correlation"]), rep
+    assert rep["exponent"] == 0.0 and rep["scale"] == pytest.approx(1e-8, rel=1e-15)
+    with plumb.HessianProbe(10) as p:  # zero gradients under "adam": est = eps again
+        p.observe(np.zeros(10))
+        rep = p.compare(h, "adam")
+        assert math.isnan(rep["log_correlation"]) and rep["exponent"] == 0.0
+        rep = p.compare(h, "rms")  # est all 0: nothing usable; the best multiple c = 0 leaves all of h
+        assert math.isnan(rep["exponent"]) and rep["relative_error"] == 1.0

@@ -20,39 +20,46 @@ public struct HessianFit: Sendable, Equatable {
     public var used: Int
 
     /// Fits `est` against `h` (both `n` values). Non-finite values must be rejected by the caller.
-    /// With fewer than 2 usable coordinates, or all usable `|h_i|` equal, the exponent, scale and
-    /// correlation are NaN (the line is undetermined); a constant `log est` gives correlation NaN.
+    /// The line is undetermined, and exponent, scale and correlation NaN, with fewer than 2 usable
+    /// coordinates or when all usable `log|h_i|` are equal; the correlation is NaN also when all
+    /// usable `log est_i` are equal (the slope is then exactly 0). Equality is tested exactly, on
+    /// the logarithms themselves: the centered sums of equal values are not reliably 0 (the rounded
+    /// mean of ten logs of 3 differs from log 3 by an ulp, which made a slope of 0.05 out of
+    /// rounding noise).
     public init(estimate est: UnsafePointer<Double>, reference h: UnsafePointer<Double>, count n: Int) {
         // Means of the logs over usable coordinates, then centered sums (two passes for accuracy).
         var used = 0
         var sx = 0.0, sy = 0.0
+        var x0 = 0.0, y0 = 0.0, xVaries = false, yVaries = false
         for i in 0..<n where h[i] != 0 && est[i] > 0 {
-            sx += log(abs(h[i]))
-            sy += log(est[i])
+            let x = log(abs(h[i])), y = log(est[i])
+            if used == 0 {
+                x0 = x
+                y0 = y
+            } else {
+                xVaries = xVaries || x != x0
+                yVaries = yVaries || y != y0
+            }
+            sx += x
+            sy += y
             used += 1
         }
-        var sxx = 0.0, syy = 0.0, sxy = 0.0
-        if used > 0 {
-            let mx = sx / Double(used), my = sy / Double(used)
+        exponent = .nan
+        scale = .nan
+        logCorrelation = .nan
+        if xVaries {  // so used >= 2, and some centered x is nonzero: sxx > 0
+            // A constant log est is centered on its own value: slope exactly 0, scale exp(y0).
+            let mx = sx / Double(used), my = yVaries ? sy / Double(used) : y0
+            var sxx = 0.0, syy = 0.0, sxy = 0.0
             for i in 0..<n where h[i] != 0 && est[i] > 0 {
                 let dx = log(abs(h[i])) - mx, dy = log(est[i]) - my
                 sxx += dx * dx
                 syy += dy * dy
                 sxy += dx * dy
             }
-            if used >= 2 && sxx > 0 {
-                exponent = sxy / sxx
-                scale = exp(my - exponent * mx)
-                logCorrelation = syy > 0 ? sxy / (sxx * syy).squareRoot() : .nan
-            } else {
-                exponent = .nan
-                scale = .nan
-                logCorrelation = .nan
-            }
-        } else {
-            exponent = .nan
-            scale = .nan
-            logCorrelation = .nan
+            exponent = sxy / sxx
+            scale = exp(my - exponent * mx)
+            if yVaries { logCorrelation = sxy / (sxx * syy).squareRoot() }
         }
         self.used = used
         var ee = 0.0, eh = 0.0, hh = 0.0
