@@ -551,19 +551,26 @@ typedef struct plumb_hess_report {
   double log_correlation;   /* Pearson correlation of log est_i and log|h_i| (usable coords);
                                NaN when either is constant */
   double relative_error;    /* min over c of ||c*est - |h||| / |||h||| (all coordinates, Euclidean),
-                               at c = <est,|h|> / <est,est> */
+                               at c = <est,|h|> / <est,est> (c = 0, giving 1, when est is all 0);
+                               NaN when h is all 0 (0/0). Unchanged by rescaling h or est by a power
+                               of two (sums formed on rescaled copies: no overflow or underflow) */
+
   double epsilon_dominated; /* fraction of all coordinates with eps >= the estimator's root
                                (sqrt(v_hat); sqrt(s_hat) for BELIEF; diag sqrtm(C_hat) for FULL):
                                there Adam behaves like plain SGD */
 } plumb_hess_report;
 
 /* Fit of the full-matrix estimate A = sqrtm(C_hat) against |H| = sqrtm(H^2) (the matrix absolute
- * value, V |Lambda| V^T, of the symmetric part (H + H^T)/2 of the reference). */
+ * value, V |Lambda| V^T, of the symmetric part (H + H^T)/2 of the reference, each entry rounded
+ * once, without overflow for any finite H). The Frobenius sums are formed on copies rescaled by
+ * powers of two, so they neither overflow nor underflow for references of any finite magnitude. */
 typedef struct plumb_hess_matrix_report {
   int64_t steps;           /* gradients observed */
   double scale;            /* least-squares s in A ~ s |H|: <A,|H|>_F / <|H|,|H|>_F. For g = H d
-                              with d ~ N(0, s^2 I), A -> s |H| and scale -> s */
-  double relative_error;   /* min over c of ||c A - |H|||_F / |||H|||_F, at c = <A,|H|>_F / <A,A>_F */
+                              with d ~ N(0, s^2 I), A -> s |H| and scale -> s. NaN when |H| = 0 */
+  double relative_error;   /* min over c of ||c A - |H|||_F / |||H|||_F, at c = <A,|H|>_F / <A,A>_F
+                              (c = 0, giving 1, when A = 0); NaN when |H| = 0 (H zero or
+                              antisymmetric: 0/0). Unchanged by rescaling H by a power of two */
   double exponent;         /* diagonal fit of diag(A) against diag(|H|), as in plumb_hess_report */
   double diag_scale;       /* exp(intercept) of that diagonal fit */
   double log_correlation;  /* correlation of the logs of the two diagonals */

@@ -124,8 +124,8 @@ public func plumb_hess_compare_matrix(
             throw .domain(row: i / n, "reference_hessian[\(i / n), \(i % n)] = \(reference[i]) is not finite")
         }
         try p.locked { () throws(PlumbError) in
-            let c = try p.secondMomentMatrix()
-            let fit = try HessianMatrixFit(secondMoment: c, hessian: reference, n: n)
+            let (c, factor) = try p.secondMoment()
+            let fit = try HessianMatrixFit(secondMoment: c, cScale: factor, hessian: reference, n: n)
             out.pointee = plumb_hess_matrix_report(
                 steps: Int64(p.steps), scale: fit.scale, relative_error: fit.relativeError,
                 exponent: fit.diagonal.exponent, diag_scale: fit.diagonal.scale,

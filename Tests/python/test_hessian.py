@@ -431,3 +431,68 @@ def test_compare_constant_estimate():
         assert math.isnan(rep["log_correlation"]) and rep["exponent"] == 0.0
         rep = p.compare(h, "rms")  # est all 0: nothing usable; the best multiple c = 0 leaves all of h
         assert math.isnan(rep["exponent"]) and rep["relative_error"] == 1.0
+
+
+def test_compare_relative_error_does_not_depend_on_scale():
+    """Diagonal fit with references and estimates near the ends of the binary64 range: the sums of
+    squares overflowed (h ~ 1e200, or est ~ 1e153) and gave NaN."""
+    g = np.array([1.0, 2.0, 4.0])
+    h = np.array([1.0, 2.0, 5.0])
+    with plumb.HessianProbe(3, beta2=0.0) as p:
+        p.observe(g)
+        base = p.compare(h, "rms")
+        for k in (-1000, -600, 600, 1000):
+            assert p.compare(h * 2.0 ** k, "rms")["relative_error"] == base["relative_error"]
+        for s in (1e200, 1e-200):
+            assert p.compare(h * s, "rms")["relative_error"] == pytest.approx(base["relative_error"], rel=1e-14)
+    with plumb.HessianProbe(3, beta2=0.0) as p:
+        p.observe(g * 2.0 ** 500)  # v = g^2 ~ 1e301 still fits; est^2 does not
+        assert p.compare(h, "rms")["relative_error"] == base["relative_error"]
+
+
+def test_zero_reference_gives_nan_relative_error():
+    """0/0: an all-zero reference, or one whose symmetric part is zero, has no relative error."""
+    with plumb.HessianProbe(3, beta2=0.0) as p:
+        p.observe(np.array([1.0, 2.0, 4.0]))
+        assert math.isnan(p.compare(np.zeros(3), "rms")["relative_error"])
+    with plumb.HessianProbe(2, full_matrix=True) as p:
+        p.observe(np.array([1.0, 2.0]))
+        for hm in (np.zeros((2, 2)), np.array([[0.0, 1.0], [-1.0, 0.0]])):
+            rep = p.compare_matrix(hm)
+            assert math.isnan(rep["relative_error"]) and math.isnan(rep["scale"]), rep
+
+
+def test_compare_matrix_does_not_depend_on_reference_scale():
+    """H 2^k: the same relative error bit for bit and the scale times 2^-k (H 1e160 gave scale 0 and
+    relative error NaN; H 1e-200 gave scale NaN and relative error 0, a perfect fit)."""
+    hm = np.array([[2.0, 1.0], [1.0, 3.0]])
+    with plumb.HessianProbe(2, full_matrix=True) as p:
+        p.observe(np.array([1.0, 2.0]))
+        base = p.compare_matrix(hm)
+        # the reference: A = g g^T / |g| (rank one, C_hat = g g^T), |H| = H
+        a = np.outer([1.0, 2.0], [1.0, 2.0]) / math.sqrt(5.0)
+        assert base["scale"] == pytest.approx(np.sum(a * hm) / np.sum(hm * hm), rel=1e-13)
+        c = np.sum(a * hm) / np.sum(a * a)
+        assert base["relative_error"] == pytest.approx(np.linalg.norm(c * a - hm) / np.linalg.norm(hm), rel=1e-13)
+        for k in (-1070, -1000, -600, 600, 1000):
+            rep = p.compare_matrix(hm * 2.0 ** k)
+            assert rep["relative_error"] == base["relative_error"], k
+            if abs(k) <= 1000:
+                assert rep["scale"] * 2.0 ** k == base["scale"], k
+        for s in (1e160, 1e-200):
+            rep = p.compare_matrix(hm * s)
+            assert rep["relative_error"] == pytest.approx(base["relative_error"], rel=1e-14)
+            assert rep["scale"] * s == pytest.approx(base["scale"], rel=1e-14)
+
+
+def test_compare_matrix_accepts_any_finite_reference():
+    """(H + H^T)/2 overflowed for entries near 1e308 and was blamed on the reference."""
+    with plumb.HessianProbe(2, full_matrix=True) as p:
+        p.observe(np.array([1.0, 2.0]))
+        ones = p.compare_matrix(np.ones((2, 2)))
+        big = p.compare_matrix(np.full((2, 2), 1e308))
+        assert big["relative_error"] == pytest.approx(ones["relative_error"], rel=1e-14)
+        assert big["scale"] * 1e308 == pytest.approx(ones["scale"], rel=1e-14)
+        top = np.finfo(np.float64).max
+        skew = p.compare_matrix(np.array([[top, top], [top / 2, -top]]))  # symmetric part 0.75 top off the diagonal
+        assert math.isfinite(skew["relative_error"]) and math.isfinite(skew["scale"]), skew

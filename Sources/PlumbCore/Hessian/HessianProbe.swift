@@ -202,12 +202,13 @@ public final class HessianProbe: @unchecked Sendable {
         return out
     }
 
-    /// The bias-corrected full matrix `C_hat` (full-matrix mode), row-major.
-    public func secondMomentMatrix() throws(PlumbError) -> [Double] {
+    /// The full-matrix state: the EMA matrix C (row-major) and the factor `1 / (1 - beta2^t)` with
+    /// `C_hat = factor * C` (C is handed over unscaled: C_hat may overflow where C does not).
+    /// - Throws: `.argument` without full-matrix mode or before the first gradient.
+    public func secondMoment() throws(PlumbError) -> (matrix: UnsafePointer<Double>, factor: Double) {
         guard let matrix else { throw .argument("the probe was not created with full_matrix = 1") }
         guard steps > 0 else { throw .argument("no gradient observed yet (steps = 0)") }
-        let bc2 = HessianProbe.biasCorrection(beta2, steps)
-        return (0..<(dim * dim)).map { matrix[$0] / bc2 }
+        return (UnsafePointer(matrix), 1 / HessianProbe.biasCorrection(beta2, steps))
     }
 }
 
