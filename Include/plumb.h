@@ -540,7 +540,8 @@ typedef enum plumb_hess_estimator {
  * reference diagonal h. The log fit uses the "usable" coordinates, those with h_i != 0 and
  * est_i > 0 (the others have no logarithm and are left out of exponent, scale, log_correlation).
  * "Equal" and "constant" below are tested exactly, on the binary64 logarithms (values so close that
- * their logarithms round alike count as equal). */
+ * their logarithms round alike count as equal). An estimate that overflowed (+inf, see
+ * plumb_hess_observe_f64) makes the fields it enters NaN. */
 typedef struct plumb_hess_report {
   int64_t steps;            /* gradients observed */
   double exponent;          /* slope p of the least-squares line log est_i = p log|h_i| + c
@@ -593,9 +594,11 @@ void plumb_hess_destroy(plumb_hess *h);
  *  Folds one gradient (dim values) into the moments: one fused pass over the state (and, in
  *  full-matrix mode, one pass over C), on several threads for large dim; results do not depend on
  *  the thread count. The gradient is first checked for NaN/inf. The moments are binary64 sums of
- *  squares, as in the optimizers themselves: float64 gradients beyond about 1e150 in magnitude
- *  overflow them (implied diagonals +inf) and below about 1e-150 lose precision to underflow
- *  (measured 5% at 1e-160); float32 gradients always fit.
+ *  squares, as in the optimizers themselves: float64 gradient entries beyond about 1.3e154 in
+ *  magnitude (the square root of the largest binary64) overflow them (implied diagonals +inf) and,
+ *  in full-matrix mode, C (PLUMB_HESS_FULL and plumb_hess_compare_matrix then report
+ *  PLUMB_ERR_DOMAIN); below about 1e-150 they lose precision to underflow (measured 5% at 1e-160);
+ *  float32 gradients always fit.
  *  @return PLUMB_OK; PLUMB_ERR_ARGUMENT for a NULL or dead handle or NULL grad;
  *  PLUMB_ERR_DOMAIN when grad has a NaN or infinite entry (message names the first one; the probe
  *  is left unchanged). */
@@ -609,6 +612,9 @@ plumb_status plumb_hess_observe_f64(plumb_hess *h, const double *grad);
  *  rounding eigenvalues are clamped to 0).
  *  @return PLUMB_OK; PLUMB_ERR_ARGUMENT for a NULL or dead handle, NULL diag, an unknown `e`,
  *  lr not finite or <= 0, no gradient observed yet, or PLUMB_HESS_FULL without full_matrix;
+ *  PLUMB_ERR_DOMAIN for PLUMB_HESS_FULL when the probe's matrix C has overflowed (an observed
+ *  gradient entry beyond about 1.3e154; the message says so and names the entry of C; sqrtm(C_hat)
+ *  is then undefined; the other estimators give +inf there instead);
  *  PLUMB_ERR_NOT_CONVERGED if the eigensolver fails (not expected on finite input). */
 plumb_status plumb_hess_implied_diag(const plumb_hess *h, plumb_hess_estimator e, double lr, double *diag);
 
@@ -617,7 +623,8 @@ plumb_status plumb_hess_implied_diag(const plumb_hess *h, plumb_hess_estimator e
  *  diag H; only |h_i| is used) and fills *out (see plumb_hess_report).
  *  @return PLUMB_OK (also when the log fit is undetermined: those fields are NaN);
  *  PLUMB_ERR_ARGUMENT as for plumb_hess_implied_diag or for NULL reference_diag/out;
- *  PLUMB_ERR_DOMAIN when reference_diag has a NaN or infinite entry (message names it). */
+ *  PLUMB_ERR_DOMAIN when reference_diag has a NaN or infinite entry (message names it), and for
+ *  PLUMB_HESS_FULL as for plumb_hess_implied_diag (overflowed C); PLUMB_ERR_NOT_CONVERGED likewise. */
 plumb_status plumb_hess_compare(const plumb_hess *h, plumb_hess_estimator e, const double *reference_diag,
                                 plumb_hess_report *out);
 
@@ -626,7 +633,8 @@ plumb_status plumb_hess_compare(const plumb_hess *h, plumb_hess_estimator e, con
  *  reference_hessian (dim*dim values, row-major; its symmetric part is used) and fills *out (see
  *  plumb_hess_matrix_report). O(dim^3).
  *  @return PLUMB_OK; PLUMB_ERR_ARGUMENT for a NULL or dead handle, NULL pointers, a probe without
- *  full_matrix, or no gradient observed yet; PLUMB_ERR_DOMAIN for a NaN/inf reference entry;
+ *  full_matrix, or no gradient observed yet; PLUMB_ERR_DOMAIN for a NaN/inf reference entry
+ *  (message names it), or when the probe's matrix C has overflowed (as for plumb_hess_implied_diag);
  *  PLUMB_ERR_NOT_CONVERGED if the eigensolver fails. */
 plumb_status plumb_hess_compare_matrix(const plumb_hess *h, const double *reference_hessian,
                                        plumb_hess_matrix_report *out);

@@ -230,13 +230,24 @@ static void test_hutchinson(void) {
   EXPECT_STATUS(plumb_hutchinson_diag(nan_hvp, NULL, D, 2, 0, diag, se), PLUMB_ERR_DOMAIN, "not finite");
 }
 
-/* References at the edges of binary64: any finite magnitude is accepted; a zero reference has no
- * relative error. */
+/* Statuses and values at the edges of binary64: an overflowed second-moment matrix is reported as
+ * such; references of any finite magnitude are accepted; a zero reference has no relative error. */
 static void test_extremes(void) {
   plumb_hess_config cfg = {0.9, 0.999, 1e-8, 1};
   plumb_hess *h = NULL;
+  double diag[3], ref[3] = {1, 1, 1}, eye[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1};
   plumb_hess_report rep;
   plumb_hess_matrix_report mrep;
+  CHECK(plumb_hess_create(3, &cfg, &h) == PLUMB_OK, "create");
+  const double huge[3] = {1e155, 1, 2}; /* g_0^2 overflows */
+  CHECK(plumb_hess_observe_f64(h, huge) == PLUMB_OK, "observe huge");
+  CHECK(plumb_hess_implied_diag(h, PLUMB_HESS_RMS, 1, diag) == PLUMB_OK && isinf(diag[0]) && diag[2] == 2,
+        "rms of an overflowed moment is +inf");
+  EXPECT_STATUS(plumb_hess_implied_diag(h, PLUMB_HESS_FULL, 1, diag), PLUMB_ERR_DOMAIN, "C overflowed");
+  EXPECT_STATUS(plumb_hess_compare(h, PLUMB_HESS_FULL, ref, &rep), PLUMB_ERR_DOMAIN, "C overflowed");
+  EXPECT_STATUS(plumb_hess_compare_matrix(h, eye, &mrep), PLUMB_ERR_DOMAIN, "C overflowed");
+  plumb_hess_destroy(h);
+
   CHECK(plumb_hess_create(2, &cfg, &h) == PLUMB_OK, "create");
   const double g[2] = {1, 2};
   CHECK(plumb_hess_observe_f64(h, g) == PLUMB_OK, "observe");

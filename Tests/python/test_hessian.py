@@ -496,3 +496,28 @@ def test_compare_matrix_accepts_any_finite_reference():
         top = np.finfo(np.float64).max
         skew = p.compare_matrix(np.array([[top, top], [top / 2, -top]]))  # symmetric part 0.75 top off the diagonal
         assert math.isfinite(skew["relative_error"]) and math.isfinite(skew["scale"]), skew
+
+
+def test_full_matrix_with_huge_gradients():
+    """C entries near 1e308 (gradients ~1e154), whose eigenvalue |g|^2 = 3e308 overflows: sqrtm(C_hat)
+    is computed on an exactly rescaled C (it gave +inf, and compare_matrix a DOMAIN error).
+    Gradients beyond ~1.3e154 overflow C itself: PLUMB_ERR_DOMAIN saying so, not an error about a
+    matrix the caller never gave."""
+    g = np.array([1e154, -1e154, 1e154])
+    with plumb.HessianProbe(3, full_matrix=True) as p:
+        p.observe(g)
+        # one step: C_hat = g g^T (up to the rounding of 1 - beta2), sqrtm = g g^T / |g|
+        want = 1e154 / math.sqrt(3.0)  # g_i^2 / |g|
+        np.testing.assert_allclose(p.implied_diag("full"), [want] * 3, rtol=1e-13)
+        rep = p.compare_matrix(np.outer(g, g))  # |H| = H: A = |H| / |g|
+        assert rep["scale"] == pytest.approx(1 / (math.sqrt(3.0) * 1e154), rel=1e-13)
+        assert rep["relative_error"] < 1e-14
+    with plumb.HessianProbe(3, full_matrix=True) as p:
+        p.observe(np.array([1e155, 1.0, 2.0]))
+        np.testing.assert_array_equal(p.implied_diag("rms"), [math.inf, 1.0, 2.0])
+        for call in (lambda: p.implied_diag("full"), lambda: p.compare(np.ones(3), "full"),
+                     lambda: p.compare_matrix(np.eye(3))):
+            with pytest.raises(plumb.PlumbError) as e:
+                call()
+            assert e.value.status == 2
+            assert "second-moment matrix C overflowed" in e.value.message and "1.3e154" in e.value.message

@@ -168,7 +168,8 @@ public final class HessianProbe: @unchecked Sendable {
 
     /// The implied Hessian diagonal of `estimator` at learning rate `lr` (see `HessianEstimator`).
     /// - Throws: `.argument` when no gradient was observed yet or `.full` is asked without
-    ///   full-matrix mode; `.notConverged` if the eigensolver fails (it does not on finite input).
+    ///   full-matrix mode; `.domain` when `.full` meets an overflowed C (see `secondMoment`);
+    ///   `.notConverged` if the eigensolver fails (it does not on finite input).
     public func impliedDiagonal(_ estimator: HessianEstimator, lr: Double, into out: UnsafeMutablePointer<Double>) throws(PlumbError) {
         guard steps > 0 else { throw .argument("no gradient observed yet (steps = 0)") }
         let bc2 = HessianProbe.biasCorrection(beta2, steps)
@@ -181,10 +182,11 @@ public final class HessianProbe: @unchecked Sendable {
                 for i in range { out[i] = ((st[3 * i + offset] / bc2).squareRoot() + e) / lr }
             }
         case .full:
-            guard let matrix else {
+            guard fullMatrix else {
                 throw .argument("estimator PLUMB_HESS_FULL needs a probe created with full_matrix = 1")
             }
-            let root = try symmetricSqrtDiagonal(matrix, dim, scale: 1 / bc2)
+            let (c, scale) = try secondMoment()
+            let root = try symmetricSqrtDiagonal(c, dim, scale: scale)
             for i in 0..<dim { out[i] = root[i] / lr }
         }
     }
@@ -204,10 +206,17 @@ public final class HessianProbe: @unchecked Sendable {
 
     /// The full-matrix state: the EMA matrix C (row-major) and the factor `1 / (1 - beta2^t)` with
     /// `C_hat = factor * C` (C is handed over unscaled: C_hat may overflow where C does not).
-    /// - Throws: `.argument` without full-matrix mode or before the first gradient.
+    /// - Throws: `.argument` without full-matrix mode or before the first gradient; `.domain` when
+    ///   an entry of C is infinite: C overflowed (gradient entries beyond about 1.3e154, the square
+    ///   root of binary64's largest value, overflow g g^T), and sqrtm(C_hat) is then undefined.
     public func secondMoment() throws(PlumbError) -> (matrix: UnsafePointer<Double>, factor: Double) {
         guard let matrix else { throw .argument("the probe was not created with full_matrix = 1") }
         guard steps > 0 else { throw .argument("no gradient observed yet (steps = 0)") }
+        for k in 0..<(dim * dim) where !matrix[k].isFinite {
+            throw .domain(row: k / dim, "the probe's second-moment matrix C overflowed (C[\(k / dim), \(k % dim)] = "
+                + "\(matrix[k])): gradient entries beyond about 1.3e154 in magnitude overflow g g^T in binary64, "
+                + "and sqrtm(C_hat) is undefined")
+        }
         return (UnsafePointer(matrix), 1 / HessianProbe.biasCorrection(beta2, steps))
     }
 }
