@@ -99,7 +99,8 @@ public func plumb_hess_compare(
             try est.withUnsafeMutableBufferPointer { (b: inout UnsafeMutableBufferPointer<Double>) throws(PlumbError) in
                 try p.impliedDiagonal(e, lr: 1, into: b.baseAddress!)
             }
-            let root = e == .full ? est : try p.rootMoment(e)
+            // RMS and FULL add no epsilon: their implied diagonal at lr = 1 is the root itself.
+            let root = e == .rms || e == .full ? est : try p.rootMoment(e)
             let fit = est.withUnsafeBufferPointer { HessianFit(estimate: $0.baseAddress!, reference: reference, count: p.dim) }
             let dominated = root.reduce(0) { $0 + (p.epsilon >= $1 ? 1 : 0) }
             out.pointee = plumb_hess_report(

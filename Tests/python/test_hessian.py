@@ -521,3 +521,13 @@ def test_full_matrix_with_huge_gradients():
                 call()
             assert e.value.status == 2
             assert "second-moment matrix C overflowed" in e.value.message and "1.3e154" in e.value.message
+
+
+def test_belief_epsilon_dominated_uses_the_root_itself():
+    """sqrt(s_hat) = 1 + 2^-52 > eps = 1; recovered as (sqrt(s_hat) + eps) - eps it was 1 = eps."""
+    with plumb.HessianProbe(1, beta1=0.5, beta2=0.0, epsilon=1.0) as p:
+        p.observe(np.array([2 * (1 + 2**-52)]))  # m = g/2, s = (g/2)^2
+        assert p.compare(np.ones(1), "belief")["epsilon_dominated"] == 0.0
+    with plumb.HessianProbe(1, beta1=0.5, beta2=0.0, epsilon=1.0) as p:
+        p.observe(np.array([2.0]))  # sqrt(s_hat) = 1 = eps exactly: dominated
+        assert p.compare(np.ones(1), "belief")["epsilon_dominated"] == 1.0

@@ -171,15 +171,32 @@ public final class HessianProbe: @unchecked Sendable {
     ///   full-matrix mode; `.domain` when `.full` meets an overflowed C (see `secondMoment`);
     ///   `.notConverged` if the eigensolver fails (it does not on finite input).
     public func impliedDiagonal(_ estimator: HessianEstimator, lr: Double, into out: UnsafeMutablePointer<Double>) throws(PlumbError) {
+        let e = estimator == .adam || estimator == .belief ? epsilon : 0
+        try root(estimator, plus: e, over: lr, into: out)
+    }
+
+    /// The square root the estimator compares with epsilon: `sqrt(v_hat)` (ADAM, RMS),
+    /// `sqrt(s_hat)` (BELIEF), `diag(sqrtm(C_hat))` (FULL). Computed from the moments, not by
+    /// subtracting epsilon from the implied diagonal again: `(r + eps) - eps` need not be r (for
+    /// r = 1 + 2^-52, eps = 1 it is 1, which counted r as epsilon-dominated).
+    public func rootMoment(_ estimator: HessianEstimator) throws(PlumbError) -> [Double] {
+        var out = [Double](repeating: 0, count: dim)
+        try out.withUnsafeMutableBufferPointer { (b: inout UnsafeMutableBufferPointer<Double>) throws(PlumbError) in
+            try root(estimator, plus: 0, over: 1, into: b.baseAddress!)
+        }
+        return out
+    }
+
+    /// `out[i] = (r_i + add) / lr`, `r` the estimator's root moment: one pass over the state.
+    private func root(_ estimator: HessianEstimator, plus add: Double, over lr: Double, into out: UnsafeMutablePointer<Double>) throws(PlumbError) {
         guard steps > 0 else { throw .argument("no gradient observed yet (steps = 0)") }
-        let bc2 = HessianProbe.biasCorrection(beta2, steps)
-        let eps = epsilon, st = state
         switch estimator {
         case .adam, .rms, .belief:
+            let bc2 = HessianProbe.biasCorrection(beta2, steps)
             let offset = estimator == .belief ? 2 : 1
-            let e = estimator == .rms ? 0.0 : eps
+            let st = state
             parallelChunks(dim, grain: HessianProbe.grain) { range in
-                for i in range { out[i] = ((st[3 * i + offset] / bc2).squareRoot() + e) / lr }
+                for i in range { out[i] = ((st[3 * i + offset] / bc2).squareRoot() + add) / lr }
             }
         case .full:
             guard fullMatrix else {
@@ -187,21 +204,8 @@ public final class HessianProbe: @unchecked Sendable {
             }
             let (c, scale) = try secondMoment()
             let root = try symmetricSqrtDiagonal(c, dim, scale: scale)
-            for i in 0..<dim { out[i] = root[i] / lr }
+            for i in 0..<dim { out[i] = (root[i] + add) / lr }
         }
-    }
-
-    /// The square root the estimator compares with epsilon: `sqrt(v_hat)` (ADAM, RMS),
-    /// `sqrt(s_hat)` (BELIEF), `diag(sqrtm(C_hat))` (FULL).
-    public func rootMoment(_ estimator: HessianEstimator) throws(PlumbError) -> [Double] {
-        var out = [Double](repeating: 0, count: dim)
-        try out.withUnsafeMutableBufferPointer { (b: inout UnsafeMutableBufferPointer<Double>) throws(PlumbError) in
-            // RMS at lr = 1 is sqrt(v_hat); BELIEF and FULL at lr = 1 minus their epsilon.
-            let e: HessianEstimator = estimator == .adam ? .rms : estimator
-            try impliedDiagonal(e, lr: 1, into: b.baseAddress!)
-            if e == .belief { for i in 0..<dim { b[i] -= epsilon } }
-        }
-        return out
     }
 
     /// The full-matrix state: the EMA matrix C (row-major) and the factor `1 / (1 - beta2^t)` with
