@@ -655,7 +655,7 @@ typedef int32_t (*plumb_hvp_fn)(void *ctx, const double *v, double *hv, int64_t 
  *  ctx is passed to hvp unchanged (may be NULL).
  *  @return PLUMB_OK; PLUMB_ERR_ARGUMENT for NULL hvp or diag, dim < 1, samples < 1, an
  *  overflowing size, or when hvp returns nonzero (the message gives the callback's return value
- *  and the sample index; the remaining samples are not run); PLUMB_ERR_DOMAIN when hvp writes a
+ *  and the 0-based sample index; the remaining samples are not run); PLUMB_ERR_DOMAIN when hvp writes a
  *  NaN or infinite value; PLUMB_ERR_NO_MEMORY when the 3*dim doubles of work space cannot be
  *  allocated. On any failure after the argument checks, diag and std_error are filled with NaN. */
 plumb_status plumb_hutchinson_diag(plumb_hvp_fn hvp, void *ctx, int64_t dim, int32_t samples, uint64_t seed,

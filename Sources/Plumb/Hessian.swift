@@ -151,9 +151,12 @@ public func plumb_hutchinson_diag(
             throw .argument("samples = \(samples) must be >= 1")
         }
         try Hutchinson(dim: n, samples: Int(samples), seed: seed).run(diag: diag, stdError: stdError) {
-            (v: UnsafeMutablePointer<Double>, hv: UnsafeMutablePointer<Double>) throws(PlumbError) in
+            (sample: Int, v: UnsafeMutablePointer<Double>, hv: UnsafeMutablePointer<Double>) throws(PlumbError) in
             let rc = hvp(ctx, v, hv, dim)
-            if rc != 0 { throw .argument("hvp callback returned \(rc); aborted") }
+            if rc != 0 {
+                throw .argument("hvp callback returned \(rc) at sample \(sample) (0-based) of \(samples); aborted, "
+                    + "the remaining samples were not run")
+            }
         }
     }
 }

@@ -225,7 +225,8 @@ static void test_hutchinson(void) {
   EXPECT_STATUS(plumb_hutchinson_diag(dense_hvp, &ctx, D, 0, 0, diag, se), PLUMB_ERR_ARGUMENT, "samples");
   ctx.calls = 0;
   ctx.fail_at = 3;
-  EXPECT_STATUS(plumb_hutchinson_diag(dense_hvp, &ctx, D, 10, 0, diag, se), PLUMB_ERR_ARGUMENT, "returned -3");
+  EXPECT_STATUS(plumb_hutchinson_diag(dense_hvp, &ctx, D, 10, 0, diag, se), PLUMB_ERR_ARGUMENT,
+                "returned -3 at sample 2 (0-based)");
   CHECK(ctx.calls == 3 && isnan(diag[0]) && isnan(se[D - 1]), "abort after failing callback");
   EXPECT_STATUS(plumb_hutchinson_diag(nan_hvp, NULL, D, 2, 0, diag, se), PLUMB_ERR_DOMAIN, "not finite");
 }

@@ -237,7 +237,7 @@ def test_hutchinson_failing_callback():
     dp = diag.ctypes.data_as(ctypes.POINTER(ctypes.c_double))
     st = lib.plumb_hutchinson_diag(cb, None, 4, 5, 0, dp, None)
     assert st == 1
-    assert b"returned 7" in lib.plumb_last_error()
+    assert b"returned 7 at sample 1 (0-based)" in lib.plumb_last_error()
     assert len(calls) == 2 and np.all(np.isnan(diag))
     # NaN products: domain error.
     with pytest.raises(plumb.PlumbError) as e:
