@@ -96,7 +96,7 @@ def test_implied_diag_ulps_against_exact_moments(dtype, betas, steps):
         for name, want in exact.items():
             stats = plumb.compare(p.implied_diag(name, lr), np.array([float(w) for w in want]))
             assert stats["special_mismatches"] == 0
-            assert stats["max_ulp"] <= 6, (name, stats)  # the header's claim
+            assert stats["max_ulp"] <= 4, (name, stats)  # the header's figure for random gradients
 
 
 def test_exponent_one_when_wandering_dominates():
@@ -531,3 +531,16 @@ def test_belief_epsilon_dominated_uses_the_root_itself():
     with plumb.HessianProbe(1, beta1=0.5, beta2=0.0, epsilon=1.0) as p:
         p.observe(np.array([2.0]))  # sqrt(s_hat) = 1 = eps exactly: dominated
         assert p.compare(np.ones(1), "belief")["epsilon_dominated"] == 1.0
+
+
+@pytest.mark.parametrize("beta2", [0.9, 0.99])
+def test_constant_gradient_error_within_documented_bound(beta2):
+    """The header's accuracy note: a constant gradient stalls the binary64 EMA, up to about
+    0.5 / (1 - beta2) ulps from the exact sqrt(v_hat) = |g| (exact: v_t = (1 - beta2^t) g^2)."""
+    g = np.array([1.7, 1.3, 0.7, 3.1, 2.5, 1.1])
+    with plumb.HessianProbe(6, beta2=beta2) as p:
+        for _ in range(20000):
+            p.observe(g)
+        got = p.implied_diag("rms")
+    stats = plumb.compare(got, g)
+    assert 1 < stats["max_ulp"] <= 0.5 / (1 - beta2) + 2, stats

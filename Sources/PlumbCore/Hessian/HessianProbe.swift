@@ -45,6 +45,12 @@ public enum HessianEstimator: Int, Sendable {
 ///
 /// State is binary64 whatever the gradient's format. `m, v, s` are interleaved per coordinate so
 /// one observation is one pass over one array. Calls on one probe are serialized by a lock.
+///
+/// The updates are the plain binary64 recurrences, the bits an optimizer itself computes. Their
+/// rounding accumulates: for a constant gradient v stalls once `(1 - beta2)(g^2 - v)` falls below
+/// half an ulp of v, up to about `0.5 / (1 - beta2)` ulps from the exact value (plumb.h gives the
+/// measurements). A compensated update would cure that but needs more state per coordinate, so
+/// more memory traffic in `observe`, which runs at the copy roofline.
 public final class HessianProbe: @unchecked Sendable {
     /// Largest dimension accepted in full-matrix mode (the C matrix takes dim^2 doubles: 128 MiB).
     public static let maxFullMatrixDim = 4096
