@@ -248,6 +248,37 @@ def test_hutchinson_failing_callback():
     assert lib.plumb_hutchinson_diag(hz.HVP_FN(), None, 3, 2, 0, dp, None) == 1
 
 
+@pytest.mark.parametrize("seed", [1.5, 5.0, 1e19, 2.0**63, np.float64(3.0), True, "1", None])
+def test_hutchinson_seed_must_be_an_integer(seed):
+    """Floats were accepted above 2**63 (truncated) and refused below it."""
+    with pytest.raises(TypeError, match="seed"):
+        plumb.hutchinson_diag(lambda v: v, 2, 2, seed)
+
+
+def test_hutchinson_seed_range():
+    for seed in (0, 2**63, 2**64 - 1, np.uint64(2**64 - 1), np.int8(3)):
+        d, _ = plumb.hutchinson_diag(lambda v: 2 * v, 2, 2, seed)
+        np.testing.assert_array_equal(d, [2.0, 2.0])
+    for seed in (-1, 2**64):
+        with pytest.raises(ValueError, match="seed"):
+            plumb.hutchinson_diag(lambda v: v, 2, 2, seed)
+
+
+@pytest.mark.parametrize("result", [
+    lambda v: v * (1 + 2j), lambda v: v > 0, lambda v: np.array(list(v), dtype=object), lambda v: None,
+])
+def test_hutchinson_rejects_non_real_products(result):
+    """Complex products were silently cut to their real part (a ComplexWarning at most)."""
+    with pytest.raises(TypeError, match="hvp returned dtype"):
+        plumb.hutchinson_diag(result, 3, 2, 0)
+
+
+def test_hutchinson_accepts_real_products_of_any_width():
+    for result in (lambda v: (2 * v).astype(np.int64), lambda v: (2 * v).astype(np.float32), lambda v: list(2 * v)):
+        d, _ = plumb.hutchinson_diag(result, 3, 2, 0)
+        np.testing.assert_array_equal(d, [2.0, 2.0, 2.0])
+
+
 @pytest.mark.parametrize("kwargs, fragment", [
     (dict(beta1=1.0), "beta1"), (dict(beta1=-0.1), "beta1"), (dict(beta1=math.nan), "beta1"),
     (dict(beta2=1.0), "beta2"), (dict(beta2=math.inf), "beta2"),
