@@ -519,8 +519,14 @@ plumb_status plumb_exact_spectral_norm(const double *w, int64_t rows, int64_t co
  *   C_t = beta2 C + (1 - beta2) g g^T          (full-matrix mode only)
  * and v_hat = v_t / (1 - beta2^t), s_hat and C_hat likewise (AdaBelief's inner +eps is not added).
  * 1 - beta^t is evaluated as -expm1(t log1p(beta - 1)), which avoids the cancellation of the direct
- * formula for beta near 1. Measured against the exact recurrences (rationals + 60-digit square
- * roots), the implied RMS/ADAM/BELIEF diagonals are within 6 binary64 ulps after 300 steps.
+ * formula for beta near 1. The moments are the plain binary64 recurrences above (the bits of an
+ * optimizer's own update), whose rounding accumulates: measured against the exact recurrences
+ * (rationals + 60-digit square roots), the implied RMS/ADAM/BELIEF diagonals were within 4 binary64
+ * ulps after 300 steps of random gradients, but a constant gradient, whose roundings all lean the
+ * same way, stalls v once the update's increment (1 - beta2)(g^2 - v) falls below half an ulp of v:
+ * the error then grows to about 0.5 / (1 - beta2) ulps. Measured worst over 100000 steps of
+ * constant gradients: 5 ulps at beta2 = 0.9, 40 at 0.99, 513 at 0.999 (29 after 300 steps, 186
+ * after 3000), 1802 at 0.9999 (bound ~5000).
  *
  * Handles: a plumb_hess is created by plumb_hess_create and freed by plumb_hess_destroy. Every
  * function detects a NULL handle, and a pointer that is not a live handle of this library (never
@@ -547,30 +553,39 @@ typedef enum plumb_hess_estimator {
 
 /* Fit of an estimated diagonal est (the estimator's implied diagonal at lr = 1) against a
  * reference diagonal h. The log fit uses the "usable" coordinates, those with h_i != 0 and
- * est_i > 0 (the others have no logarithm and are left out of exponent, scale, log_correlation). */
+ * est_i > 0 (the others have no logarithm and are left out of exponent, scale, log_correlation).
+ * "Equal" and "constant" below are tested exactly, on the binary64 logarithms (values so close that
+ * their logarithms round alike count as equal). An estimate that overflowed (+inf, see
+ * plumb_hess_observe_f64) makes the fields it enters NaN. */
 typedef struct plumb_hess_report {
   int64_t steps;            /* gradients observed */
   double exponent;          /* slope p of the least-squares line log est_i = p log|h_i| + c
                                (for RMS, est = sqrt(v_hat)): 1 = long-run Newton picture,
                                0.5 = Gauss-Newton picture. NaN with < 2 usable coordinates or
-                               all usable |h_i| equal */
+                               all usable |h_i| equal; exactly 0 when all usable est_i are equal */
   double scale;             /* exp(c), NaN likewise */
   double log_correlation;   /* Pearson correlation of log est_i and log|h_i| (usable coords);
                                NaN when either is constant */
   double relative_error;    /* min over c of ||c*est - |h||| / |||h||| (all coordinates, Euclidean),
-                               at c = <est,|h|> / <est,est> */
+                               at c = <est,|h|> / <est,est> (c = 0, giving 1, when est is all 0);
+                               NaN when h is all 0 (0/0). Unchanged by rescaling h or est by a power
+                               of two (sums formed on rescaled copies: no overflow or underflow) */
   double epsilon_dominated; /* fraction of all coordinates with eps >= the estimator's root
                                (sqrt(v_hat); sqrt(s_hat) for BELIEF; diag sqrtm(C_hat) for FULL):
                                there Adam behaves like plain SGD */
 } plumb_hess_report;
 
 /* Fit of the full-matrix estimate A = sqrtm(C_hat) against |H| = sqrtm(H^2) (the matrix absolute
- * value, V |Lambda| V^T, of the symmetric part (H + H^T)/2 of the reference). */
+ * value, V |Lambda| V^T, of the symmetric part (H + H^T)/2 of the reference, each entry rounded
+ * once, without overflow for any finite H). The Frobenius sums are formed on copies rescaled by
+ * powers of two, so they neither overflow nor underflow for references of any finite magnitude. */
 typedef struct plumb_hess_matrix_report {
   int64_t steps;           /* gradients observed */
   double scale;            /* least-squares s in A ~ s |H|: <A,|H|>_F / <|H|,|H|>_F. For g = H d
-                              with d ~ N(0, s^2 I), A -> s |H| and scale -> s */
-  double relative_error;   /* min over c of ||c A - |H|||_F / |||H|||_F, at c = <A,|H|>_F / <A,A>_F */
+                              with d ~ N(0, s^2 I), A -> s |H| and scale -> s. NaN when |H| = 0 */
+  double relative_error;   /* min over c of ||c A - |H|||_F / |||H|||_F, at c = <A,|H|>_F / <A,A>_F
+                              (c = 0, giving 1, when A = 0); NaN when |H| = 0 (H zero or
+                              antisymmetric: 0/0). Unchanged by rescaling H by a power of two */
   double exponent;         /* diagonal fit of diag(A) against diag(|H|), as in plumb_hess_report */
   double diag_scale;       /* exp(intercept) of that diagonal fit */
   double log_correlation;  /* correlation of the logs of the two diagonals */
@@ -593,9 +608,11 @@ void plumb_hess_destroy(plumb_hess *h);
  *  Folds one gradient (dim values) into the moments: one fused pass over the state (and, in
  *  full-matrix mode, one pass over C), on several threads for large dim; results do not depend on
  *  the thread count. The gradient is first checked for NaN/inf. The moments are binary64 sums of
- *  squares, as in the optimizers themselves: float64 gradients beyond about 1e150 in magnitude
- *  overflow them (implied diagonals +inf) and below about 1e-150 lose precision to underflow
- *  (measured 5% at 1e-160); float32 gradients always fit.
+ *  squares, as in the optimizers themselves: float64 gradient entries beyond about 1.3e154 in
+ *  magnitude (the square root of the largest binary64) overflow them (implied diagonals +inf) and,
+ *  in full-matrix mode, C (PLUMB_HESS_FULL and plumb_hess_compare_matrix then report
+ *  PLUMB_ERR_DOMAIN); below about 1e-150 they lose precision to underflow (measured 5% at 1e-160);
+ *  float32 gradients always fit.
  *  @return PLUMB_OK; PLUMB_ERR_ARGUMENT for a NULL or dead handle or NULL grad;
  *  PLUMB_ERR_DOMAIN when grad has a NaN or infinite entry (message names the first one; the probe
  *  is left unchanged). */
@@ -609,6 +626,9 @@ plumb_status plumb_hess_observe_f64(plumb_hess *h, const double *grad);
  *  rounding eigenvalues are clamped to 0).
  *  @return PLUMB_OK; PLUMB_ERR_ARGUMENT for a NULL or dead handle, NULL diag, an unknown `e`,
  *  lr not finite or <= 0, no gradient observed yet, or PLUMB_HESS_FULL without full_matrix;
+ *  PLUMB_ERR_DOMAIN for PLUMB_HESS_FULL when the probe's matrix C has overflowed (an observed
+ *  gradient entry beyond about 1.3e154; the message says so and names the entry of C; sqrtm(C_hat)
+ *  is then undefined; the other estimators give +inf there instead);
  *  PLUMB_ERR_NOT_CONVERGED if the eigensolver fails (not expected on finite input). */
 plumb_status plumb_hess_implied_diag(const plumb_hess *h, plumb_hess_estimator e, double lr, double *diag);
 
@@ -617,7 +637,8 @@ plumb_status plumb_hess_implied_diag(const plumb_hess *h, plumb_hess_estimator e
  *  diag H; only |h_i| is used) and fills *out (see plumb_hess_report).
  *  @return PLUMB_OK (also when the log fit is undetermined: those fields are NaN);
  *  PLUMB_ERR_ARGUMENT as for plumb_hess_implied_diag or for NULL reference_diag/out;
- *  PLUMB_ERR_DOMAIN when reference_diag has a NaN or infinite entry (message names it). */
+ *  PLUMB_ERR_DOMAIN when reference_diag has a NaN or infinite entry (message names it), and for
+ *  PLUMB_HESS_FULL as for plumb_hess_implied_diag (overflowed C); PLUMB_ERR_NOT_CONVERGED likewise. */
 plumb_status plumb_hess_compare(const plumb_hess *h, plumb_hess_estimator e, const double *reference_diag,
                                 plumb_hess_report *out);
 
@@ -626,7 +647,8 @@ plumb_status plumb_hess_compare(const plumb_hess *h, plumb_hess_estimator e, con
  *  reference_hessian (dim*dim values, row-major; its symmetric part is used) and fills *out (see
  *  plumb_hess_matrix_report). O(dim^3).
  *  @return PLUMB_OK; PLUMB_ERR_ARGUMENT for a NULL or dead handle, NULL pointers, a probe without
- *  full_matrix, or no gradient observed yet; PLUMB_ERR_DOMAIN for a NaN/inf reference entry;
+ *  full_matrix, or no gradient observed yet; PLUMB_ERR_DOMAIN for a NaN/inf reference entry
+ *  (message names it), or when the probe's matrix C has overflowed (as for plumb_hess_implied_diag);
  *  PLUMB_ERR_NOT_CONVERGED if the eigensolver fails. */
 plumb_status plumb_hess_compare_matrix(const plumb_hess *h, const double *reference_hessian,
                                        plumb_hess_matrix_report *out);
@@ -647,7 +669,7 @@ typedef int32_t (*plumb_hvp_fn)(void *ctx, const double *v, double *hv, int64_t 
  *  ctx is passed to hvp unchanged (may be NULL).
  *  @return PLUMB_OK; PLUMB_ERR_ARGUMENT for NULL hvp or diag, dim < 1, samples < 1, an
  *  overflowing size, or when hvp returns nonzero (the message gives the callback's return value
- *  and the sample index; the remaining samples are not run); PLUMB_ERR_DOMAIN when hvp writes a
+ *  and the 0-based sample index; the remaining samples are not run); PLUMB_ERR_DOMAIN when hvp writes a
  *  NaN or infinite value; PLUMB_ERR_NO_MEMORY when the 3*dim doubles of work space cannot be
  *  allocated. On any failure after the argument checks, diag and std_error are filled with NaN. */
 plumb_status plumb_hutchinson_diag(plumb_hvp_fn hvp, void *ctx, int64_t dim, int32_t samples, uint64_t seed,

@@ -99,7 +99,8 @@ public func plumb_hess_compare(
             try est.withUnsafeMutableBufferPointer { (b: inout UnsafeMutableBufferPointer<Double>) throws(PlumbError) in
                 try p.impliedDiagonal(e, lr: 1, into: b.baseAddress!)
             }
-            let root = e == .full ? est : try p.rootMoment(e)
+            // RMS and FULL add no epsilon: their implied diagonal at lr = 1 is the root itself.
+            let root = e == .rms || e == .full ? est : try p.rootMoment(e)
             let fit = est.withUnsafeBufferPointer { HessianFit(estimate: $0.baseAddress!, reference: reference, count: p.dim) }
             let dominated = root.reduce(0) { $0 + (p.epsilon >= $1 ? 1 : 0) }
             out.pointee = plumb_hess_report(
@@ -124,8 +125,8 @@ public func plumb_hess_compare_matrix(
             throw .domain(row: i / n, "reference_hessian[\(i / n), \(i % n)] = \(reference[i]) is not finite")
         }
         try p.locked { () throws(PlumbError) in
-            let c = try p.secondMomentMatrix()
-            let fit = try HessianMatrixFit(secondMoment: c, hessian: reference, n: n)
+            let (c, factor) = try p.secondMoment()
+            let fit = try HessianMatrixFit(secondMoment: c, cScale: factor, hessian: reference, n: n)
             out.pointee = plumb_hess_matrix_report(
                 steps: Int64(p.steps), scale: fit.scale, relative_error: fit.relativeError,
                 exponent: fit.diagonal.exponent, diag_scale: fit.diagonal.scale,
@@ -150,9 +151,12 @@ public func plumb_hutchinson_diag(
             throw .argument("samples = \(samples) must be >= 1")
         }
         try Hutchinson(dim: n, samples: Int(samples), seed: seed).run(diag: diag, stdError: stdError) {
-            (v: UnsafeMutablePointer<Double>, hv: UnsafeMutablePointer<Double>) throws(PlumbError) in
+            (sample: Int, v: UnsafeMutablePointer<Double>, hv: UnsafeMutablePointer<Double>) throws(PlumbError) in
             let rc = hvp(ctx, v, hv, dim)
-            if rc != 0 { throw .argument("hvp callback returned \(rc); aborted") }
+            if rc != 0 {
+                throw .argument("hvp callback returned \(rc) at sample \(sample) (0-based) of \(samples); aborted, "
+                    + "the remaining samples were not run")
+            }
         }
     }
 }

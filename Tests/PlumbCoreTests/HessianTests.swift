@@ -109,13 +109,14 @@ final class HessianTests: XCTestCase {
     func testHutchinsonExactOnDiagonalAndAbortsOnThrow() throws {
         let h: [Double] = [1, -2, 3.5, 0, 7]
         var diag = [Double](repeating: 0, count: 5), se = diag
-        try Hutchinson(dim: 5, samples: 4, seed: 1).run(diag: &diag, stdError: &se) { (v, hv) throws(PlumbError) in
+        try Hutchinson(dim: 5, samples: 4, seed: 1).run(diag: &diag, stdError: &se) { (_, v, hv) throws(PlumbError) in
             for i in 0..<5 { hv[i] = h[i] * v[i] }
         }
         XCTAssertEqual(diag, h)
         XCTAssertEqual(se, [0, 0, 0, 0, 0])
         var calls = 0
-        XCTAssertThrowsError(try Hutchinson(dim: 5, samples: 4, seed: 1).run(diag: &diag, stdError: nil) { (_, _) throws(PlumbError) in
+        XCTAssertThrowsError(try Hutchinson(dim: 5, samples: 4, seed: 1).run(diag: &diag, stdError: nil) { (k, _, _) throws(PlumbError) in
+            XCTAssertEqual(k, calls)
             calls += 1
             if calls == 2 { throw .argument("stop") }
         })

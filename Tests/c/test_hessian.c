@@ -225,9 +225,48 @@ static void test_hutchinson(void) {
   EXPECT_STATUS(plumb_hutchinson_diag(dense_hvp, &ctx, D, 0, 0, diag, se), PLUMB_ERR_ARGUMENT, "samples");
   ctx.calls = 0;
   ctx.fail_at = 3;
-  EXPECT_STATUS(plumb_hutchinson_diag(dense_hvp, &ctx, D, 10, 0, diag, se), PLUMB_ERR_ARGUMENT, "returned -3");
+  EXPECT_STATUS(plumb_hutchinson_diag(dense_hvp, &ctx, D, 10, 0, diag, se), PLUMB_ERR_ARGUMENT,
+                "returned -3 at sample 2 (0-based)");
   CHECK(ctx.calls == 3 && isnan(diag[0]) && isnan(se[D - 1]), "abort after failing callback");
   EXPECT_STATUS(plumb_hutchinson_diag(nan_hvp, NULL, D, 2, 0, diag, se), PLUMB_ERR_DOMAIN, "not finite");
+}
+
+/* Statuses and values at the edges of binary64: an overflowed second-moment matrix is reported as
+ * such; references of any finite magnitude are accepted; a zero reference has no relative error. */
+static void test_extremes(void) {
+  plumb_hess_config cfg = {0.9, 0.999, 1e-8, 1};
+  plumb_hess *h = NULL;
+  double diag[3], ref[3] = {1, 1, 1}, eye[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1};
+  plumb_hess_report rep;
+  plumb_hess_matrix_report mrep;
+  CHECK(plumb_hess_create(3, &cfg, &h) == PLUMB_OK, "create");
+  const double huge[3] = {1e155, 1, 2}; /* g_0^2 overflows */
+  CHECK(plumb_hess_observe_f64(h, huge) == PLUMB_OK, "observe huge");
+  CHECK(plumb_hess_implied_diag(h, PLUMB_HESS_RMS, 1, diag) == PLUMB_OK && isinf(diag[0]) && diag[2] == 2,
+        "rms of an overflowed moment is +inf");
+  EXPECT_STATUS(plumb_hess_implied_diag(h, PLUMB_HESS_FULL, 1, diag), PLUMB_ERR_DOMAIN, "C overflowed");
+  EXPECT_STATUS(plumb_hess_compare(h, PLUMB_HESS_FULL, ref, &rep), PLUMB_ERR_DOMAIN, "C overflowed");
+  EXPECT_STATUS(plumb_hess_compare_matrix(h, eye, &mrep), PLUMB_ERR_DOMAIN, "C overflowed");
+  plumb_hess_destroy(h);
+
+  CHECK(plumb_hess_create(2, &cfg, &h) == PLUMB_OK, "create");
+  const double g[2] = {1, 2};
+  CHECK(plumb_hess_observe_f64(h, g) == PLUMB_OK, "observe");
+  double big[4] = {1e308, 1e308, 1e308, 1e308}, ones[4] = {1, 1, 1, 1}, zero[4] = {0, 0, 0, 0};
+  double skew[4] = {0, 1, -1, 0};
+  plumb_hess_matrix_report r1, rb;
+  CHECK(plumb_hess_compare_matrix(h, ones, &r1) == PLUMB_OK, "compare ones");
+  CHECK(plumb_hess_compare_matrix(h, big, &rb) == PLUMB_OK, "compare 1e308s: %s", plumb_last_error());
+  CHECK(fabs(rb.relative_error / r1.relative_error - 1) < 1e-14 && fabs(rb.scale * 1e308 / r1.scale - 1) < 1e-14,
+        "1e308s: err %.17g vs %.17g, scale %.17g vs %.17g", rb.relative_error, r1.relative_error, rb.scale * 1e308,
+        r1.scale);
+  CHECK(plumb_hess_compare_matrix(h, zero, &mrep) == PLUMB_OK && isnan(mrep.relative_error) && isnan(mrep.scale),
+        "zero reference: relative error %g", mrep.relative_error);
+  CHECK(plumb_hess_compare_matrix(h, skew, &mrep) == PLUMB_OK && isnan(mrep.relative_error),
+        "antisymmetric reference: relative error %g", mrep.relative_error);
+  CHECK(plumb_hess_compare(h, PLUMB_HESS_RMS, zero, &rep) == PLUMB_OK && isnan(rep.relative_error),
+        "zero diagonal: relative error %g", rep.relative_error);
+  plumb_hess_destroy(h);
 }
 
 static void test_exact_least_squares(void) {
@@ -251,6 +290,7 @@ int main(void) {
   test_exponents();
   test_full_matrix();
   test_hutchinson();
+  test_extremes();
   test_exact_least_squares();
   if (failures) {
     fprintf(stderr, "test_hessian: %d failure(s)\n", failures);

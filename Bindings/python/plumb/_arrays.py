@@ -95,6 +95,17 @@ def int64(x, name: str, minimum: int = -(2**63)) -> int:
     return v
 
 
+def uint64(x, name: str) -> int:
+    """A Python int parameter that fits uint64_t. Only integers (Python or numpy; not bool) are
+    accepted: a float would be truncated, and only some floats fit."""
+    if isinstance(x, bool) or not isinstance(x, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer, not {type(x).__name__}")
+    v = int(x)
+    if not 0 <= v < 2**64:
+        raise ValueError(f"{name} = {v} is out of range [0, 2**64)")
+    return v
+
+
 def ptr(a: np.ndarray, ctype):
     """A ctypes pointer to ``a``'s data (``a`` must stay alive during the call)."""
     return a.ctypes.data_as(ctypes.POINTER(ctype))

@@ -10,7 +10,7 @@ from typing import Callable, Dict, Optional, Tuple, Union
 
 import numpy as np
 
-from ._arrays import finite_float, float_array, int64, ptr, real
+from ._arrays import finite_float, float_array, int64, ptr, real, uint64
 from ._errors import PlumbError, check
 from ._lib import c_double_p, c_float_p, declare, lib, status_t
 
@@ -141,23 +141,25 @@ def hutchinson_diag(hvp: Callable[[np.ndarray], np.ndarray], dim: int, samples: 
                     seed: int = 0) -> Tuple[np.ndarray, np.ndarray]:
     """Hutchinson's estimate of diag(H) from ``hvp(v) -> H v`` (float64 arrays of ``dim`` values)
     with ``samples`` Rademacher probes; returns ``(diag, std_error)`` (std_error is +inf for one
-    sample). An exception in ``hvp`` aborts the C call and is re-raised."""
+    sample). ``seed`` is an integer in [0, 2**64). ``hvp`` must return real (float or integer)
+    values; a complex, bool or object result raises TypeError. An exception in ``hvp`` aborts the C
+    call and is re-raised."""
     if not callable(hvp):
         raise TypeError("hvp must be callable")
     dim = int64(dim, "dim", minimum=1)
     samples = int64(samples, "samples", minimum=1)
     if samples > 2**31 - 1:
         raise ValueError(f"samples = {samples} must fit int32")
-    seed = int64(seed, "seed", minimum=0) if seed <= 2**63 - 1 else int(seed)
-    if not 0 <= seed < 2**64:
-        raise ValueError("seed must be in [0, 2**64)")
+    seed = uint64(seed, "seed")
     failure = []
 
     def trampoline(ctx, v, hv, n):
         try:
             vin = np.ctypeslib.as_array(v, shape=(n,))
             out = np.ctypeslib.as_array(hv, shape=(n,))
-            res = np.asarray(hvp(vin.copy()), dtype=np.float64)
+            res = np.asarray(hvp(vin.copy()))
+            if res.dtype.kind not in "fiu":  # complex, bool, object, str: no silent conversion
+                raise TypeError(f"hvp returned dtype {res.dtype}; expected real (float or integer) values")
             if res.shape != (n,):
                 raise ValueError(f"hvp returned shape {res.shape}; expected ({n},)")
             out[:] = res

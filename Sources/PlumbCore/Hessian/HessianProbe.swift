@@ -45,6 +45,12 @@ public enum HessianEstimator: Int, Sendable {
 ///
 /// State is binary64 whatever the gradient's format. `m, v, s` are interleaved per coordinate so
 /// one observation is one pass over one array. Calls on one probe are serialized by a lock.
+///
+/// The updates are the plain binary64 recurrences, the bits an optimizer itself computes. Their
+/// rounding accumulates: for a constant gradient v stalls once `(1 - beta2)(g^2 - v)` falls below
+/// half an ulp of v, up to about `0.5 / (1 - beta2)` ulps from the exact value (plumb.h gives the
+/// measurements). A compensated update would cure that but needs more state per coordinate, so
+/// more memory traffic in `observe`, which runs at the copy roofline.
 public final class HessianProbe: @unchecked Sendable {
     /// Largest dimension accepted in full-matrix mode (the C matrix takes dim^2 doubles: 128 MiB).
     public static let maxFullMatrixDim = 4096
@@ -168,46 +174,60 @@ public final class HessianProbe: @unchecked Sendable {
 
     /// The implied Hessian diagonal of `estimator` at learning rate `lr` (see `HessianEstimator`).
     /// - Throws: `.argument` when no gradient was observed yet or `.full` is asked without
-    ///   full-matrix mode; `.notConverged` if the eigensolver fails (it does not on finite input).
+    ///   full-matrix mode; `.domain` when `.full` meets an overflowed C (see `secondMoment`);
+    ///   `.notConverged` if the eigensolver fails (it does not on finite input).
     public func impliedDiagonal(_ estimator: HessianEstimator, lr: Double, into out: UnsafeMutablePointer<Double>) throws(PlumbError) {
-        guard steps > 0 else { throw .argument("no gradient observed yet (steps = 0)") }
-        let bc2 = HessianProbe.biasCorrection(beta2, steps)
-        let eps = epsilon, st = state
-        switch estimator {
-        case .adam, .rms, .belief:
-            let offset = estimator == .belief ? 2 : 1
-            let e = estimator == .rms ? 0.0 : eps
-            parallelChunks(dim, grain: HessianProbe.grain) { range in
-                for i in range { out[i] = ((st[3 * i + offset] / bc2).squareRoot() + e) / lr }
-            }
-        case .full:
-            guard let matrix else {
-                throw .argument("estimator PLUMB_HESS_FULL needs a probe created with full_matrix = 1")
-            }
-            let root = try symmetricSqrtDiagonal(matrix, dim, scale: 1 / bc2)
-            for i in 0..<dim { out[i] = root[i] / lr }
-        }
+        let e = estimator == .adam || estimator == .belief ? epsilon : 0
+        try root(estimator, plus: e, over: lr, into: out)
     }
 
     /// The square root the estimator compares with epsilon: `sqrt(v_hat)` (ADAM, RMS),
-    /// `sqrt(s_hat)` (BELIEF), `diag(sqrtm(C_hat))` (FULL).
+    /// `sqrt(s_hat)` (BELIEF), `diag(sqrtm(C_hat))` (FULL). Computed from the moments, not by
+    /// subtracting epsilon from the implied diagonal again: `(r + eps) - eps` need not be r (for
+    /// r = 1 + 2^-52, eps = 1 it is 1, which counted r as epsilon-dominated).
     public func rootMoment(_ estimator: HessianEstimator) throws(PlumbError) -> [Double] {
         var out = [Double](repeating: 0, count: dim)
         try out.withUnsafeMutableBufferPointer { (b: inout UnsafeMutableBufferPointer<Double>) throws(PlumbError) in
-            // RMS at lr = 1 is sqrt(v_hat); BELIEF and FULL at lr = 1 minus their epsilon.
-            let e: HessianEstimator = estimator == .adam ? .rms : estimator
-            try impliedDiagonal(e, lr: 1, into: b.baseAddress!)
-            if e == .belief { for i in 0..<dim { b[i] -= epsilon } }
+            try root(estimator, plus: 0, over: 1, into: b.baseAddress!)
         }
         return out
     }
 
-    /// The bias-corrected full matrix `C_hat` (full-matrix mode), row-major.
-    public func secondMomentMatrix() throws(PlumbError) -> [Double] {
+    /// `out[i] = (r_i + add) / lr`, `r` the estimator's root moment: one pass over the state.
+    private func root(_ estimator: HessianEstimator, plus add: Double, over lr: Double, into out: UnsafeMutablePointer<Double>) throws(PlumbError) {
+        guard steps > 0 else { throw .argument("no gradient observed yet (steps = 0)") }
+        switch estimator {
+        case .adam, .rms, .belief:
+            let bc2 = HessianProbe.biasCorrection(beta2, steps)
+            let offset = estimator == .belief ? 2 : 1
+            let st = state
+            parallelChunks(dim, grain: HessianProbe.grain) { range in
+                for i in range { out[i] = ((st[3 * i + offset] / bc2).squareRoot() + add) / lr }
+            }
+        case .full:
+            guard fullMatrix else {
+                throw .argument("estimator PLUMB_HESS_FULL needs a probe created with full_matrix = 1")
+            }
+            let (c, scale) = try secondMoment()
+            let root = try symmetricSqrtDiagonal(c, dim, scale: scale)
+            for i in 0..<dim { out[i] = (root[i] + add) / lr }
+        }
+    }
+
+    /// The full-matrix state: the EMA matrix C (row-major) and the factor `1 / (1 - beta2^t)` with
+    /// `C_hat = factor * C` (C is handed over unscaled: C_hat may overflow where C does not).
+    /// - Throws: `.argument` without full-matrix mode or before the first gradient; `.domain` when
+    ///   an entry of C is infinite: C overflowed (gradient entries beyond about 1.3e154, the square
+    ///   root of binary64's largest value, overflow g g^T), and sqrtm(C_hat) is then undefined.
+    public func secondMoment() throws(PlumbError) -> (matrix: UnsafePointer<Double>, factor: Double) {
         guard let matrix else { throw .argument("the probe was not created with full_matrix = 1") }
         guard steps > 0 else { throw .argument("no gradient observed yet (steps = 0)") }
-        let bc2 = HessianProbe.biasCorrection(beta2, steps)
-        return (0..<(dim * dim)).map { matrix[$0] / bc2 }
+        for k in 0..<(dim * dim) where !matrix[k].isFinite {
+            throw .domain(row: k / dim, "the probe's second-moment matrix C overflowed (C[\(k / dim), \(k % dim)] = "
+                + "\(matrix[k])): gradient entries beyond about 1.3e154 in magnitude overflow g g^T in binary64, "
+                + "and sqrtm(C_hat) is undefined")
+        }
+        return (UnsafePointer(matrix), 1 / HessianProbe.biasCorrection(beta2, steps))
     }
 }
 

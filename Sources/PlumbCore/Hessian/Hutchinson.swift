@@ -24,11 +24,12 @@ public struct Hutchinson {
         self.seed = seed
     }
 
-    /// Runs the estimator. `hvp(v, hv)` must write `H v` into `hv` (both `dim` values) or throw.
+    /// Runs the estimator. `hvp(k, v, hv)` must write `H v` into `hv` (both `dim` values) or throw;
+    /// `k` is the 0-based sample index, for the caller's error messages.
     /// A non-finite product throws `.domain` naming the sample. `diag` and `stdError` get `dim` values
     /// (NaN when this throws). The caller guarantees `3 * dim` doubles do not overflow.
     public func run(diag: UnsafeMutablePointer<Double>, stdError: UnsafeMutablePointer<Double>?,
-                    _ hvp: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>) throws(PlumbError) -> Void) throws(PlumbError) {
+                    _ hvp: (Int, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>) throws(PlumbError) -> Void) throws(PlumbError) {
         let n = dim
         guard let raw = malloc(3 * n * MemoryLayout<Double>.stride) else {
             diag.update(repeating: .nan, count: n)
@@ -48,7 +49,7 @@ public struct Hutchinson {
                     z[i] = (bits >> UInt64(i % 64)) & 1 == 1 ? -1 : 1
                 }
                 hz.initialize(repeating: 0, count: n)
-                try hvp(z, hz)
+                try hvp(k - 1, z, hz)
                 for i in 0..<n where !hz[i].isFinite {
                     throw .domain(row: 0, "sample \(k - 1): hvp wrote hv[\(i)] = \(hz[i]), not finite")
                 }

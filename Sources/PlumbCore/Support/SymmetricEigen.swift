@@ -224,11 +224,33 @@ public struct SymmetricEigen {
     }
 }
 
+/// A copy of the symmetric `n x n` matrix `a` (finite entries) times `2^-2k`, with `k` chosen so
+/// that the largest magnitude lies in [1, 4): the eigensolver then never overflows or underflows
+/// (on `a` itself it would: a matrix of 1e308s has eigenvalues beyond binary64), and an even power
+/// keeps the square root's rescaling exact (`sqrt(2^2k x) = 2^k sqrt(x)`). Returns the copy and `k`.
+func evenlyScaled(_ a: UnsafePointer<Double>, _ n: Int) -> (copy: [Double], half: Int) {
+    var m = 0.0
+    for i in 0..<(n * n) { m = max(m, abs(a[i])) }
+    let e = binade(m)
+    let half = e >= 0 ? e / 2 : (e - 1) / 2  // floor(e / 2)
+    let copy = [Double](unsafeUninitializedCapacity: n * n) { b, c in
+        for i in 0..<(n * n) { b[i] = timesPowerOfTwo(a[i], -2 * half) }
+        c = n * n
+    }
+    return (copy, half)
+}
+
 /// The diagonal of the principal square root of the symmetric positive semidefinite matrix
 /// `scale * a`: `sqrtm(S)_ii = sum_k V_ik^2 sqrt(lambda_k)` with `S = V diag(lambda) V^T`.
-/// Eigenvalues below zero (rounding of a semidefinite matrix) are clamped to 0.
+/// Eigenvalues below zero (rounding of a semidefinite matrix) are clamped to 0. `a` may have
+/// entries of any finite magnitude (the decomposition runs on the exactly rescaled
+/// `evenlyScaled(a)`); `scale` must be a positive finite number of moderate size (a bias
+/// correction). Bits are those of the unscaled computation wherever that one stays in range.
 public func symmetricSqrtDiagonal(_ a: UnsafePointer<Double>, _ n: Int, scale: Double) throws(PlumbError) -> [Double] {
-    let eig = try SymmetricEigen(a, n: n)
+    let (scaled, half) = evenlyScaled(a, n)
+    let eig = try scaled.withUnsafeBufferPointer { (b: UnsafeBufferPointer<Double>) throws(PlumbError) in
+        try SymmetricEigen(b.baseAddress!, n: n)
+    }
     var out = [Double](repeating: 0, count: n)
     for k in 0..<n {
         let root = (max(0, eig.values[k]) * scale).squareRoot()
@@ -238,13 +260,21 @@ public func symmetricSqrtDiagonal(_ a: UnsafePointer<Double>, _ n: Int, scale: D
             out[i] += x * x * root
         }
     }
-    return out
+    return out.map { timesPowerOfTwo($0, half) }
 }
 
 /// The principal square root of `scale * a` (symmetric PSD, eigenvalues clamped at 0), or with
-/// `absolute` the matrix absolute value `|A| = sqrtm(A^2) = V diag(|lambda|) V^T` of `scale * a`.
-public func symmetricMatrixFunction(_ a: UnsafePointer<Double>, _ n: Int, scale: Double, absolute: Bool) throws(PlumbError) -> [Double] {
-    let eig = try SymmetricEigen(a, n: n)
+/// `absolute` the matrix absolute value `|A| = sqrtm(A^2) = V diag(|lambda|) V^T` of `scale * a`,
+/// returned as `values * 2^exponent`: the result itself may lie beyond binary64's range (the
+/// absolute value of a matrix of 1e308s has entries up to n * 1e308). `a` has finite entries of
+/// any magnitude (decomposed as `evenlyScaled(a)`); `scale` is a positive finite number of
+/// moderate size. `values` has entries of order sqrt(scale) (root) or scale (absolute) at most
+/// times n.
+public func symmetricMatrixFunction(_ a: UnsafePointer<Double>, _ n: Int, scale: Double, absolute: Bool) throws(PlumbError) -> (values: [Double], exponent: Int) {
+    let (scaled, half) = evenlyScaled(a, n)
+    let eig = try scaled.withUnsafeBufferPointer { (b: UnsafeBufferPointer<Double>) throws(PlumbError) in
+        try SymmetricEigen(b.baseAddress!, n: n)
+    }
     let f = eig.values.map { absolute ? abs($0 * scale) : max(0, $0 * scale).squareRoot() }
     var out = [Double](repeating: 0, count: n * n)
     eig.vectors.withUnsafeBufferPointer { vb in
@@ -262,5 +292,5 @@ public func symmetricMatrixFunction(_ a: UnsafePointer<Double>, _ n: Int, scale:
             }
         }
     }
-    return out
+    return (out, absolute ? 2 * half : half)
 }
