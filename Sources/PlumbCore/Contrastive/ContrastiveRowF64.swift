@@ -74,12 +74,12 @@ enum ContrastiveRowF64 {
                     scaledGrad.add(scaledTerm(s[i], sr, temperature, minusLn2Times: temperature.exponent - 600))
                 }
                 let (lh, ll) = scaledLoss.value, (gh, gl) = scaledGrad.value
-                loss = scaled(lh + ll, -600)
-                gradT = -scaled((gh + gl) / temperature.mantissa, -600)
+                loss = timesPowerOfTwo(lh + ll, -600)
+                gradT = -timesPowerOfTwo((gh + gl) / temperature.mantissa, -600)
             } else {
                 loss = shifted ? mh + (ml + (log(total.s) + (total.e + sl) / total.s)) : log1p(sh) + sl / (1 + sh)
                 let q = sh / denominator
-                gradT = sh == 0 ? 0 : -scaled(q - q * (correction - sl / sh), -temperature.exponent)
+                gradT = sh == 0 ? 0 : -timesPowerOfTwo(q - q * (correction - sl / sh), -temperature.exponent)
             }
         case .flatNCE:
             if sh == 0 {
@@ -107,10 +107,10 @@ enum ContrastiveRowF64 {
                     let u = grad[i]
                     if u >= 0x1p-969 || u == 0 && s[i] == -.infinity {
                         let q = u / denominator
-                        grad[i] = scaled(q - q * correction, -temperature.exponent)
+                        grad[i] = timesPowerOfTwo(q - q * correction, -temperature.exponent)
                     } else {
                         let q = scaledTerm(s[i], sr, temperature, minusLn2Times: k) / d
-                        grad[i] = scaled(q - q * correction, -600)
+                        grad[i] = timesPowerOfTwo(q - q * correction, -600)
                     }
                 }
             }
@@ -153,11 +153,6 @@ enum ContrastiveRowF64 {
         return e.addingProduct(e, y.e)
     }
 
-    /// `x 2^n` with one rounding (overflow to inf, gradual underflow).
-    @inline(__always)
-    private static func scaled(_ x: Double, _ n: Int) -> Double {
-        n == 0 ? x : Double(sign: .plus, exponent: n, significand: x)
-    }
 }
 
 /// A row's temperature with the split `tau = mantissa 2^exponent`, mantissa in [1, 2).
@@ -185,7 +180,5 @@ func quotient(_ a: Double, _ b: Double, _ tau: Temperature) -> (q: Double, lo: D
     }
     if tau.exponent >= -900 { return divide(diff.s, diff.e, by: tau.tau) }
     // 2^-exponent itself may overflow (up to 2^1074): scale each part in one step.
-    let n = -tau.exponent
-    return divide(Double(sign: .plus, exponent: n, significand: diff.s),
-                  Double(sign: .plus, exponent: n, significand: diff.e), by: tau.mantissa)
+    return divide(timesPowerOfTwo(diff.s, -tau.exponent), timesPowerOfTwo(diff.e, -tau.exponent), by: tau.mantissa)
 }
