@@ -273,3 +273,55 @@ def test_sizes_beyond_memory_are_statuses():
     with pytest.raises(plumb.PlumbError, match="limit") as info:
         plumb.exact.soft_topk(np.zeros((1, 5000)), 1000, "gradient")
     assert info.value.name == "PLUMB_ERR_ARGUMENT"
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_any_offset_and_scale(method, dtype):
+    # Regression: sigmoid found and applied lambda in absolute z = x / tau coordinates, so its
+    # rounding grew with |z|: all-equal rows at tau = 1e-13 summed to 2.00014 (791 float32 ULP), 1e20
+    # gave [0.5 0.5 0.5] for k = 2, a tie at 1e17 gave [1 1 0] for k = 1, 1e6 + O(1) was 390613 ULP off.
+    tol = 0.5 if dtype == np.float32 else 8
+    big, eps = (3e300, 2.0**-50) if dtype == np.float64 else (3e37, 2.0**-21)
+    for x, k, tau in [(np.ones(3), 2, 1e-13), (np.full(3, 1e20), 2, 1.0), (np.array([1e17, 1e17, 0.0]), 1, 1.0),
+                      (1e6 + np.array([0.0, 0.5, 1.0, -0.25]), 2, 1.0), (1e6 + np.array([0.0, 0.5, 1.0, -0.25]), 1, 0.3),
+                      (big * np.array([1.0, 1 + eps, 1 - eps / 2]), 1, big * eps)]:
+        x = x.astype(dtype)
+        got = plumb.soft_topk(x, k, method, tau)
+        exact = plumb.exact.soft_topk(x.astype(np.float64), k, method, float(dtype(tau)))
+        stats = plumb.compare(got, exact)
+        assert stats["special_mismatches"] == 0 and stats["max_ulp"] <= tol, (x, k, tau, got, stats)
+        assert abs(got.astype(np.float64).sum() - k) <= 4 * np.finfo(dtype).eps * k
+    # Shift invariance: x on a coarse dyadic grid, so x + shift is exact and the row's differences
+    # are unchanged: the outputs must be bitwise the same.
+    x = (np.round(rows(21, 2.0, (3, 16)) * 256) / 256).astype(dtype)
+    for shift in ((2.0**8, -2.0**12) if dtype == np.float32 else (2.0**20, -2.0**40)):
+        for k in (1, 5, 15):
+            for tau in (1.0, 0.3):
+                np.testing.assert_array_equal(plumb.soft_topk(x + dtype(shift), k, method, tau),
+                                              plumb.soft_topk(x, k, method, tau))
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_spread_beyond_binary64_range(method):
+    # Regression: sigmoid formed max - min = inf and returned all zeros for [1.7e308, -1.7e308, 0].
+    x = np.array([[1.7e308, -1.7e308, 0.0], [-1.7e308, 1.7e308, 1.7e308]])
+    np.testing.assert_array_equal(plumb.soft_topk(x, 1, method), [[1, 0, 0], [0, 0.5, 0.5]])
+    np.testing.assert_array_equal(plumb.soft_topk(x, 2, method), [[1, 0, 1], [0, 1, 1]])
+    x32 = (np.sign(x) * 3e38).astype(np.float32)
+    np.testing.assert_array_equal(plumb.soft_topk(x32, 1, method), [[1, 0, 0], [0, 0.5, 0.5]])
+    assert np.all(plumb.soft_topk_vjp(x, 1, np.ones_like(x), method) == 0)
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_quotient_beyond_binary64_range_gives_the_limit(method, dtype):
+    # Regression: z = x / tau was formed first, so x / tau = inf gave NaN (sigmoid, Laplace) or a wrong
+    # row (gradient [0 0 0], exp-clip [1 1 1]) with status OK. The limit is the hard top-k (ties
+    # shared), which is also plumb.exact's answer where it certifies one (gradient, k = 1).
+    tiny = 5e-324 if dtype == np.float64 else float(np.float32(1e-45))
+    x = np.array([[1.0, 2.0, 3.0], [3.0, 3.0, 1.0]], dtype=dtype)
+    for k, hard in ((1, [[0, 0, 1], [0.5, 0.5, 0]]), (2, [[0, 1, 1], [1, 1, 0]])):
+        np.testing.assert_array_equal(plumb.soft_topk(x, k, method, tiny), hard)
+    far = np.array([1e300, 0.5, 0.0]) if dtype == np.float64 else np.array([1e30, 0.5, 0.0], dtype=dtype)
+    np.testing.assert_array_equal(plumb.soft_topk(far, 2, method, 1e-10), [1, 1, 0])
