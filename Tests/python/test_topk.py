@@ -323,5 +323,19 @@ def test_quotient_beyond_binary64_range_gives_the_limit(method, dtype):
     x = np.array([[1.0, 2.0, 3.0], [3.0, 3.0, 1.0]], dtype=dtype)
     for k, hard in ((1, [[0, 0, 1], [0.5, 0.5, 0]]), (2, [[0, 1, 1], [1, 1, 0]])):
         np.testing.assert_array_equal(plumb.soft_topk(x, k, method, tiny), hard)
+        np.testing.assert_array_equal(plumb.soft_topk_vjp(x, k, np.ones_like(x), method, tiny), np.zeros_like(x))
     far = np.array([1e300, 0.5, 0.0]) if dtype == np.float64 else np.array([1e30, 0.5, 0.0], dtype=dtype)
     np.testing.assert_array_equal(plumb.soft_topk(far, 2, method, 1e-10), [1, 1, 0])
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_vjp_at_a_subnormal_temperature(method):
+    # Regression: the VJP multiplied by 1 / tau, which overflows below ~5.6e-309: [inf, -inf] instead
+    # of ~[1.966e299, -1.966e299]. The same row in units of tau gives the same J_z, times 1 / tau.
+    tau = 1e-310
+    x, g = np.array([0.0, 1e-310]), np.array([1e-10, 0.0])
+    got = plumb.soft_topk_vjp(x, 1, g, method, tau)
+    ref = plumb.soft_topk_vjp(x / tau, 1, g, method, 1.0) / tau
+    assert np.all(np.isfinite(got)) and np.allclose(got, ref, rtol=1e-12, atol=0), (got, ref)
+    if method == "gradient":
+        assert abs(got[0] - 1.966119332e299) <= 1e-9 * 1.966e299

@@ -107,8 +107,13 @@ func softTopKBody<T: BinaryFloatingPoint>(
                 continue
             }
             softTopKRow(method, &ws, n: n, k: k, tau: temperature, vjp: gradOut != nil, table: table.base)
-            let s = gradOut != nil ? 1 / temperature : 1
-            for i in 0..<n { out[base + i] = T(ws.out[i] * s) }
+            // The VJP's chain-rule factor 1 / tau: a division, since 1 / tau overflows for a
+            // subnormal tau while the product is finite.
+            if gradOut != nil {
+                for i in 0..<n { out[base + i] = T(ws.out[i] / temperature) }
+            } else {
+                for i in 0..<n { out[base + i] = T(ws.out[i]) }
+            }
         }
     }
     return failure.first
