@@ -339,3 +339,19 @@ def test_vjp_at_a_subnormal_temperature(method):
     assert np.all(np.isfinite(got)) and np.allclose(got, ref, rtol=1e-12, atol=0), (got, ref)
     if method == "gradient":
         assert abs(got[0] - 1.966119332e299) <= 1e-9 * 1.966e299
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_vjp_when_an_output_rounds_to_one(dtype):
+    # Regression: exp-clip took f' = 0 when an unclipped output rounded to 1 (x = [0, 40], k = 1 gave
+    # a zero VJP), and the gradient method's p_i (g_i - mu) cancelled for that item. Softmax Jacobian:
+    # (J^T g)_1 = p_0 p_1 (g_1 - g_0), p_0 = 1 / (1 + e^40).
+    p0 = 1 / (1 + math.exp(40))
+    expect = np.array([-p0 * (1 - p0), p0 * (1 - p0)])
+    for method in ("exp_clip", "gradient"):
+        got = plumb.soft_topk_vjp(np.array([0.0, 40.0], dtype), 1, np.array([0.0, 1.0], dtype), method)
+        assert np.allclose(got.astype(np.float64), expect, rtol=8 * np.finfo(dtype).eps, atol=0), (method, got)
+    # Threshold methods: the dominant item's entry is as accurate as the others (sums to ~0).
+    for method in ("sigmoid", "laplace"):
+        got = plumb.soft_topk_vjp(np.array([0.0, 80.0, 1.0], dtype), 1, np.array([0.0, 1.0, 0.5], dtype), method)
+        assert got[1] > 0 and abs(got.astype(np.float64).sum()) <= 4 * np.finfo(dtype).eps * np.abs(got).sum()

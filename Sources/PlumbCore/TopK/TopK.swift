@@ -50,12 +50,7 @@ func softTopKRow(_ method: TopKMethod, _ ws: inout TopKWorkspace, n: Int, k: Int
                             default:
                                 ThresholdTopK.sigmoid(x, tau: tau, k: k, offsets: &ws.offsets, out: out, derivative: d)
                             }
-                            guard vjp else { return }
-                            // Implicit function theorem: J^T g = f' g - f' (f' . g) / sum f'.
-                            var sd = 0.0, sdg = 0.0
-                            for i in 0..<n { sd += d[i]; sdg += d[i] * g[i] }
-                            let mean = sd > 0 ? sdg / sd : 0
-                            for i in 0..<n { out[i] = d[i] * (g[i] - mean) }
+                            if vjp { implicitVJP(UnsafeBufferPointer(d), g, out: out) }
                         }
                     }
                 }

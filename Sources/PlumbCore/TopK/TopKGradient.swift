@@ -124,6 +124,15 @@ struct GradientTopK {
             out[i] = Swift.min(p, 1)
         }
         guard let v else { return }
+        // k = 1 is softmax, J = diag(p) - p p^T: the threshold methods' form with f' = p, whose
+        // evaluation keeps p_i (1 - p_i) accurate when p_i rounds to 1.
+        if k == 1 {
+            for i in 0..<n { ratio[i] = out[i] }
+            ratio.withUnsafeBufferPointer { p in
+                implicitVJP(UnsafeBufferPointer(rebasing: p[0..<n]), v, out: out)
+            }
+            return
+        }
         var mu = 0.0
         for i in 0..<n { mu += out[i] * v[i] }
         for i in 0..<n { out[i] = out[i] * ((v[i] - mu) + ratio[i]) }

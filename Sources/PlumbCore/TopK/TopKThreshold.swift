@@ -51,12 +51,26 @@ enum ThresholdTopK {
         // g is monotone, so the consistent m are exactly m >= m*; the scan stops at the first failure.
         let c = top[chosenM]  // s_{m+1}
         let free = Double(k - chosenM), scale = free / chosenB
+        // The kink (lambda = c exactly, B = k - m) from unrounded quantities: B - (k - m) =
+        // (#{i : x_i = c} - (k - m)) + sum_{x_i < c} exp((x_i - c) / tau), an integer plus a sum
+        // of positive terms. (Testing the rounded B against k - m took x = [0, 40], k = 1 for a kink:
+        // B = 1 + 4e-18 rounds to 1.)
+        var atKink = false
+        if derivative != nil {
+            var ties = 0, below = 0.0
+            for i in 0..<n where x[i] <= c {
+                if x[i] == c { ties += 1 } else { below += expOfGap(x[i], c, tau) }
+            }
+            atKink = ties == k - chosenM && below == 0
+        }
         for i in 0..<n {
-            // Clipped: the m items strictly above c (every value above c is among them).
+            // Clipped: the m items strictly above c (every value above c is among them), f' = 0.
+            // The others lie at or below lambda = c + log(B / (k - m)) >= c, where f' = p (also
+            // when p rounds to 1); at the kink itself (x_i = c = lambda) the clipped side is used.
             if x[i] > c { out[i] = 1; derivative?[i] = 0; continue }
             let p = Swift.min(1, expOfGap(x[i], c, tau) * scale)
             out[i] = p
-            derivative?[i] = p >= 1 ? 0 : p
+            derivative?[i] = atKink && x[i] == c ? 0 : p
         }
     }
 }
