@@ -355,3 +355,12 @@ def test_vjp_when_an_output_rounds_to_one(dtype):
     for method in ("sigmoid", "laplace"):
         got = plumb.soft_topk_vjp(np.array([0.0, 80.0, 1.0], dtype), 1, np.array([0.0, 1.0, 0.5], dtype), method)
         assert got[1] > 0 and abs(got.astype(np.float64).sum()) <= 4 * np.finfo(dtype).eps * np.abs(got).sum()
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_equal_rows_give_k_over_n_exactly(method, dtype):
+    # All-zero row, n = 2000, k = 1000 came out as 0.5000000000000248 (gradient method).
+    for n, k in ((2000, 1000), (7, 3), (1000, 1)):
+        x = np.full((2, n), 3.25, dtype)
+        np.testing.assert_array_equal(plumb.soft_topk(x, k, method), np.full((2, n), dtype(k / n)))

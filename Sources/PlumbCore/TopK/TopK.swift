@@ -21,6 +21,9 @@ struct TopKWorkspace {
 
 /// One row `x` (binary64) at temperature `tau`. With `g` given, writes `J^T g` with respect to
 /// z = x / tau (the caller divides by tau) instead of the outputs.
+///
+/// A row of equal values gets `k / n` for every item, correctly rounded: every method gives
+/// that by symmetry (the outputs are equal and sum to k), and the general solvers would round it.
 func softTopKRow(_ method: TopKMethod, _ ws: inout TopKWorkspace, n: Int, k: Int, tau: Double, vjp: Bool,
                  table: UnsafeMutablePointer<ScaledPair>) {
     ws.x.withUnsafeBufferPointer { xb in
@@ -29,6 +32,10 @@ func softTopKRow(_ method: TopKMethod, _ ws: inout TopKWorkspace, n: Int, k: Int
             let out = UnsafeMutableBufferPointer(rebasing: ob[0..<n])
             if k >= n {
                 for i in 0..<n { out[i] = vjp ? 0 : 1 }
+                return
+            }
+            if !vjp && x.allSatisfy({ $0 == x[0] }) {
+                for i in 0..<n { out[i] = Double(k) / Double(n) }
                 return
             }
             ws.g.withUnsafeBufferPointer { gb in
