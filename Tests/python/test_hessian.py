@@ -404,3 +404,11 @@ def test_full_matrix_eigensolver_on_larger_dim():
         got = p.implied_diag("full", 1.0)
     # rank-40 PSD matrix: the clamped near-zero eigenvalues contribute sqrt(O(u ||C||)) noise
     np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6 * want.max())
+
+
+def test_unknown_estimator_message_shows_the_value_passed():
+    # Regression: the shared enum check printed the unsigned raw value ("e = 4294967295" for -1).
+    with plumb.HessianProbe(3) as p:
+        p.observe(np.ones(3))
+        with pytest.raises(plumb.PlumbError, match=r"e = -1 is not a known value"):
+            p.implied_diag(-1)

@@ -364,3 +364,12 @@ def test_equal_rows_give_k_over_n_exactly(method, dtype):
     for n, k in ((2000, 1000), (7, 3), (1000, 1)):
         x = np.full((2, n), 3.25, dtype)
         np.testing.assert_array_equal(plumb.soft_topk(x, k, method), np.full((2, n), dtype(k / n)))
+
+
+@pytest.mark.parametrize("fn", [plumb.soft_topk, plumb.exact.soft_topk])
+def test_unknown_method_message_shows_the_value_passed(fn):
+    # Regression: -1 was reported as "method = 4294967295".
+    with pytest.raises(plumb.PlumbError, match=r"method = -1 is not a known value"):
+        fn(rows(22, 1.0, (1, 4)), 1, -1)
+    with pytest.raises(plumb.PlumbError, match=r"method = 4 is not a known value"):
+        fn(rows(22, 1.0, (1, 4)), 1, 4)
