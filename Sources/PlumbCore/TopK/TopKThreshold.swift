@@ -68,7 +68,10 @@ enum ThresholdTopK {
             // The others lie at or below lambda = c + log(B / (k - m)) >= c, where f' = p (also
             // when p rounds to 1); at the kink itself (x_i = c = lambda) the clipped side is used.
             if x[i] > c { out[i] = 1; derivative?[i] = 0; continue }
-            let p = Swift.min(1, expOfGap(x[i], c, tau) * scale)
+            var p = Swift.min(1, expOfGap(x[i], c, tau) * scale)
+            // A subnormal output in one rounding (exp, then the product, rounded twice: measured
+            // 5e-324 for an exact 2.3e-324).
+            if p < 0x1p-1022 { p = exp(scaledGap(x[i], c, tau).hi + log(scale)) }
             out[i] = p
             derivative?[i] = atKink && x[i] == c ? 0 : p
         }
