@@ -39,8 +39,14 @@ extension Check {
     }
 
     /// A C enum value that must be one of `allowed` (raw values).
-    static func enumValue<E: RawRepresentable>(_ v: E, _ name: String, allowed: ClosedRange<E.RawValue>) throws(PlumbError) -> E.RawValue where E.RawValue: Comparable {
-        guard allowed.contains(v.rawValue) else { throw .argument("\(name) = \(v.rawValue) is not a known value") }
+    ///
+    /// The message shows the value as the caller's C `int`: Swift imports these enums (all of
+    /// whose constants are >= 0) with an unsigned 32-bit raw value, so a -1 arrives as 4294967295.
+    static func enumValue<E: RawRepresentable>(_ v: E, _ name: String, allowed: ClosedRange<E.RawValue>) throws(PlumbError) -> E.RawValue where E.RawValue: FixedWidthInteger {
+        guard allowed.contains(v.rawValue) else {
+            let passed = Int32(truncatingIfNeeded: v.rawValue)
+            throw .argument("\(name) = \(passed) is not a known value")
+        }
         return v.rawValue
     }
 }

@@ -69,6 +69,21 @@ int main(void) {
   }
   y[8] = INFINITY;
   CHECK(plumb_soft_topk_f64(PLUMB_TOPK_EXP_CLIP, y, 2, 6, 2, 1.0, out) == PLUMB_ERR_DOMAIN, "inf row");
+  /* an unknown method is reported as the int the caller passed (was 4294967295 for -1) */
+  CHECK(plumb_soft_topk_f64((plumb_topk_method)-1, x, 2, 6, 2, 1.0, out) == PLUMB_ERR_ARGUMENT, "method -1");
+  CHECK(strstr(plumb_last_error(), "method = -1 ") != NULL, "message shows -1");
+  /* x / temperature beyond binary64's range: the hard top-k limit, not NaN (was NaN with PLUMB_OK) */
+  double steps[3] = {1.0, 2.0, 3.0}, hard[3], back[3], ones[3] = {1, 1, 1};
+  for (int m = 0; m < 4; m++) {
+    CHECK(plumb_soft_topk_f64(methods[m], steps, 1, 3, 1, 5e-324, hard) == PLUMB_OK, "tiny tau ok");
+    CHECK(hard[0] == 0 && hard[1] == 0 && hard[2] == 1, "tiny tau: hard top-k");
+    CHECK(plumb_soft_topk_vjp_f64(methods[m], steps, 1, 3, 1, 5e-324, ones, back) == PLUMB_OK, "tiny tau vjp ok");
+    CHECK(back[0] == 0 && back[1] == 0 && back[2] == 0, "tiny tau vjp: zeros");
+    /* a subnormal temperature with a finite VJP (1 / tau overflows; was +-inf) */
+    double pair[2] = {0.0, 1e-310}, gp[2] = {1e-10, 0.0}, vp[2];
+    CHECK(plumb_soft_topk_vjp_f64(methods[m], pair, 1, 2, 1, 1e-310, gp, vp) == PLUMB_OK, "subnormal tau vjp ok");
+    CHECK(isfinite(vp[0]) && vp[0] > 1e299 && fabs(vp[0] + vp[1]) <= 1e-15 * vp[0], "subnormal tau vjp finite");
+  }
   /* in place */
   double z[6] = {1, 2, 3, 4, 5, 6};
   CHECK(plumb_soft_topk_f64(PLUMB_TOPK_SIGMOID, z, 1, 6, 3, 1.0, z) == PLUMB_OK && z[5] > z[0], "in place");

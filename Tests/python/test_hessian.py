@@ -575,3 +575,11 @@ def test_constant_gradient_error_within_documented_bound(beta2):
         got = p.implied_diag("rms")
     stats = plumb.compare(got, g)
     assert 1 < stats["max_ulp"] <= 0.5 / (1 - beta2) + 2, stats
+
+
+def test_unknown_estimator_message_shows_the_value_passed():
+    # Regression: the shared enum check printed the unsigned raw value ("e = 4294967295" for -1).
+    with plumb.HessianProbe(3) as p:
+        p.observe(np.ones(3))
+        with pytest.raises(plumb.PlumbError, match=r"e = -1 is not a known value"):
+            p.implied_diag(-1)

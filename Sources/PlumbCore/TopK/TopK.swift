@@ -3,36 +3,45 @@ import PlumbCore
 #endif
 /// Per-thread workspace, reused across the rows of a chunk.
 struct TopKWorkspace {
-    var z: [Double] = []
+    var x: [Double] = []
     var w1: [Double] = []
     var w2: [Double] = []
     var out: [Double] = []
     var deriv: [Double] = []
     var g: [Double] = []
+    var offsets = RowOffsets()
     var gradient = GradientTopK()
 
     mutating func reserve(_ n: Int) {
-        if z.count < n {
-            z = .init(repeating: 0, count: n); w1 = z; w2 = z; out = z; deriv = z; g = z
+        if x.count < n {
+            x = .init(repeating: 0, count: n); w1 = x; w2 = x; out = x; deriv = x; g = x
         }
     }
 }
 
-/// One row. `z` = x / tau. With `g` given, writes `J^T g` (w.r.t. z) instead of the outputs.
-func softTopKRow(_ method: TopKMethod, _ ws: inout TopKWorkspace, n: Int, k: Int, vjp: Bool,
+/// One row `x` (binary64) at temperature `tau`. With `g` given, writes `J^T g` with respect to
+/// z = x / tau (the caller divides by tau) instead of the outputs.
+///
+/// A row of equal values gets `k / n` for every item, correctly rounded: every method gives
+/// that by symmetry (the outputs are equal and sum to k), and the general solvers would round it.
+func softTopKRow(_ method: TopKMethod, _ ws: inout TopKWorkspace, n: Int, k: Int, tau: Double, vjp: Bool,
                  table: UnsafeMutablePointer<ScaledPair>) {
-    ws.z.withUnsafeBufferPointer { zb in
-        let z = UnsafeBufferPointer(rebasing: zb[0..<n])
+    ws.x.withUnsafeBufferPointer { xb in
+        let x = UnsafeBufferPointer(rebasing: xb[0..<n])
         ws.out.withUnsafeMutableBufferPointer { ob in
             let out = UnsafeMutableBufferPointer(rebasing: ob[0..<n])
             if k >= n {
                 for i in 0..<n { out[i] = vjp ? 0 : 1 }
                 return
             }
+            if !vjp && x.allSatisfy({ $0 == x[0] }) {
+                for i in 0..<n { out[i] = Double(k) / Double(n) }
+                return
+            }
             ws.g.withUnsafeBufferPointer { gb in
                 let g = UnsafeBufferPointer(rebasing: gb[0..<n])
                 if method == .gradient {
-                    ws.gradient.run(z, k: k, v: vjp ? g : nil, out: out, table: table)
+                    ws.gradient.run(x, tau: tau, k: k, v: vjp ? g : nil, out: out, table: table)
                     return
                 }
                 ws.w1.withUnsafeMutableBufferPointer { w1 in
@@ -40,16 +49,15 @@ func softTopKRow(_ method: TopKMethod, _ ws: inout TopKWorkspace, n: Int, k: Int
                         ws.deriv.withUnsafeMutableBufferPointer { db in
                             let d = UnsafeMutableBufferPointer(rebasing: db[0..<n])
                             switch method {
-                            case .expClip: ThresholdTopK.expClip(z, k: k, work: w1, out: out, derivative: d)
-                            case .laplace: ThresholdTopK.laplace(z, k: k, work: w1, work2: w2, out: out, derivative: d)
-                            default: ThresholdTopK.sigmoid(z, k: k, out: out, derivative: d)
+                            case .expClip:
+                                ThresholdTopK.expClip(x, tau: tau, k: k, work: w1, out: out, derivative: d)
+                            case .laplace:
+                                ThresholdTopK.laplace(x, tau: tau, k: k, offsets: &ws.offsets, work: w1, work2: w2,
+                                                      out: out, derivative: d)
+                            default:
+                                ThresholdTopK.sigmoid(x, tau: tau, k: k, offsets: &ws.offsets, out: out, derivative: d)
                             }
-                            guard vjp else { return }
-                            // Implicit function theorem: J^T g = f' g - f' (f' . g) / sum f'.
-                            var sd = 0.0, sdg = 0.0
-                            for i in 0..<n { sd += d[i]; sdg += d[i] * g[i] }
-                            let mean = sd > 0 ? sdg / sd : 0
-                            for i in 0..<n { out[i] = d[i] * (g[i] - mean) }
+                            if vjp { implicitVJP(UnsafeBufferPointer(d), g, out: out) }
                         }
                     }
                 }
@@ -89,7 +97,7 @@ func softTopKBody<T: BinaryFloatingPoint>(
             for i in 0..<n {
                 let v = Double(x[base + i])
                 if !v.isFinite { bad = i; break }
-                ws.z[i] = v / temperature
+                ws.x[i] = v
                 if let gradOut {
                     let gv = Double(gradOut[base + i])
                     ws.g[i] = gv
@@ -100,9 +108,14 @@ func softTopKBody<T: BinaryFloatingPoint>(
                 failure.report(r, .domain(row: r, "x[\(r), \(bad)] is not finite (x = \(Double(x[base + bad])))"))
                 continue
             }
-            softTopKRow(method, &ws, n: n, k: k, vjp: gradOut != nil, table: table.base)
-            let s = gradOut != nil ? 1 / temperature : 1
-            for i in 0..<n { out[base + i] = T(ws.out[i] * s) }
+            softTopKRow(method, &ws, n: n, k: k, tau: temperature, vjp: gradOut != nil, table: table.base)
+            // The VJP's chain-rule factor 1 / tau: a division, since 1 / tau overflows for a
+            // subnormal tau while the product is finite.
+            if gradOut != nil {
+                for i in 0..<n { out[base + i] = T(ws.out[i] / temperature) }
+            } else {
+                for i in 0..<n { out[base + i] = T(ws.out[i]) }
+            }
         }
     }
     return failure.first

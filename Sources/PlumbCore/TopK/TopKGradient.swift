@@ -23,49 +23,38 @@ struct GradientTopK {
     private var ratio: [Double] = []
     private var aM: [Double] = []
     private var aE: [Int] = []
-    private var narrowed: [Double] = []
-    private var order: [Int] = []
+    private var offsets = RowOffsets()
 
     init() {}
 
-    /// `narrowed = z - max z` with every gap between consecutive sorted values wider than
-    /// `1000 + n` narrowed to that width (offsets from the maximum: subtracting a gap from a value
-    /// of 1e20 itself would be lost to rounding).
-    ///
-    /// Why: `scaledExp` gives up (returns 0) below about -7e14, where the exponents of a product of
-    /// k terms could leave Int's range; a row whose spread goes beyond that lost every item out
-    /// there, and with fewer than k items left e_k was 0 and the whole output row 0 (measured:
-    /// x / tau spread over 1e16, k = 4). Across such a gap every ratio a_j / a_i is at most
-    /// `exp(-(1000 + n))`, below 2^-1443 even after the at most 2^n subsets that multiply it, so
-    /// the gap's width no longer matters and narrowing it changes no output; within the clusters it
-    /// separates nothing moves.
-    private mutating func narrowGaps(_ z: UnsafeBufferPointer<Double>) {
-        let n = z.count
-        if narrowed.count < n { narrowed = .init(repeating: 0, count: n) }
-        order = Array(0..<n)
-        order.sort { z[$0] > z[$1] || (z[$0] == z[$1] && $0 < $1) }
-        let widest = 1000 + Double(n)
-        var value = 0.0
-        narrowed[order[0]] = 0
-        for r in 1..<n {
-            value -= Swift.min(z[order[r - 1]] - z[order[r]], widest)
-            narrowed[order[r]] = value
-        }
-    }
-
-    /// Forward (`v == nil`, writes p) or J v (writes J v to `out`). `z` already divided by tau.
+    /// Forward (`v == nil`, writes p) or J v (writes J v to `out`, with respect to z = x / tau).
     /// `P`: the caller's `n * k` table (its allocation is the one that can fail).
-    mutating func run(_ z: UnsafeBufferPointer<Double>, k: Int, v: UnsafeBufferPointer<Double>?,
+    ///
+    /// `a_i = exp(-(max x - x_i) / tau)`, the difference taken before dividing (`scaledGap`). In a
+    /// row spread over more than 1e12 temperatures, every gap between consecutive sorted values
+    /// wider than `1000 + n` is first narrowed to that width (`RowOffsets`, measured from the
+    /// maximum). Why: `scaledExp` gives up (returns 0) below about -7e14, where the exponents of a
+    /// product of k terms could leave Int's range; a row whose spread goes beyond that (or beyond
+    /// binary64's range: x / tau overflowing) lost every item out there, and with fewer than k items
+    /// left e_k was 0 and the whole output row 0 (measured: x / tau spread over 1e16, k = 4). Across
+    /// such a gap every ratio a_j / a_i is at most `exp(-(1000 + n))`, below 2^-1443 even after the
+    /// at most 2^n subsets that multiply it, so the gap's width no longer matters and narrowing it
+    /// changes no output; within the clusters it separates nothing moves.
+    mutating func run(_ x: UnsafeBufferPointer<Double>, tau: Double, k: Int, v: UnsafeBufferPointer<Double>?,
                       out: UnsafeMutableBufferPointer<Double>, table P: UnsafeMutablePointer<ScaledPair>) {
-        let n = z.count
-        var c = -Double.infinity, low = Double.infinity
-        for t in z { c = Swift.max(c, t); low = Swift.min(low, t) }
+        let n = x.count
+        var top = -Double.infinity, low = Double.infinity
+        for t in x { top = Swift.max(top, t); low = Swift.min(low, t) }
         if aM.count < n { aM = .init(repeating: 0, count: n); aE = .init(repeating: 0, count: n) }
-        if c - low > 1e12 {
-            narrowGaps(z)
-            for i in 0..<n { let s = scaledExp(narrowed[i]); aM[i] = s.m; aE[i] = s.e }
+        if scaledGap(top, low, tau).hi > 1e12 {
+            offsets.compute(x, tau: tau, anchorRank: 0, widest: 1000 + Double(n))
+            for i in 0..<n { let s = scaledExp(offsets.t[i]); aM[i] = s.m; aE[i] = s.e }
         } else {
-            for i in 0..<n { let s = scaledExp(z[i] - c); aM[i] = s.m; aE[i] = s.e }
+            // exp(hi + lo) = exp(hi) (1 + lo): the quotient's rounding does not reach the weights.
+            for i in 0..<n {
+                let d = scaledGap(x[i], top, tau), s = scaledExp(d.hi)
+                aM[i] = s.m * (1 + d.lo); aE[i] = s.e
+            }
         }
         let width = k  // j = 0 ..< k
         if suffix.count < width { suffix = .init(repeating: .zero, count: width) }
@@ -135,6 +124,15 @@ struct GradientTopK {
             out[i] = Swift.min(p, 1)
         }
         guard let v else { return }
+        // k = 1 is softmax, J = diag(p) - p p^T: the threshold methods' form with f' = p, whose
+        // evaluation keeps p_i (1 - p_i) accurate when p_i rounds to 1.
+        if k == 1 {
+            for i in 0..<n { ratio[i] = out[i] }
+            ratio.withUnsafeBufferPointer { p in
+                implicitVJP(UnsafeBufferPointer(rebasing: p[0..<n]), v, out: out)
+            }
+            return
+        }
         var mu = 0.0
         for i in 0..<n { mu += out[i] * v[i] }
         for i in 0..<n { out[i] = out[i] * ((v[i] - mu) + ratio[i]) }

@@ -4,51 +4,76 @@ import PlumbCore
 import Glibc
 
 /// Threshold constructions of smooth top-k (MATH.md section 2b): `ST_i = f(z_i - lambda)` with
-/// `sum_i f(z_i - lambda) = k`. All three solvers work relative to a reference input `c` near lambda
-/// so no exponential overflows, and return the outputs and `f'` (for the implicit-function VJP
-/// `J^T g = f' g - f' (f' . g) / sum f'`).
+/// `sum_i f(z_i - lambda) = k`, `z = x / tau`. All three solvers measure the items from a data
+/// value of the row, `(x_i - x_ref) / tau` with the difference taken first (`scaledGap`), never
+/// from `x_i / tau`: so the outputs are shift invariant, accurate at any offset (1e6 + O(1)) and
+/// scale, and an `x / tau` beyond binary64's range is no overflow. They return the outputs and `f'`
+/// (for the implicit-function VJP, `implicitVJP`).
 enum ThresholdTopK {
+    /// Gap width beyond which the sigmoid and Laplace solvers narrow the row (`RowOffsets`).
+    /// Both f have tails `<= e^{-|u|}`. Across a gap this wide, lambda is more than 2000 from one
+    /// side (say the lower; the other case is symmetric): that side's outputs are below e^{-2000}
+    /// (0 in binary64) and its terms in the equation for lambda are at least e^{-1000} times
+    /// smaller than the terms of an item within 1000 of lambda, or all items are more than 1000
+    /// from lambda and every output is exactly 0 or 1. Either way the gap's width changes no
+    /// output, and the offsets stay finite (a spread of 1e300 or a subnormal tau).
+    static let widest = 4096.0
+
     /// f = min(1, e^u). Sorted descending `s_1 >= s_2 >= ...`, the solution has m items clipped at 1
     /// where m is the first index with `g(s_{m+1}) = m + B_m >= k`, `B_m = sum_{i > m} exp(s_i - s_{m+1})`
     /// (positive terms; recurrence `B_m = 1 + B_{m+1} exp(s_{m+2} - s_{m+1})`). Then
     /// `out_i = exp(z_i - s_{m+1}) (k - m) / B_m` for the unclipped items. Only the k largest values
     /// are needed (m <= k - 1), found by selection; the rest enter through one sum.
-    static func expClip(_ z: UnsafeBufferPointer<Double>, k: Int, work: UnsafeMutableBufferPointer<Double>,
-                        out: UnsafeMutableBufferPointer<Double>, derivative: UnsafeMutableBufferPointer<Double>?) {
-        let n = z.count
-        for i in 0..<n { work[i] = z[i] }
+    static func expClip(_ x: UnsafeBufferPointer<Double>, tau: Double, k: Int,
+                        work: UnsafeMutableBufferPointer<Double>, out: UnsafeMutableBufferPointer<Double>,
+                        derivative: UnsafeMutableBufferPointer<Double>?) {
+        let n = x.count
+        for i in 0..<n { work[i] = x[i] }
         selectLargest(work, k)
         var top = UnsafeMutableBufferPointer(rebasing: work[0..<k])
         top.sort(by: >)
         let kth = top[k - 1]
-        var rest = 0.0
-        for i in k..<n { rest += exp(work[i] - kth) }
-        // B_m for m = k-1 down to 0, kept in work[k + ...]? use a small scan instead: store B in-place order.
+        // Compensated: every output is scaled by 1 / B, so B's rounding (n eps / 2 for a plain
+        // sum; measured 21 ULP at n = 1000) would reach all of them.
+        var rest = CompensatedSum()
+        for i in k..<n { rest.add(expOfGap(work[i], kth, tau)) }
         // Scan m from k-1 downwards computing B_m, remember the smallest consistent m.
-        var b = 1 + rest  // B_{k-1}
+        var b = 1 + (rest.sum + rest.compensation)  // B_{k-1}
         var chosenM = k - 1, chosenB = b
         var m = k - 1
         while m > 0 {
             // B_{m-1} relative to s_m (= top[m-1]).
-            let bPrev = 1 + b * exp(top[m] - top[m - 1])
+            let bPrev = 1 + b * expOfGap(top[m], top[m - 1], tau)
             if bPrev >= Double(k - m + 1) { chosenM = m - 1; chosenB = bPrev } else { break }
             b = bPrev
             m -= 1
         }
         // g is monotone, so the consistent m are exactly m >= m*; the scan stops at the first failure.
         let c = top[chosenM]  // s_{m+1}
-        let scale = Double(k - chosenM) / chosenB
-        // Clipped items: those strictly above the threshold lambda = c + log(B/(k-m)) >= c.
-        for i in 0..<n {
-            let d = z[i] - c
-            let p: Double
-            if d > 0 && chosenM > 0 && z[i] >= top[chosenM - 1] {
-                p = 1
-            } else {
-                p = Swift.min(1, exp(d) * scale)
+        let free = Double(k - chosenM), scale = free / chosenB
+        // The kink (lambda = c exactly, B = k - m) from unrounded quantities: B - (k - m) =
+        // (#{i : x_i = c} - (k - m)) + sum_{x_i < c} exp((x_i - c) / tau), an integer plus a sum
+        // of positive terms. (Testing the rounded B against k - m took x = [0, 40], k = 1 for a kink:
+        // B = 1 + 4e-18 rounds to 1.)
+        var atKink = false
+        if derivative != nil {
+            var ties = 0, below = 0.0
+            for i in 0..<n where x[i] <= c {
+                if x[i] == c { ties += 1 } else { below += expOfGap(x[i], c, tau) }
             }
+            atKink = ties == k - chosenM && below == 0
+        }
+        for i in 0..<n {
+            // Clipped: the m items strictly above c (every value above c is among them), f' = 0.
+            // The others lie at or below lambda = c + log(B / (k - m)) >= c, where f' = p (also
+            // when p rounds to 1); at the kink itself (x_i = c = lambda) the clipped side is used.
+            if x[i] > c { out[i] = 1; derivative?[i] = 0; continue }
+            var p = Swift.min(1, expOfGap(x[i], c, tau) * scale)
+            // A subnormal output in one rounding (exp, then the product, rounded twice: measured
+            // 5e-324 for an exact 2.3e-324).
+            if p < 0x1p-1022 { p = exp(scaledGap(x[i], c, tau).hi + log(scale)) }
             out[i] = p
-            derivative?[i] = p >= 1 ? 0 : p
+            derivative?[i] = atKink && x[i] == c ? 0 : p
         }
     }
 }
@@ -59,13 +84,15 @@ extension ThresholdTopK {
     /// `g(c) = m - A_m/2 + B_m/2`; m is the first index with `g(s_{m+1}) >= k`, and
     /// `y = e^{lambda - c} = B / (sqrt((k-m)^2 + A B) + (k-m))` (the conjugate form when k < m).
     /// When even `g(s_n) < k` (k close to n, close inputs), all n items lie above lambda: m = n, B = 0.
-    static func laplace(_ z: UnsafeBufferPointer<Double>, k: Int, work: UnsafeMutableBufferPointer<Double>,
-                        work2: UnsafeMutableBufferPointer<Double>,
+    /// z is the row's `RowOffsets` from its k-th largest item (gaps wider than `widest` narrowed).
+    static func laplace(_ x: UnsafeBufferPointer<Double>, tau: Double, k: Int, offsets: inout RowOffsets,
+                        work: UnsafeMutableBufferPointer<Double>, work2: UnsafeMutableBufferPointer<Double>,
                         out: UnsafeMutableBufferPointer<Double>, derivative: UnsafeMutableBufferPointer<Double>?) {
-        let n = z.count
-        for i in 0..<n { work[i] = z[i] }
-        var s = UnsafeMutableBufferPointer(rebasing: work[0..<n])
-        s.sort(by: >)
+        let n = x.count
+        offsets.compute(x, tau: tau, anchorRank: k - 1, widest: widest)
+        let z = offsets.t
+        for r in 0..<n { work[r] = z[offsets.order[r]] }
+        let s = UnsafeMutableBufferPointer(rebasing: work[0..<n])
         // work2[m] = B_m.
         work2[n - 1] = 1
         var m = n - 2
@@ -106,18 +133,24 @@ extension ThresholdTopK {
         }
     }
 
-    /// f = sigmoid. `h(lambda) = sum_i sigmoid(z_i - lambda) - k` is strictly decreasing; the root
-    /// lies in `[min z - logit(k/n), max z - logit(k/n)]`. Safeguarded Newton (bisection whenever a
-    /// step leaves the bracket) to full binary64 precision. h is evaluated as
+    /// f = sigmoid. `h(lambda) = sum_i sigmoid(z_i - lambda) - k` is strictly decreasing, with z the
+    /// row's `RowOffsets` from its k-th largest item (z_k = 0; gaps wider than `widest` narrowed), so
+    /// lambda is found near 0 whatever the row's offset and scale, and its rounding (~2^-53 |lambda|)
+    /// stays that of a small number. The root lies in `[z_{k+1} - log k, log(n - k)]` (at the left
+    /// end the k + 1 largest items give at least (k + 1) k / (k + 1); at the right end the n - k + 1
+    /// smallest give at most 1) and in `[min z - logit(k/n), max z - logit(k/n)]`. Safeguarded Newton
+    /// (bisection whenever a step leaves the bracket) to full binary64 precision. h is evaluated as
     /// `(#{u >= 0} - k) - sum_{u >= 0} sigmoid(-u) + sum_{u < 0} sigmoid(u)` so that small tails keep
     /// their relative accuracy.
-    static func sigmoid(_ z: UnsafeBufferPointer<Double>, k: Int,
+    static func sigmoid(_ x: UnsafeBufferPointer<Double>, tau: Double, k: Int, offsets: inout RowOffsets,
                         out: UnsafeMutableBufferPointer<Double>, derivative: UnsafeMutableBufferPointer<Double>?) {
-        let n = z.count
-        var zmin = Double.infinity, zmax = -Double.infinity
-        for t in z { zmin = Swift.min(zmin, t); zmax = Swift.max(zmax, t) }
+        let n = x.count
+        offsets.compute(x, tau: tau, anchorRank: k - 1, widest: widest)
+        let z = offsets.t
+        let order = offsets.order
         let logit = log(Double(k) / Double(n - k))
-        var lo = zmin - logit, hi = zmax - logit
+        var lo = Swift.max(z[order[k]] - log(Double(k)) - 1, z[order[n - 1]] - logit)
+        var hi = Swift.min(log(Double(n - k)) + 1, z[order[0]] - logit)
         // h and h' scaled by exp(min_i |z_i - lambda|), so tails far below binary64's range (all
         // items far from lambda) keep their value instead of underflowing to an exact 0.
         func eval(_ lam: Double) -> (h: Double, dh: Double) {

@@ -1,0 +1,52 @@
+#if PLUMB_HASWELL  // also compiled into PlumbCoreHaswell, which gets PlumbCore's types by import
+import PlumbCore
+#endif
+/// A row's items sorted in descending order and measured from one of them in units of the
+/// temperature, with every wide gap narrowed: finite offsets for any input spread.
+///
+/// `compute` sets `order` (indices by descending x, ties by index) and `t[i] ~ (x_i - x_a) / tau`
+/// for the anchor a of rank `anchorRank`. Walking outwards from a, a gap between consecutive
+/// sorted values wider than `widest` is narrowed to `widest`, and the items beyond it are measured
+/// from the nearest item across the gap (`t = t_edge -+ widest -+ (x_edge - x_i) / tau`). So within
+/// the anchor's cluster `t_i` is the directly computed `(x_i - x_a) / tau` (one rounding of an exact
+/// difference), `t` is non-increasing along `order` (the outputs stay monotone), and a spread of
+/// 1e300 or a quotient beyond binary64's range (a subnormal tau) gives finite offsets.
+///
+/// Why narrowing changes no output: the callers pick `widest` so that across such a gap every
+/// term of one side is below binary64's range relative to the other side's (see their comments).
+struct RowOffsets {
+    var order: [Int] = []
+    var t: [Double] = []
+
+    init() {}
+
+    mutating func compute(_ x: UnsafeBufferPointer<Double>, tau: Double, anchorRank a: Int, widest: Double) {
+        let n = x.count
+        if order.count != n { order = Array(0..<n); t = .init(repeating: 0, count: n) }
+        for i in 0..<n { order[i] = i }
+        order.sort { x[$0] > x[$1] || (x[$0] == x[$1] && $0 < $1) }
+        t[order[a]] = 0
+        // Downwards from the anchor: offsets <= 0.
+        var edge = order[a], base = 0.0
+        for r in stride(from: a + 1, to: n, by: 1) {
+            let i = order[r], previous = order[r - 1]
+            if scaledGap(x[previous], x[i], tau).hi > widest {
+                edge = i; base = t[previous] - widest
+                t[i] = base
+            } else {
+                t[i] = base - scaledGap(x[edge], x[i], tau).hi
+            }
+        }
+        // Upwards from the anchor: offsets >= 0.
+        edge = order[a]; base = 0
+        for r in stride(from: a - 1, through: 0, by: -1) {
+            let i = order[r], next = order[r + 1]
+            if scaledGap(x[i], x[next], tau).hi > widest {
+                edge = i; base = t[next] + widest
+                t[i] = base
+            } else {
+                t[i] = base + scaledGap(x[i], x[edge], tau).hi
+            }
+        }
+    }
+}
