@@ -1,1 +1,1 @@
-../PlumbCore/Contrastive/DoubleDouble.swift
+../PlumbCore/Support/DoubleDouble.swift

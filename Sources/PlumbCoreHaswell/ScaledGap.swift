@@ -1,1 +1,1 @@
-../PlumbCore/TopK/ScaledGap.swift
+../PlumbCore/Support/ScaledGap.swift

@@ -19,7 +19,7 @@ import Glibc
 /// Extreme scales: tau enters as `tau = T 2^E` with T in [1, 2) (`Temperature`). Denominators are
 /// kept as `(w + S) T` (in [1, 2 cols]) and results scaled by 2^-E once at the end, so a tiny or
 /// subnormal tau neither underflows a denominator nor spoils its FMA correction; a difference of
-/// scores is formed scaled by the same power of two when tau is that small (`quotient`). Terms with
+/// scores is formed scaled by the same power of two when tau is that small (`scaledGap`). Terms with
 /// `u_i` below 2^-969 are recomputed for the gradient as `exp(d_i - K ln 2) / D` with
 /// `(w + S) tau = D 2^K`, D in [1/2, 1) (2^600 up, scaled back with one rounding), so that neither
 /// a rounded subnormal `u_i` nor the rounding of a logarithm reaches them; an InfoNCE `S` below 2^-969 (loss and `dL/ds_t` far below 1) is
@@ -40,7 +40,7 @@ enum ContrastiveRowF64 {
         let shifted = kind == .flatNCE ? best > -.infinity : best > st
         let sr = shifted ? best : st
         var mh = 0.0, ml = 0.0
-        if shifted { (mh, ml) = quotient(sr, st, temperature) }
+        if shifted { (mh, ml) = scaledGap(sr, st, tau) }
         var sum = CompensatedSum(), rest = CompensatedSum()
         var topSeen = !shifted
         if best > -.infinity {
@@ -133,7 +133,7 @@ enum ContrastiveRowF64 {
     /// `exp((s - sr) / tau)` with the exponent as a double-double; 0 for `s = -inf`.
     @inline(__always)
     private static func term(_ s: Double, _ sr: Double, _ tau: Temperature) -> Double {
-        let (q, lo) = quotient(s, sr, tau)
+        let (q, lo) = scaledGap(s, sr, tau.tau)
         guard q.isFinite else { return 0 }
         let e = exp(q)
         return e.addingProduct(e, lo)
@@ -145,7 +145,7 @@ enum ContrastiveRowF64 {
     /// (k * lo(ln 2) reaches ~1e-7: too big for exp(a + b) = exp(a) (1 + b)), leaving a correction
     /// of ~2^-53.
     private static func scaledTerm(_ s: Double, _ sr: Double, _ tau: Temperature, minusLn2Times k: Int) -> Double {
-        let (q, lo) = quotient(s, sr, tau)
+        let (q, lo) = scaledGap(s, sr, tau.tau)
         guard q.isFinite else { return 0 }
         let x = twoSum(q, -Double(k) * 0.6931471803691238)
         let y = twoSum(x.s, x.e + (lo - Double(k) * 1.9082149292705877e-10))
@@ -164,21 +164,4 @@ struct Temperature {
         mantissa = tau.significand
         exponent = Int(tau.exponent)
     }
-}
-
-/// `(a - b) / tau` as a double-double `(q, lo)` for finite `a` and `b` (`q = -inf` for `a = -inf`),
-/// `q = +-inf` when it overflows. The difference is exact (TwoSum, of halves when it would
-/// overflow) and the division keeps its remainder (`divide`); when tau is below 2^-900 both are
-/// first scaled by `2^-exponent`, so that the remainder cannot underflow.
-@inline(__always)
-func quotient(_ a: Double, _ b: Double, _ tau: Temperature) -> (q: Double, lo: Double) {
-    let diff = twoSum(a, -b)
-    if !diff.s.isFinite {
-        if a == -.infinity { return (-.infinity, 0) }
-        let half = twoSum(a * 0.5, -(b * 0.5))  // exact at this magnitude
-        return divide(half.s, half.e, by: tau.tau * 0.5)
-    }
-    if tau.exponent >= -900 { return divide(diff.s, diff.e, by: tau.tau) }
-    // 2^-exponent itself may overflow (up to 2^1074): scale each part in one step.
-    return divide(timesPowerOfTwo(diff.s, -tau.exponent), timesPowerOfTwo(diff.e, -tau.exponent), by: tau.mantissa)
 }
