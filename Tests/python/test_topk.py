@@ -384,3 +384,18 @@ def test_unknown_method_message_shows_the_value_passed(fn):
         fn(rows(22, 1.0, (1, 4)), 1, -1)
     with pytest.raises(plumb.PlumbError, match=r"method = 4 is not a known value"):
         fn(rows(22, 1.0, (1, 4)), 1, 4)
+
+
+def test_exact_sigmoid_terminates_when_x_over_tau_overflows():
+    # Regression: the exact sigmoid bracketed lambda in binary64 from x / tau, which is inf for a
+    # subnormal tau; the bracket never widened and the call never returned. It now brackets in MPFR
+    # and either certifies or reports PLUMB_ERR_PRECISION (the documented status), quickly.
+    import time
+    start = time.perf_counter()
+    for x, k, tau in ((np.array([1.0, 2.0, 3.0]), 1, 5e-324), (np.array([1e300, 0.5, 0.0]), 2, 1e-10)):
+        try:
+            got = plumb.exact.soft_topk(x, k, "sigmoid", tau)
+            assert np.array_equal(got, plumb.soft_topk(x, k, "sigmoid", tau)), got
+        except plumb.PlumbError as error:
+            assert error.name == "PLUMB_ERR_PRECISION", error
+    assert time.perf_counter() - start < 30

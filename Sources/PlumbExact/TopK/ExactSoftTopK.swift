@@ -160,13 +160,25 @@ private func sigmoidIntervals(_ x: UnsafeBufferPointer<Double>, k: Int, tau: Dou
         return (Interval(Double(above - k), precision: p) - up + down).certifiedSign
     }
     _ = kk
-    let zmin = (x.min() ?? 0) / tau, zmax = (x.max() ?? 0) / tau
+    // The bracket [min z - logit - w, max z - logit + w] in MPFR: z = x / tau can lie beyond
+    // binary64's range (a subnormal tau), where a binary64 bracket was infinite and never widened.
+    var zmin = z[0].lo, zmax = z[0].hi
+    for zi in z {
+        if mpfr_cmp(zi.lo.raw, zmin.raw) < 0 { zmin = zi.lo }
+        if mpfr_cmp(zi.hi.raw, zmax.raw) > 0 { zmax = zi.hi }
+    }
     let logit = log(Double(k) / Double(n - k))
+    func end(_ from: MPFRNumber, _ offset: Double) -> MPFRNumber {
+        let e = MPFRNumber(precision: p)
+        mpfr_add_d(e.raw, from.raw, offset, offset < 0 ? MPFR_RNDD : MPFR_RNDU)
+        return e
+    }
+    // h(min z - logit) >= 0 and h(max z - logit) <= 0 exactly; the widening only gets certified signs.
     var width = 1.0
-    var lo = MPFRNumber(zmin - logit - width, precision: p), hi = MPFRNumber(zmax - logit + width, precision: p)
-    while h(lo) <= 0 { width *= 2; lo = MPFRNumber(zmin - logit - width, precision: p) }
+    var lo = end(zmin, -logit - width), hi = end(zmax, -logit + width)
+    while h(lo) <= 0 && width < 0x1p60 { width *= 2; lo = end(zmin, -logit - width) }
     width = 1
-    while h(hi) >= 0 { width *= 2; hi = MPFRNumber(zmax - logit + width, precision: p) }
+    while h(hi) >= 0 && width < 0x1p60 { width *= 2; hi = end(zmax, -logit + width) }
     let mid = MPFRNumber(precision: p), gap = MPFRNumber(precision: p)
     for _ in 0..<(p + 4200) {
         mpfr_add(mid.raw, lo.raw, hi.raw, MPFR_RNDN)
