@@ -24,6 +24,7 @@ func scaledGap(_ a: Double, _ b: Double, _ tau: Double) -> (hi: Double, lo: Doub
         let hi = 2 * q.q
         return hi.isFinite ? (hi, 2 * q.lo) : (hi, 0)
     }
+    if tau == 1 { return (d.s, d.e) }  // the default temperature: the quotient is the difference
     if tau >= 0x1p-900 { let q = divide(d.s, d.e, by: tau); return (q.q, q.lo) }
     // 2^-exponent(tau) itself may overflow (up to 2^1074): scale each part in one step.
     let n = -Int(tau.exponent)
