@@ -255,9 +255,11 @@ typedef enum plumb_contrastive_kind {
  *  @return PLUMB_OK; PLUMB_ERR_ARGUMENT for a NULL a/b/loss, n < 2, dim < 1, an overflowing size,
  *  an unknown kind, or a temperature that is NaN, infinite or <= 0; PLUMB_ERR_DOMAIN when an
  *  embedding entry is NaN or infinite, (normalize != 0) a row is all zeros (tiny rows are fine:
- *  the norm is computed scaled), or (normalize == 0) a score a_i . b_j overflows binary64 (the
- *  message names the row whose score is inf): the loss couples all rows, so *loss and both gradients are
- *  then all NaN and the message names the row;
+ *  the norm is computed scaled), (normalize == 0) a score a_i . b_j overflows binary64 (the
+ *  message names the row whose score is inf), or row losses overflow binary64 with opposite signs
+ *  (FlatNCE at a tiny temperature; an overflow of one sign gives *loss = +-inf with PLUMB_OK): the
+ *  loss couples all rows, so *loss and both gradients are then all NaN and the message names the
+ *  row;
  *  PLUMB_ERR_NO_MEMORY when the work space cannot be allocated (outputs NaN). */
 plumb_status plumb_contrastive_embeddings_f32(plumb_contrastive_kind kind, const float *a, const float *b,
                                               int64_t n, int64_t dim, int32_t normalize, int32_t symmetric,

@@ -11,11 +11,11 @@ private func compare<T>(
         let count = try Check.size(n, "n")
         _ = try Check.elements(count, 1, elementSize: max(MemoryLayout<T>.stride, 8), "n")
         let out = try Check.pointer(out, "out")
-        let computed = count == 0 ? nil : try Check.pointer(computed, "computed")
+        let computed = try Check.pointer(computed, "computed")
         let exact = try Check.pointer(exact, "exact")
         let stats = ErrorStatistics(
             format: format, exact: UnsafeBufferPointer(start: exact, count: count)
-        ) { widen(computed![$0]) }
+        ) { widen(computed[$0]) }
         out.pointee = plumb_error_stats(
             count: Int64(stats.count), max_ulp: stats.maxULP, mean_ulp: stats.meanULP,
             max_rel: stats.maxRelative, min_bits: stats.minBits, worst_index: Int64(stats.worstIndex),

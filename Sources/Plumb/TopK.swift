@@ -88,7 +88,9 @@ public func plumb_exact_soft_topk(
         let x = try Check.pointer(x, "x"), out = try Check.pointer(out, "out")
         // Every cell of the exact programme is an MPFR interval (heap storage GMP cannot fail
         // gracefully on): keep the reference to test sizes.
-        guard n * k <= exactTopKCells else {
+        // n * k checked for overflow first: the build is -Ounchecked, where a wrapped product passed.
+        let (cells, overflow) = n.multipliedReportingOverflow(by: k)
+        guard !overflow && cells <= exactTopKCells else {
             throw .argument("n * k = \(n) x \(k) exceeds the exact reference's limit of \(exactTopKCells) cells")
         }
         let rounding = CorrectRounding(cap: ExactSettings.precisionCap)

@@ -64,10 +64,12 @@ static void test_compare(void) {
             && s.min_bits == 0.0,
         "bf16: max_ulp %g mismatches %lld", s.max_ulp, (long long)s.special_mismatches);
 
-  CHECK(plumb_compare_f64(NULL, NULL, 0, &s) == PLUMB_ERR_ARGUMENT, "NULL exact with n = 0");
   double none = 0;
-  CHECK(plumb_compare_f64(NULL, &none, 0, &s) == PLUMB_OK && s.count == 0 && s.worst_index == -1,
-        "n = 0 needs no computed pointer");
+  /* Both inputs are checked whatever n (the header: NULL pointer -> PLUMB_ERR_ARGUMENT). */
+  CHECK(plumb_compare_f64(&none, NULL, 0, &s) == PLUMB_ERR_ARGUMENT, "NULL exact with n = 0");
+  CHECK(plumb_compare_f64(NULL, &none, 0, &s) == PLUMB_ERR_ARGUMENT, "NULL computed with n = 0");
+  CHECK(plumb_compare_f64(&none, &none, 0, &s) == PLUMB_OK && s.count == 0 && s.worst_index == -1,
+        "n = 0 compares nothing");
 
   expect_error(plumb_compare_f32(NULL, exact, 4, &s), PLUMB_ERR_ARGUMENT, "computed", "NULL computed");
   expect_error(plumb_compare_f32(f32, NULL, 4, &s), PLUMB_ERR_ARGUMENT, "exact", "NULL exact");

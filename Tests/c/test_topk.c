@@ -57,6 +57,14 @@ int main(void) {
   CHECK(plumb_soft_topk_vjp_f32(PLUMB_TOPK_GRADIENT, xf, 2, 6, 1, 1.0f, gf, NULL) == PLUMB_ERR_ARGUMENT, "NULL grad_x");
   CHECK(plumb_soft_topk_vjp_f32(PLUMB_TOPK_LAPLACE, xf, 2, 6, 9, 1.0f, gf, gxf) == PLUMB_ERR_ARGUMENT, "vjp bad k");
   CHECK(plumb_exact_soft_topk((plumb_topk_method)-1, x, 2, 6, 1, 1.0, ex) == PLUMB_ERR_ARGUMENT, "exact bad method");
+  /* n * k beyond the reference's limit, also when the product overflows int64 (it wrapped and
+     passed in the -Ounchecked build); rows = 0 keeps x and ex from being read. */
+  for (int m = 0; m < 4; m++) {
+    CHECK(plumb_exact_soft_topk(methods[m], x, 0, (1LL << 32) + 1, (1LL << 32) - 1, 1.0, ex) == PLUMB_ERR_ARGUMENT,
+          "exact n * k overflowing int64");
+    CHECK(plumb_exact_soft_topk(methods[m], x, 0, 1LL << 40, 1LL << 40, 1.0, ex) == PLUMB_ERR_ARGUMENT,
+          "exact n * k = 2^80");
+  }
   double y[12];
   memcpy(y, x, sizeof y);
   y[8] = NAN;

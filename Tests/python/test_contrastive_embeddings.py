@@ -123,3 +123,18 @@ def test_work_space_too_large_is_a_status_not_a_crash():
     with pytest.raises(plumb.PlumbError, match="cannot allocate") as info:
         plumb.contrastive_embeddings(a, a, normalize=False)
     assert info.value.name == "PLUMB_ERR_NO_MEMORY"
+
+
+def test_overflowing_row_losses():
+    # Regression: a row loss of +inf (tau = 1e-310) made the compensated mean NaN with PLUMB_OK.
+    # InfoNCE row losses are >= 0, so their mean is +inf; FlatNCE's +inf and -inf rows have no
+    # binary64 mean: PLUMB_ERR_DOMAIN.
+    a, b = np.array([[1.0], [2.0]]), np.array([[-1.0], [1.0]])
+    for symmetric in (False, True):
+        loss, _, _ = plumb.contrastive_embeddings(a, b, loss="infonce", normalize=False, symmetric=symmetric,
+                                                  temperature=1e-310, grad=False)
+        assert loss == np.inf
+        with pytest.raises(plumb.PlumbError, match="opposite signs") as info:
+            plumb.contrastive_embeddings(a, b, loss="flatnce", normalize=False, symmetric=symmetric,
+                                         temperature=1e-310, grad=False)
+        assert info.value.name == "PLUMB_ERR_DOMAIN"

@@ -75,6 +75,11 @@ public enum ContrastiveEmbeddings {
             for v in rowLoss { sum.add(v) }
             let v = sum.value
             loss += (v.hi + v.lo) * weight
+            if loss.isNaN {
+                // Finite inputs, so some row losses overflowed with opposite signs (FlatNCE).
+                throw .domain(row: 0, "row losses overflow binary64 with opposite signs at temperature \(tau): "
+                              + "their mean is not representable")
+            }
             if wantGrad {
                 for i in 0..<n {
                     for j in 0..<n {

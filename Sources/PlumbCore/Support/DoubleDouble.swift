@@ -27,6 +27,8 @@ struct CompensatedSum {
     @inline(__always)
     mutating func add(_ x: Double) {
         let t = sum + x
+        // An infinite (or NaN) sum is the value itself: its compensation would be inf - inf.
+        guard t.isFinite else { sum = t; return }
         if sum.magnitude >= x.magnitude {
             compensation += (sum - t) + x
         } else {
@@ -36,5 +38,9 @@ struct CompensatedSum {
     }
 
     /// The sum as a double-double `(hi, lo)` with `hi = fl(hi + lo)`.
-    var value: (hi: Double, lo: Double) { let v = twoSum(sum, compensation); return (v.s, v.e) }
+    var value: (hi: Double, lo: Double) {
+        guard sum.isFinite else { return (sum, 0) }
+        let v = twoSum(sum, compensation)
+        return (v.s, v.e)
+    }
 }
