@@ -191,6 +191,13 @@ def test_compare_zero_bits_is_positive_zero():
         assert s["min_bits"] == 0 and np.copysign(1.0, s["min_bits"]) == 1.0, (computed, exact, s)
 
 
+def test_compare_mean_ulp_does_not_overflow():
+    # An exact 0 has the subnormal spacing 2^-1074: an error of 5e-16 is ~1e308 ULP; the sum of two
+    # such overflowed, making mean_ulp inf while max_ulp was finite.
+    s = plumb.compare(np.float64([5e-16, 5e-16]), np.float64([0.0, 0.0]))
+    assert np.isfinite(s["mean_ulp"]) and s["mean_ulp"] == pytest.approx(s["max_ulp"], rel=1e-15)
+
+
 def test_compare_argument_errors():
     with pytest.raises(TypeError):
         plumb.compare(np.zeros(3, dtype=np.int32), np.zeros(3))

@@ -106,6 +106,15 @@ def uint64(x, name: str) -> int:
     return v
 
 
+def enum_code(x, name: str) -> int:
+    """An integer code for a C enum argument (a C int): it must fit int32, since ctypes would wrap
+    it (2**32 + 1 became 1); whether it is a known value is C's check."""
+    v = int64(x, name)
+    if not -(2**31) <= v < 2**31:
+        raise ValueError(f"{name} = {v} is not a known value (codes are C ints)")
+    return v
+
+
 def ptr(a: np.ndarray, ctype):
     """A ctypes pointer to ``a``'s data (``a`` must stay alive during the call)."""
     return a.ctypes.data_as(ctypes.POINTER(ctype))

@@ -10,7 +10,7 @@ from typing import Callable, Dict, Optional, Tuple, Union
 
 import numpy as np
 
-from ._arrays import finite_float, float_array, int64, ptr, real, uint64
+from ._arrays import enum_code, finite_float, float_array, int64, ptr, real, uint64
 from ._errors import PlumbError, check
 from ._lib import c_double_p, c_float_p, declare, lib, status_t
 
@@ -56,7 +56,7 @@ def _estimator(estimator: Union[str, int]) -> int:
         if key not in ESTIMATORS:
             raise ValueError(f"estimator must be one of {sorted(ESTIMATORS)}, not {estimator!r}")
         return ESTIMATORS[key]
-    return int64(estimator, "estimator")
+    return enum_code(estimator, "estimator")
 
 
 class HessianProbe:

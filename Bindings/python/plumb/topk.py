@@ -6,7 +6,7 @@ from typing import Optional
 
 import numpy as np
 
-from ._arrays import finite_float, float32_parameter, float_array, int64, ptr, same_shape, writable
+from ._arrays import enum_code, finite_float, float32_parameter, float_array, int64, ptr, same_shape, writable
 from ._errors import check
 from ._lib import declare, lib, status_t
 
@@ -34,7 +34,7 @@ def method_value(method) -> int:
             return TOPK_METHODS[method]
         except KeyError:
             raise ValueError(f"unknown method {method!r}; expected one of {sorted(TOPK_METHODS)}") from None
-    return int64(method, "method")
+    return enum_code(method, "method")
 
 
 def _shape(x: np.ndarray):

@@ -36,7 +36,7 @@ public struct ErrorStatistics: Equatable, Sendable {
             let difference = (c - x).magnitude
             let ulps = difference.scaledExactly(by: -format.spacingExponent(at: x, clampAbove: true))
             included += 1
-            ulpSum += ulps
+            ulpSum += ulps * 0x1p-64  // scaled: errors near 2^1000 ULP (exact 0 in binary64) would overflow the sum
             if worstIndex < 0 || ulps > maxULP { maxULP = ulps; worstIndex = i }
             let bits: Double
             if x == 0 {
@@ -49,7 +49,7 @@ public struct ErrorStatistics: Equatable, Sendable {
             }
             minBits = min(minBits, bits)
         }
-        meanULP = included > 0 ? ulpSum / Double(included) : 0
+        meanULP = included > 0 ? ulpSum / Double(included) * 0x1p64 : 0
     }
 }
 
