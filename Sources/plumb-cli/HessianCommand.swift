@@ -39,8 +39,15 @@ struct HessianCommand: ParsableCommand {
         guard dim >= 2, samples >= 1, steps >= 4, decades > 0, noise > 0 else {
             throw ValidationError("need dim >= 2, samples >= 1, steps >= 4, decades > 0, noise > 0")
         }
-        guard batch.allSatisfy({ $0 >= 1 }), (sgdLr + adamLr).allSatisfy({ $0 > 0 && $0.isFinite }) else {
-            throw ValidationError("batch sizes must be >= 1 and learning rates finite and > 0")
+        // A demonstration, not a solver: sizes that fit memory and finish (huge values crashed on
+        // allocation or overflowed, some ran for hours).
+        guard dim <= 4096, samples <= 1_000_000, dim * samples <= 1 << 26, steps <= 1_000_000,
+              decades <= 30, noise <= 1e6 else {
+            throw ValidationError("need dim <= 4096, samples <= 1000000, dim * samples <= 2^26, steps <= 1000000, "
+                                  + "decades <= 30, noise <= 1e6")
+        }
+        guard batch.allSatisfy({ $0 >= 1 && $0 <= 1 << 20 }), (sgdLr + adamLr).allSatisfy({ $0 > 0 && $0.isFinite }) else {
+            throw ValidationError("batch sizes must be in [1, 2^20] and learning rates finite and > 0")
         }
     }
 

@@ -48,7 +48,8 @@ struct Precision: ParsableCommand {
     var dtypes: [String] = []
 
     @Option(name: [.customLong("values"), .customLong("gaps"), .customLong("scales")],
-            parsing: .upToNextOption, help: "Parameter values (score gaps, input scales, ...).")
+            parsing: .upToNextOption,
+            help: "Parameter values (score gaps, input scales, ...); a negative first value needs '=': --gaps=-50 0 30.")
     var values: [Double] = []
 
     @Option(help: "Also write the rows as CSV to this file.")
