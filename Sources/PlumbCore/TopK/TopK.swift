@@ -50,7 +50,7 @@ func softTopKRow(_ method: TopKMethod, _ ws: inout TopKWorkspace, n: Int, k: Int
                             let d = UnsafeMutableBufferPointer(rebasing: db[0..<n])
                             switch method {
                             case .expClip:
-                                ThresholdTopK.expClip(x, tau: tau, k: k, work: w1, out: out, derivative: d)
+                                ThresholdTopK.expClip(x, tau: tau, k: k, work: w1, out: out, derivative: vjp ? d : nil)
                             case .laplace:
                                 ThresholdTopK.laplace(x, tau: tau, k: k, offsets: &ws.offsets, work: w1, work2: w2,
                                                       out: out, derivative: d)
