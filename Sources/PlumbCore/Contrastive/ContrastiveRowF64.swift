@@ -45,7 +45,7 @@ enum ContrastiveRowF64 {
         var topSeen = !shifted
         if best > -.infinity {
             for i in 0..<cols where i != t {
-                let u = term(s[i], sr, temperature)
+                let u = term(s[i], sr, tau)
                 grad?[i] = u
                 sum.add(u)
                 if !topSeen && s[i] == sr { topSeen = true } else { rest.add(u) }
@@ -70,8 +70,8 @@ enum ContrastiveRowF64 {
                 // 2^(600 - E) (normal terms, libm accuracy), then scaled back with one rounding.
                 var scaledLoss = CompensatedSum(), scaledGrad = CompensatedSum()
                 for i in 0..<cols where i != t {
-                    scaledLoss.add(scaledTerm(s[i], sr, temperature, minusLn2Times: -600))
-                    scaledGrad.add(scaledTerm(s[i], sr, temperature, minusLn2Times: temperature.exponent - 600))
+                    scaledLoss.add(scaledTerm(s[i], sr, tau, minusLn2Times: -600))
+                    scaledGrad.add(scaledTerm(s[i], sr, tau, minusLn2Times: temperature.exponent - 600))
                 }
                 let (lh, ll) = scaledLoss.value, (gh, gl) = scaledGrad.value
                 loss = timesPowerOfTwo(lh + ll, -600)
@@ -109,7 +109,7 @@ enum ContrastiveRowF64 {
                         let q = u / denominator
                         grad[i] = timesPowerOfTwo(q - q * correction, -temperature.exponent)
                     } else {
-                        let q = scaledTerm(s[i], sr, temperature, minusLn2Times: k) / d
+                        let q = scaledTerm(s[i], sr, tau, minusLn2Times: k) / d
                         grad[i] = timesPowerOfTwo(q - q * correction, -600)
                     }
                 }
@@ -132,8 +132,8 @@ enum ContrastiveRowF64 {
 
     /// `exp((s - sr) / tau)` with the exponent as a double-double; 0 for `s = -inf`.
     @inline(__always)
-    private static func term(_ s: Double, _ sr: Double, _ tau: Temperature) -> Double {
-        let (q, lo) = scaledGap(s, sr, tau.tau)
+    private static func term(_ s: Double, _ sr: Double, _ tau: Double) -> Double {
+        let (q, lo) = scaledGap(s, sr, tau)
         guard q.isFinite else { return 0 }
         let e = exp(q)
         return e.addingProduct(e, lo)
@@ -144,8 +144,8 @@ enum ContrastiveRowF64 {
     /// has 32 bits, so `k * hi` is exact for |k| < 2^21; the low parts are folded into the argument
     /// (k * lo(ln 2) reaches ~1e-7: too big for exp(a + b) = exp(a) (1 + b)), leaving a correction
     /// of ~2^-53.
-    private static func scaledTerm(_ s: Double, _ sr: Double, _ tau: Temperature, minusLn2Times k: Int) -> Double {
-        let (q, lo) = scaledGap(s, sr, tau.tau)
+    private static func scaledTerm(_ s: Double, _ sr: Double, _ tau: Double, minusLn2Times k: Int) -> Double {
+        let (q, lo) = scaledGap(s, sr, tau)
         guard q.isFinite else { return 0 }
         let x = twoSum(q, -Double(k) * 0.6931471803691238)
         let y = twoSum(x.s, x.e + (lo - Double(k) * 1.9082149292705877e-10))
@@ -155,12 +155,11 @@ enum ContrastiveRowF64 {
 
 }
 
-/// A row's temperature with the split `tau = mantissa 2^exponent`, mantissa in [1, 2).
+/// A row's temperature as `tau = mantissa 2^exponent`, mantissa in [1, 2).
 struct Temperature {
-    let tau: Double, mantissa: Double, exponent: Int
+    let mantissa: Double, exponent: Int
 
     init(_ tau: Double) {
-        self.tau = tau
         mantissa = tau.significand
         exponent = Int(tau.exponent)
     }
