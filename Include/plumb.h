@@ -680,9 +680,7 @@ typedef int32_t (*plumb_hvp_fn)(void *ctx, const double *v, double *hv, int64_t 
 /*! plumb_hutchinson_diag() :
  *  Hutchinson's estimate of diag(H) = E[z * (H z)] from `samples` Rademacher probes z (+-1
  *  entries): diag[i] = mean over probes of z_i (H z)_i; std_error[i] (when not NULL) = sample
- *  standard deviation (divisor samples - 1) / sqrt(samples), and +inf when samples == 1 (also
- *  when products z_i (H z)_i spread beyond ~1e154: the running sum of squared deviations
- *  overflows; diag stays exact to rounding).
+ *  standard deviation (divisor samples - 1) / sqrt(samples), and +inf when samples == 1.
  *  Probes are reproducible: SplitMix64 seeded with `seed` (state += 0x9E3779B97F4A7C15, then the
  *  standard output mix); the signs of one probe are the bits of successive outputs, bit b of an
  *  output giving coordinate 64*q + b (q-th output of that probe); a set bit means -1.

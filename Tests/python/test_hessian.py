@@ -583,3 +583,15 @@ def test_unknown_estimator_message_shows_the_value_passed():
         p.observe(np.ones(3))
         with pytest.raises(plumb.PlumbError, match=r"e = -1 is not a known value"):
             p.implied_diag(-1)
+
+
+@pytest.mark.parametrize("scale", [1e300, 1e150, 1e-300, 2.0**-1000])
+def test_hutchinson_std_error_at_extreme_scales(scale):
+    # Regression: Welford's sum of squared deviations overflowed for products near 1e300
+    # (std_error +inf) and underflowed near 1e-300 (std_error 0). Same probes (seed), H scaled:
+    # both outputs scale with it.
+    H = np.array([[2.0, 1.0, 0.5], [1.0, 3.0, -1.0], [0.5, -1.0, 1.0]])
+    d1, s1 = plumb.hutchinson_diag(lambda v: H @ v, 3, samples=50, seed=3)
+    d2, s2 = plumb.hutchinson_diag(lambda v: (H * scale) @ v, 3, samples=50, seed=3)
+    np.testing.assert_allclose(d2 / scale, d1, rtol=1e-14)
+    np.testing.assert_allclose(s2 / scale, s1, rtol=1e-14)

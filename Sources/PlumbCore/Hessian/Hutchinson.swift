@@ -41,6 +41,7 @@ public struct Hutchinson {
         diag.update(repeating: 0, count: n)
         m2.initialize(repeating: 0, count: n)
         var rng = SplitMix64State(seed: seed)
+        var f = 1.0
         do throws(PlumbError) {
             for k in 1...samples {
                 var bits: UInt64 = 0
@@ -53,12 +54,20 @@ public struct Hutchinson {
                 for i in 0..<n where !hz[i].isFinite {
                     throw .domain(row: 0, "sample \(k - 1): hvp wrote hv[\(i)] = \(hz[i]), not finite")
                 }
+                if k == 1 {
+                    // Squared deviations of products beyond ~1e154 overflow, below ~1e-154 underflow:
+                    // when the first products lie out there, the sum is kept scaled by f^2 (f an exact
+                    // power of two; 1 at ordinary scales, so those bits are unchanged).
+                    var big = 0.0
+                    for i in 0..<n { big = max(big, abs(z[i] * hz[i])) }
+                    f = big > 0x1p500 ? 0x1p-540 : big > 0 && big < 0x1p-500 ? 0x1p540 : 1
+                }
                 let kk = Double(k)
                 for i in 0..<n {
                     let x = z[i] * hz[i]
                     let delta = x - diag[i]
                     diag[i] += delta / kk
-                    m2[i] += delta * (x - diag[i])
+                    m2[i] += (delta * f) * ((x - diag[i]) * f)
                 }
             }
         } catch {
@@ -69,7 +78,7 @@ public struct Hutchinson {
         if let stdError {
             let s = Double(samples)
             for i in 0..<n {
-                stdError[i] = samples >= 2 ? (m2[i] / (s - 1)).squareRoot() / s.squareRoot() : .infinity
+                stdError[i] = samples >= 2 ? (m2[i] / (s - 1)).squareRoot() / f / s.squareRoot() : .infinity
             }
         }
     }
