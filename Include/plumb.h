@@ -680,7 +680,9 @@ typedef int32_t (*plumb_hvp_fn)(void *ctx, const double *v, double *hv, int64_t 
 /*! plumb_hutchinson_diag() :
  *  Hutchinson's estimate of diag(H) = E[z * (H z)] from `samples` Rademacher probes z (+-1
  *  entries): diag[i] = mean over probes of z_i (H z)_i; std_error[i] (when not NULL) = sample
- *  standard deviation (divisor samples - 1) / sqrt(samples), and +inf when samples == 1.
+ *  standard deviation (divisor samples - 1) / sqrt(samples), and +inf when samples == 1. The sum
+ *  of squared deviations is kept scaled by a power of two chosen from the first probe's products,
+ *  so H of any uniform scale (1e-300..1e300) gives both outputs to rounding.
  *  Probes are reproducible: SplitMix64 seeded with `seed` (state += 0x9E3779B97F4A7C15, then the
  *  standard output mix); the signs of one probe are the bits of successive outputs, bit b of an
  *  output giving coordinate 64*q + b (q-th output of that probe); a set bit means -1.
