@@ -271,11 +271,11 @@ private func singularVectors(
     _ w: UnsafeBufferPointer<Double>, rows: Int, cols: Int, x: [Double], transposed: Bool
 ) -> ([Double], [Double]) {
     // x0 above is only the binary64 start; recompute a good binary64 eigenvector from W directly.
-    // Directions only, so W is used as s W with s a power of two that brings max |w_ij| near 1
+    // Directions only, so W is used as 2^e W, the power of two that brings max |w_ij| into [1, 2)
     // (products of W at 1e200 overflow, at 1e-300 underflow), and `normalise` scales before squaring.
     var u = [Double](repeating: 0, count: rows), v = [Double](repeating: 0, count: cols)
     let maxAbs = w.reduce(0) { max($0, abs($1)) }
-    let s = maxAbs > 0 ? Double(sign: .plus, exponent: min(1023, -maxAbs.exponent), significand: 1) : 1
+    let e = -binade(maxAbs)
     func normalise(_ a: inout [Double]) {
         let big = a.reduce(0) { max($0, abs($1)) }
         guard big > 0 else { return }
@@ -285,11 +285,11 @@ private func singularVectors(
     }
     if transposed {
         u = x; normalise(&u)
-        for r in 0..<rows { for j in 0..<cols { v[j] += (w[r * cols + j] * s) * u[r] } }
+        for r in 0..<rows { for j in 0..<cols { v[j] += timesPowerOfTwo(w[r * cols + j], e) * u[r] } }
         normalise(&v)
     } else {
         v = x; normalise(&v)
-        for r in 0..<rows { var t = 0.0; for j in 0..<cols { t += (w[r * cols + j] * s) * v[j] }; u[r] = t }
+        for r in 0..<rows { var t = 0.0; for j in 0..<cols { t += timesPowerOfTwo(w[r * cols + j], e) * v[j] }; u[r] = t }
         normalise(&u)
     }
     var big = 0
