@@ -62,7 +62,7 @@ def main() -> None:
     ap.add_argument("--size", type=int, default=4096)
     args = ap.parse_args()
     n = 1024 if args.quick else args.size
-    repeats = 3 if args.quick else 7
+    repeats = 3 if args.quick else 15
     rng = np.random.default_rng(0)
     s = rng.normal(size=(n, n)).astype(np.float32)
     pos = np.arange(n, dtype=np.int64)

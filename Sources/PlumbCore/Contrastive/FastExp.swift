@@ -8,10 +8,12 @@
 /// (`|y| < 2^11` and `|f| <= 1/2`: Sterbenz), so the reduction itself adds no error. `2^f` is
 /// a degree-6 polynomial `p` with `p(0) = 1` exactly (so `2^0 = 1`): the minimax polynomial of
 /// relative error for `2^f` on [-1/2, 1/2] under that constraint, whose error equioscillates at
-/// 1.975e-9 = 2^-28.92 (Remez exchange at 50 digits; coefficients rounded to double and the
-/// evaluation below checked in double on 4e6 points; the largest error sits at f = +-1/2). It is
-/// evaluated in Estrin's form (8 multiplications, 6 additions, 4 dependent multiply-add levels
-/// instead of Horner's 6: the loops are latency-bound), whose rounding adds below 2^-50.
+/// 1.975e-9 = 2^-28.92 (Remez exchange at 50 digits; coefficients rounded to double; the largest
+/// error sits at f = +-1/2). It is evaluated by Horner's rule in `productPlus` steps, whose
+/// rounding adds below 2^-52.4 with fused multiply-adds or without (both checked in extended
+/// precision on 4e6 points). Six dependent steps, but the loops keep enough lanes in flight that
+/// the number of multiplications sets the speed, and Horner's six are the fewest (Estrin's form
+/// takes eight; measured 1.25x slower in the AVX2 build).
 /// `2^k` is applied by adding `k` to the exponent field of `p`'s bits (one 64-bit shift and one
 /// add, which SSE2 has; it lacks 64-bit arithmetic shifts), not by a multiplication. That stays
 /// exact while the result is normal: `p >= 2^-1/2` has exponent >= -1, so inputs are clamped at
@@ -26,12 +28,13 @@ func fastExp2NonPositive(_ y: Double) -> Double {
     let shifter = 6755399441055744.0  // 1.5 * 2^52: kf's low bits hold k
     let kf = yc + shifter
     let f = yc - (kf - shifter)
-    let f2 = f * f
-    let f4 = f2 * f2
-    let p01 = 0x1.62e430af27107p-1 * f + 1.0
-    let p23 = 0x1.c6aee88e93da6p-5 * f + 0x1.ebfbdc3c30949p-3
-    let p45 = 0x1.5f3e52f25de81p-10 * f + 0x1.3b2d4cf1c65b2p-7
-    let p = (p23 * f2 + p01) + (0x1.41fbbbfa8f179p-13 * f2 + p45) * f4
+    var p = 0x1.41fbbbfa8f179p-13
+    p = productPlus(p, f, 0x1.5f3e52f25de81p-10)
+    p = productPlus(p, f, 0x1.3b2d4cf1c65b2p-7)
+    p = productPlus(p, f, 0x1.c6aee88e93da6p-5)
+    p = productPlus(p, f, 0x1.ebfbdc3c30949p-3)
+    p = productPlus(p, f, 0x1.62e430af27107p-1)
+    p = productPlus(p, f, 1.0)
     // kf's bit pattern is 0x4338000000000000 + k, so shifting it by 52 leaves k << 52: added to
     // p's bits, it adds k to p's exponent.
     return Double(bitPattern: p.bitPattern &+ (kf.bitPattern &<< 52))
@@ -46,12 +49,34 @@ func fastExp2NonPositive(_ y: SIMD8<Double>) -> SIMD8<Double> {
     let shifter = SIMD8<Double>(repeating: 6755399441055744.0)
     let kf = yc + shifter
     let f = yc - (kf - shifter)
-    let f2 = f * f
-    let f4 = f2 * f2
-    let p01 = 0x1.62e430af27107p-1 * f + 1.0
-    let p23 = 0x1.c6aee88e93da6p-5 * f + 0x1.ebfbdc3c30949p-3
-    let p45 = 0x1.5f3e52f25de81p-10 * f + 0x1.3b2d4cf1c65b2p-7
-    let p = (p23 * f2 + p01) + (0x1.41fbbbfa8f179p-13 * f2 + p45) * f4
+    var p = SIMD8<Double>(repeating: 0x1.41fbbbfa8f179p-13)
+    p = productPlus(p, f, SIMD8(repeating: 0x1.5f3e52f25de81p-10))
+    p = productPlus(p, f, SIMD8(repeating: 0x1.3b2d4cf1c65b2p-7))
+    p = productPlus(p, f, SIMD8(repeating: 0x1.c6aee88e93da6p-5))
+    p = productPlus(p, f, SIMD8(repeating: 0x1.ebfbdc3c30949p-3))
+    p = productPlus(p, f, SIMD8(repeating: 0x1.62e430af27107p-1))
+    p = productPlus(p, f, SIMD8(repeating: 1.0))
     let bits = unsafeBitCast(p, to: SIMD8<Int64>.self) &+ (unsafeBitCast(kf, to: SIMD8<Int64>.self) &<< 52)
     return unsafeBitCast(bits, to: SIMD8<Double>.self)
+}
+
+/// `a * b + c`: one fused multiply-add in the AVX2 build, a product and a sum in the baseline
+/// (x86-64 has no FMA instruction, and libm's software `fma` would cost a call per step). The
+/// two builds' results may therefore differ in the last bit of a double.
+@inline(__always)
+func productPlus(_ a: Double, _ b: Double, _ c: Double) -> Double {
+    #if PLUMB_HASWELL
+    c.addingProduct(a, b)
+    #else
+    a * b + c
+    #endif
+}
+
+@inline(__always)
+func productPlus(_ a: SIMD8<Double>, _ b: SIMD8<Double>, _ c: SIMD8<Double>) -> SIMD8<Double> {
+    #if PLUMB_HASWELL
+    c.addingProduct(a, b)
+    #else
+    a * b + c
+    #endif
 }
