@@ -2,8 +2,9 @@ import PlumbCore
 
 /// The float32 contrastive rows kernel compiled for the "haswell" target (AVX2, FMA available; the
 /// sources are PlumbCore's, linked into this module). Swift never fuses a multiply and an add
-/// unless asked, so the results are bitwise those of the baseline build; only wider vectors
-/// differ. Call it only when `plumbcpu_has_haswell()` says the CPU supports that target.
+/// unless asked, and this kernel asks only in its exp2 polynomial (`productPlus`): a result may
+/// differ from the baseline build's in the last bit, both within the kernel's bound. Call it only
+/// when `plumbcpu_has_haswell()` says the CPU supports that target.
 public func contrastiveRowsF32Haswell(
     _ kind: ContrastiveLoss, _ s: UnsafePointer<Float>, _ cols: Int, _ positive: UnsafePointer<Int64>, _ rows: Range<Int>,
     _ tau: Double, _ scratch: UnsafeMutablePointer<Double>, _ loss: UnsafeMutablePointer<Float>,

@@ -61,8 +61,8 @@ func fastExp2NonPositive(_ y: SIMD8<Double>) -> SIMD8<Double> {
 }
 
 /// `a * b + c`: one fused multiply-add in the AVX2 build, a product and a sum in the baseline
-/// (x86-64 has no FMA instruction, and libm's software `fma` would cost a call per step). The
-/// two builds' results may therefore differ in the last bit of a double.
+/// (baseline x86-64 has no FMA instruction, and libm's software `fma` would cost a call per
+/// step). The two builds' results may therefore differ in the last bit of a double.
 @inline(__always)
 func productPlus(_ a: Double, _ b: Double, _ c: Double) -> Double {
     #if PLUMB_HASWELL
