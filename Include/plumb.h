@@ -381,11 +381,13 @@ plumb_status plumb_exact_soft_topk(plumb_topk_method method, const double *x, in
  *
  * Stopping: relative residual rho / sigma^2 <= tol, with rho = ||W^T W v - sigma^2 v||, or max_iters
  * passes. Useful tolerances: about 1e-6 for float32 (float32 rounding of v limits it near 1e-7) and
- * 1e-12 for float64. tol = 0 runs all max_iters passes.
+ * 1e-12 for float64. tol = 0 runs all max_iters passes, unless the Krylov space fills all of
+ * R^cols first (cols <= 12, or a W of low rank), which ends the search earlier.
  *
  * Certificate (plumb_spectral_info):
  *  - residual = rho / sigma plus a binary64 rounding allowance. Some singular value of W lies within
- *    `residual` of `sigma`, and sigma <= sigma_1; it bounds |sigma - sigma_1| unless the start
+ *    `residual` of `sigma`, and sigma <= sigma_1 (up to the rounding of sigma: measured 1 ULP
+ *    above in 2 of 1600 float64 runs); it bounds |sigma - sigma_1| unless the start
  *    vectors were (numerically) orthogonal to v_1 (no Krylov method can detect that; the default
  *    start never is, and a search whose space closes goes on from pseudo-random directions).
  *    Unless the gap estimate shows sigma_1 separated from the rest (as angle_bound below
@@ -403,13 +405,17 @@ plumb_status plumb_exact_soft_topk(plumb_topk_method method, const double *x, in
  *    gradient u v^T then has Frobenius error <= 2 * angle_bound (plus rounding to the format).
  *    Stress runs of nearly tied top pairs (gaps 1e-9..0.3) over clustered spectra, float32, shapes
  *    up to 120: the angle was understated in 4 of 1600 runs at the default tol, 2 of 1600 at 1e-3;
- *    on near ties inside dense clusters (22 values within 1e-1 of sigma_1), 0 of 200.
+ *    on near ties inside dense clusters (22 values within 1e-1 of sigma_1), 0 of 200. float64 is
+ *    not immune: a 15 x 83 W with a 2.7e-6 relative gap at tol = 1e-5 claimed a gap and an angle
+ *    bound of 1e-3 against a true angle of 0.19 rad (1 of 1600 near-tie runs; the default tol was honest).
  *  - Repeated or unresolved top singular values (sigma_1 = sigma_2): the gradient is not unique;
  *    the functions return the best estimate with gap_ratio ~ 1 and angle_bound = +inf.
  *  - iterations: passes over W; converged: 1 when tol was met.
  *
- * Zero matrix: sigma = 0, u = 0, v = a unit vector (the start direction), residual 0, gap_ratio 1,
- * angle_bound +inf; the unsquared gradient is undefined (PLUMB_ERR_DOMAIN, grad NaN).
+ * Zero matrix: sigma = 0, u = 0, v = a unit vector (the start direction; v2, for the _pair
+ * functions, its partner), residual 0, gap_ratio 1, angle_bound +inf; the unsquared gradient is
+ * undefined (PLUMB_ERR_DOMAIN, grad NaN; v and v2 are still written). A float64 W whose entries
+ * all lie near the subnormal floor (below ~1e-300) may likewise give sigma 0.
  *
  * Common arguments and errors: rows >= 1, cols >= 1; max_iters >= 1; tol >= 0 and not NaN;
  * `info` may be NULL. PLUMB_ERR_ARGUMENT for NULL pointers, bad sizes or overflowing rows*cols,
@@ -477,7 +483,7 @@ plumb_status plumb_spectral_decay_f64(double *w, int64_t rows, int64_t cols, dou
  *  an all-zero v2 gives bitwise the results of the functions above. On return v2 holds the search's
  *  second right Ritz vector (unit norm up to the format's rounding, orthogonal to v: an estimate of
  *  v_2), or is unchanged when no search ran (max_iters = 1) or the search had one vector (cols = 1)
- *  and, like v, on PLUMB_ERR_DOMAIN.
+ *  and, like v, on PLUMB_ERR_DOMAIN from a non-finite W (the zero matrix writes both: see above).
  *  Why: after a small change of W the error of the old v lies along the next right singular
  *  vectors, the slowest directions for the search, and v2 approximates the nearest of them.
  *  Measured on 2048 x 2048 float32 Gaussian W (0.35% gap) changed by 1e-3 relative: 23 passes

@@ -304,6 +304,36 @@ def test_bad_arguments():
         plumb.spectral_decay_(w, float("inf"))
     with pytest.raises(ValueError):
         plumb.spectral_norm(np.ones((4, 6))[:, ::2])
+    # v is overwritten, so it may not be a view of w (row 0 of w was silently replaced by v_1).
+    w4 = np.random.default_rng(1).standard_normal((4, 4))
+    before = w4.copy()
+    for call in (lambda: plumb.spectral_norm(w4, v=w4[0]), lambda: plumb.spectral_grad(w4, v=w4[1]),
+                 lambda: plumb.spectral_decay_(w4, 0.1, v=w4[2])):
+        with pytest.raises(ValueError, match="shares memory"):
+            call()
+    assert np.array_equal(w4, before)
+    # An int beyond binary64 is a ValueError, not float()'s OverflowError.
+    with pytest.raises(ValueError):
+        plumb.spectral_norm(w, tol=10**400)
+    with pytest.raises(ValueError):
+        plumb.spectral_decay_(w, 10**400)
+
+
+@pytest.mark.parametrize("scale", [1e200, 1e-170, 1e-300])
+def test_float64_warm_start_at_any_scale(scale):
+    # A warm start of norm beyond ~1e154 or below ~1e-162 squared to inf or 0 and was replaced by
+    # the default start (the same passes and bits as v = 0).
+    rng = np.random.default_rng(3)
+    w = rng.standard_normal((40, 30))
+    vt = np.linalg.svd(w)[2]
+    x = vt[0] + 0.05 * vt[3]
+    x /= np.linalg.norm(x)
+    passes = {}
+    for name, v0 in (("unit", x), ("scaled", x * scale), ("default", np.zeros(30))):
+        *_, info = plumb.spectral_norm(w, v=v0.copy())
+        passes[name] = info["iterations"]
+        assert info["angle_bound"] < 1e-10
+    assert passes["scaled"] == passes["unit"] < passes["default"]
 
 
 # ---- exact reference ----

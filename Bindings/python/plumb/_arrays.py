@@ -61,6 +61,8 @@ def real(x, name: str) -> float:
         raise TypeError(f"{name} must be a real number, not {type(x).__name__}")
     try:
         return float(x)
+    except OverflowError:  # an int beyond binary64's range
+        raise ValueError(f"{name} is too large for a binary64 float") from None
     except (TypeError, ValueError):
         raise TypeError(f"{name} must be a real number, not {type(x).__name__}") from None
 

@@ -56,9 +56,7 @@ def _prepare(w: np.ndarray, v: Optional[np.ndarray], max_iters: int, tol: Option
     if v is None:
         v = np.zeros(cols, dtype=w.dtype)
     else:
-        v = writable(float_array(v, "v", ndim=(1,), dtypes=(w.dtype,)), "v")
-        if v.shape != (cols,):
-            raise ValueError(f"v has shape {v.shape}; expected ({cols},)")
+        v = output_array(v, "v", (cols,), w.dtype, ("w", w))  # in and out: overwritten with v_1
     mi = int64(max_iters, "max_iters", minimum=1)
     if mi > 2**31 - 1:
         raise ValueError(f"max_iters = {mi} does not fit int32")
@@ -144,7 +142,9 @@ def spectral_decay_(w: np.ndarray, coefficient: float, v: Optional[np.ndarray] =
                     max_iters: int = 300, tol: Optional[float] = None, strict: bool = True, *,
                     v2: Optional[np.ndarray] = None) -> Tuple[np.ndarray, Dict[str, float]]:
     """In place ``w <- w - coefficient * w v v^T`` (spectral weight decay: only sigma_1 shrinks).
-    ``w`` must be writable. Returns ``(v, info)``; ``v`` and ``v2`` as in :func:`spectral_norm`."""
+    ``w`` must be writable. Returns ``(v, info)``; ``v`` and ``v2`` as in :func:`spectral_norm`.
+    When the search does not meet ``tol`` the decay is still applied with the best estimate (as in
+    C), so with ``strict=True`` the PlumbError (PLUMB_ERR_NOT_CONVERGED) comes after ``w`` changed."""
     w = writable(float_array(w, "w", ndim=(2,)), "w")
     c = finite_float(coefficient, "coefficient")
     if w.dtype == np.float32:

@@ -81,7 +81,7 @@ private func grad<T: SpectralElement>(
     let sigma = work.result.sigma
     if sigma == 0 && !squared {
         g.update(repeating: .nan, count: rows * cols)
-        return (work.result, .domain(row: 0, "W is the zero matrix: the gradient of ||W||_2 is undefined"))
+        return (work.result, .domain(row: 0, "sigma_1 is 0 (W is the zero matrix, or its entries are too near binary64's subnormal floor): the gradient of ||W||_2 is undefined"))
     }
     // W v v^T / ||v||^2, or that over sigma (in the rescaled units: see `TripletWork.scaledSigma`).
     let (scale, unscale) = squared ? (1 / (work.vNorm * work.vNorm), work.scale)

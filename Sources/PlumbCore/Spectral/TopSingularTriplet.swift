@@ -57,6 +57,14 @@ func defaultStart(_ n: Int, stream: UInt64 = 0) -> [Double] {
     }
 }
 
+/// `x` times the power of two that brings its largest magnitude into [1, 2) (unchanged when all
+/// zero): the caller's warm-start vectors are normalised from there, since a binary64 vector of
+/// norm beyond ~1e154 or below ~1e-162 squares to inf or 0 and would be taken for no start at all.
+private func atUnitScale(_ x: [Double]) -> [Double] {
+    let e = -binade(x.reduce(0) { max($0, abs($1)) })
+    return e == 0 ? x : x.map { timesPowerOfTwo($0, e) }
+}
+
 /// Error allowance of the float32-arithmetic pass (`gramPassPairSingleBody`) relative to
 /// `||W^T W||`: 2^-20 ~ 9.5e-7, ten times its typical error. Ritz values of that search can be off
 /// by this much, so the gap estimate is widened by it; and float32 matrices use that pass only when
@@ -77,7 +85,7 @@ func topTriplet<T: SpectralElement>(
 ) -> TripletWork {
     let scratch = UnsafeMutablePointer<Double>.allocate(capacity: 2 * passBlocks(rows: rows) * cols)
     defer { scratch.deallocate() }
-    var x0 = start
+    var x0 = atUnitScale(start)
     var n0 = x0.withUnsafeBufferPointer { simdDot($0.baseAddress!, $0.baseAddress!, cols) }.squareRoot()
     if !(n0 > 0) || !n0.isFinite {
         x0 = defaultStart(cols)
@@ -94,7 +102,7 @@ func topTriplet<T: SpectralElement>(
     var single = T.self == Float.self && tol >= singlePassError
         && rowNorms2.withUnsafeBufferPointer { singlePrecisionPassApplies(rowNorms2: $0.baseAddress!, rows: rows) }
     var passes = 0
-    var partner = partner
+    var partner = partner.map(atUnitScale)
     while true {
         // Pair passes; a lone vector (cols = 1, or a block reduced by deflation) takes a binary64
         // single pass. With a scale, `(s W)^T (s W) x = s (W^T W (s x))`.
