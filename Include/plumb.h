@@ -187,7 +187,11 @@ plumb_status plumb_exact_logsumexp(const double *x, int64_t rows, int64_t cols, 
  * gradient beyond binary64's range is +-inf): f32 loss and gradient within 1 ULP (tested;
  * FlatNCE's f32 loss in relative terms except where log(xi) is within 2^-20 of 0 by cancellation
  * between several negatives); f64 InfoNCE loss and gradient within 4 ULP; f64 FlatNCE loss within
- * 4 ULP of max(|loss|, 1), gradient within 4 ULP.
+ * 4 ULP of max(|loss|, 1), gradient within 4 ULP. "Within 1 ULP" is faithful rounding, and past the
+ * largest finite value the next value up is infinity: at temperatures below ~2^-127, where
+ * gradients reach FLT_MAX, one whose exact value lies within ~2^-27 (relative) of FLT_MAX + ulp/2
+ * may come out +-inf although it rounds to +-FLT_MAX, or the reverse (plumb_compare counts that as
+ * a special-value mismatch, not in ULPs); likewise for f64 gradients near DBL_MAX.
  *
  * Arguments (all four functions, and the exact references below):
  *  - rows >= 0, cols >= 2; scores: rows*cols values. Negative scores may be -inf (masked: they
