@@ -52,6 +52,9 @@ test-cli: build
 	  $(CLI) hessian --problem $$p --steps 400 --sgd-lr 0.5 --adam-lr 0.03 --batch 1 64 >/dev/null; \
 	done
 	! $(CLI) precision no-such-kernel 2>/dev/null
+	@# A run whose gradients overflow the second moment (finite, beyond 2^500) reads "diverged", not NaN.
+	$(CLI) hessian --dim 2 --samples 10 --steps 40 --batch 1 --sgd-lr 1e6 --adam-lr 0.01 > $(CBIN)/diverged.txt
+	grep -q "diverged" $(CBIN)/diverged.txt && ! grep -q "nan" $(CBIN)/diverged.txt
 	@set -e; for a in "--dim 9223372036854775807" "--samples 9223372036854775807" "--batch 9223372036854775807" \
 	  "--dim 1000000000"; do \
 	  $(CLI) hessian $$a --steps 400 >/dev/null 2>&1 && exit 1; test $$? -eq 64 || exit 1; \

@@ -144,7 +144,7 @@ public func plumb_hutchinson_diag(
         let hvp = try Check.pointer(hvp, "hvp")
         let diag = try Check.pointer(diag, "diag")
         let n = try Check.size(dim, "dim", minimum: 1)
-        _ = try Check.elements(n, 3, elementSize: 8, "dim")
+        _ = try Check.elements(n, 4, elementSize: 8, "dim")
         guard samples >= 1 else {
             diag.update(repeating: .nan, count: n)
             stdError?.update(repeating: .nan, count: n)

@@ -14,7 +14,9 @@ protocol ExponentProblem {
 
 extension ExponentProblem {
     /// One run: SGD or Adam from the minimizer; returns the probe's RMS report against diag(H), or
-    /// nil when the run diverged (a non-finite gradient, which the probe rejects with PLUMB_ERR_DOMAIN).
+    /// nil when the run diverged: a gradient beyond 2^500, whose square would overflow the probe's
+    /// second moment (the probe accepts finite gradients, so its report would be NaN), or a
+    /// non-finite one, which the probe rejects with PLUMB_ERR_DOMAIN.
     func run(adam: Bool, lr: Double, batch: Int, steps: Int, seed: UInt64) throws -> plumb_hess_report? {
         var rng = SplitMix64(seed: seed)
         var config = plumb_hess_config(beta1: 0.9, beta2: 0.999, epsilon: 1e-8, full_matrix: 0)
@@ -42,6 +44,7 @@ extension ExponentProblem {
             if t > steps / 4 {
                 for j in 0..<dim { g[j] = 0 }
                 for _ in 0..<batch { sampleGradient(&rng, w, weight: 1 / Double(batch), into: &g, scratch: &scratch) }
+                if g.contains(where: { $0.magnitude > 0x1p500 }) { return nil }
                 let status = plumb_hess_observe_f64(probe, g)
                 if status == PLUMB_ERR_DOMAIN { return nil }
                 guard status == PLUMB_OK else { throw ValidationError(String(cString: plumb_last_error())) }

@@ -49,7 +49,7 @@ func format1(_ x: Double) -> String {
 
 /// `x` in %.3g-like scientific form without Foundation.
 func sci(_ x: Double) -> String {
-    guard x.isFinite, x != 0 else { return "\(x)" }
+    guard x.isFinite, x != 0 else { return x.isNaN ? "nan" : "\(x)" }  // a NaN prints as "nan", never "-nan"
     let e = Int(floor(log10(abs(x))))
     let mant = x / pow(10, Double(e))
     let r = (mant * 10).rounded() / 10
@@ -59,7 +59,7 @@ func sci(_ x: Double) -> String {
 
 /// `x` with `digits` decimals.
 func fixed(_ x: Double, _ digits: Int) -> String {
-    guard x.isFinite else { return "\(x)" }
+    guard x.isFinite else { return x.isNaN ? "nan" : "\(x)" }
     let p = pow(10, Double(digits))
     let scaled = (abs(x) * p).rounded()
     let whole = Int(scaled / p), frac = Int(scaled - Double(whole) * p)

@@ -27,21 +27,25 @@ public struct Hutchinson {
     /// Runs the estimator. `hvp(k, v, hv)` must write `H v` into `hv` (both `dim` values) or throw;
     /// `k` is the 0-based sample index, for the caller's error messages.
     /// A non-finite product throws `.domain` naming the sample. `diag` and `stdError` get `dim` values
-    /// (NaN when this throws). The caller guarantees `3 * dim` doubles do not overflow.
+    /// (NaN when this throws). The caller guarantees `4 * dim` doubles do not overflow.
     public func run(diag: UnsafeMutablePointer<Double>, stdError: UnsafeMutablePointer<Double>?,
                     _ hvp: (Int, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>) throws(PlumbError) -> Void) throws(PlumbError) {
         let n = dim
-        guard let raw = malloc(3 * n * MemoryLayout<Double>.stride) else {
+        guard let raw = malloc(4 * n * MemoryLayout<Double>.stride) else {
             diag.update(repeating: .nan, count: n)
             stdError?.update(repeating: .nan, count: n)
-            throw .noMemory("cannot allocate 3 x \(n) doubles of Hutchinson work space")
+            throw .noMemory("cannot allocate 4 x \(n) doubles of Hutchinson work space")
         }
         defer { free(raw) }
-        let z = raw.bindMemory(to: Double.self, capacity: 3 * n), hz = z + n, m2 = z + 2 * n
+        let z = raw.bindMemory(to: Double.self, capacity: 4 * n), hz = z + n, m2 = z + 2 * n, f = z + 3 * n
         diag.update(repeating: 0, count: n)
         m2.initialize(repeating: 0, count: n)
+        // Squared deviations of products beyond ~1e154 overflow, below ~1e-154 underflow: coordinate
+        // i's sum is kept scaled by f_i^2, f_i an exact power of two chosen at its first nonzero
+        // product (0 marks "not yet": until then its mean and sum are exactly 0 in any scale). f_i
+        // is 1 at ordinary scales, so those bits are unchanged.
+        f.initialize(repeating: 0, count: n)
         var rng = SplitMix64State(seed: seed)
-        var f = 1.0
         do throws(PlumbError) {
             for k in 1...samples {
                 var bits: UInt64 = 0
@@ -54,20 +58,16 @@ public struct Hutchinson {
                 for i in 0..<n where !hz[i].isFinite {
                     throw .domain(row: 0, "sample \(k - 1): hvp wrote hv[\(i)] = \(hz[i]), not finite")
                 }
-                if k == 1 {
-                    // Squared deviations of products beyond ~1e154 overflow, below ~1e-154 underflow:
-                    // when the first products lie out there, the sum is kept scaled by f^2 (f an exact
-                    // power of two; 1 at ordinary scales, so those bits are unchanged).
-                    var big = 0.0
-                    for i in 0..<n { big = max(big, abs(z[i] * hz[i])) }
-                    f = big > 0x1p500 ? 0x1p-540 : big > 0 && big < 0x1p-500 ? 0x1p540 : 1
-                }
                 let kk = Double(k)
                 for i in 0..<n {
                     let x = z[i] * hz[i]
+                    if f[i] == 0 && x != 0 {
+                        let big = abs(x)
+                        f[i] = big > 0x1p500 ? 0x1p-540 : big < 0x1p-500 ? 0x1p540 : 1
+                    }
                     let delta = x - diag[i]
                     diag[i] += delta / kk
-                    m2[i] += (delta * f) * ((x - diag[i]) * f)
+                    m2[i] += (delta * f[i]) * ((x - diag[i]) * f[i])
                 }
             }
         } catch {
@@ -78,7 +78,9 @@ public struct Hutchinson {
         if let stdError {
             let s = Double(samples)
             for i in 0..<n {
-                stdError[i] = samples >= 2 ? (m2[i] / (s - 1)).squareRoot() / f / s.squareRoot() : .infinity
+                // A coordinate whose products were all 0 has m2 = 0 and no scale: its error is 0.
+                let fi = f[i] == 0 ? 1 : f[i]
+                stdError[i] = samples >= 2 ? (m2[i] / (s - 1)).squareRoot() / fi / s.squareRoot() : .infinity
             }
         }
     }
