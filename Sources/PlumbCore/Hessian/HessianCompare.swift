@@ -61,7 +61,8 @@ public struct HessianFit: Sendable, Equatable {
             }
             exponent = sxy / sxx
             scale = exp(my - exponent * mx)
-            if yVaries { logCorrelation = sxy / (sxx * syy).squareRoot() }
+            // Cauchy-Schwarz bounds it by 1 in magnitude; rounding can pass that by an ulp.
+            if yVaries { logCorrelation = min(1, max(-1, sxy / (sxx * syy).squareRoot())) }
         }
         self.used = used
         let magnitude = (0..<n).map { abs(h[$0]) }
