@@ -117,6 +117,18 @@ def test_exact_scores_near_1e4():
         assert el[0] == loss and eg[0].tolist() == grad
 
 
+@pytest.mark.parametrize("row,tau", [([0.0, -7.45e8], 1.0), ([0.0, -1e9, -2e9], 1.0), ([0.0, -1.0], 1e-300),
+                                     ([1e300, -1e300], 1.0)])
+def test_exact_infonce_when_xi_underflows(row, tau):
+    # Regression: exp((s_i - s_t) / tau) below MPFR's default range (2^-2^30) left xi's interval at
+    # [0, tiny], and g_t = -xi / ((1 + xi) tau) < 0 could not be certified as -0: PLUMB_ERR_PRECISION
+    # after climbing to the precision cap. Exact: loss +0, g_i +0, g_t -0.
+    loss, grad = plumb.exact.infonce(np.array(row), 0, temperature=tau)
+    assert loss == 0 and not np.signbit(loss)
+    assert grad[0] == 0 and np.signbit(grad[0])
+    assert np.all(grad[1:] == 0) and not np.any(np.signbit(grad[1:]))
+
+
 def naive_float32_infonce(s, pos, tau):
     z = s.astype(np.float32) / np.float32(tau)
     m = z.max(axis=1, keepdims=True)

@@ -78,7 +78,8 @@ public func exactContrastiveRow(
                 if wantGrad {
                     let onePlus = one + sum
                     for ei in e { out.append((ei / onePlus).divided(byPositive: tau)) }
-                    out.append(-((sum / onePlus).divided(byPositive: tau)))
+                    // xi > 0 (a live negative), so g_t < 0: decidable as -0 when xi underflows.
+                    out.append(-((sum / onePlus).divided(byPositive: tau).positiveForRounding()))
                 }
             }
         case .flatNCE:

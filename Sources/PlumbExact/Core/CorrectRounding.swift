@@ -27,6 +27,16 @@ public struct CorrectRounding {
         // MPFR caches constants (log 2, pi, ...) per thread and frees them only on request; the
         // library's and callers' worker threads come and go, so release them after every value.
         defer { mpfr_free_cache2(MPFR_FREE_LOCAL_CACHE) }
+        // The widest exponent range (per thread; the caller's is restored, since a host program
+        // may use MPFR too): with the default one (2^+-2^30), exp(-7.5e8) already underflowed,
+        // leaving intervals that reach 0 and cannot decide a sign of zero.
+        let (emin, emax) = (mpfr_get_emin(), mpfr_get_emax())
+        defer {
+            mpfr_set_emin(emin)
+            mpfr_set_emax(emax)
+        }
+        mpfr_set_emin(mpfr_get_emin_min())
+        mpfr_set_emax(mpfr_get_emax_max())
         var precision = CorrectRounding.startPrecision
         while true {
             let intervals = try evaluate(precision)
