@@ -349,7 +349,9 @@ plumb_status plumb_soft_topk_vjp_f64(plumb_topk_method method, const double *x, 
  *  The correctly rounded binary64 value of ST_k(x[r, :] / temperature) (see above) for each row,
  *  evaluated with MPFR intervals and Ziv's strategy (see "Exact references"). Arguments and
  *  statuses as plumb_soft_topk_f64, plus PLUMB_ERR_PRECISION (also for rows it cannot certify at
- *  extreme temperatures, e.g. a subnormal tau with sigmoid or Laplace); out must not alias x. Slow: O(n k)
+ *  extreme temperatures, e.g. a subnormal tau with sigmoid or Laplace, or, for the gradient, sigmoid
+ *  and Laplace methods, where some |x_i - x_j| / tau exceeds ~3e18 and its exp leaves MPFR's
+ *  exponent range, as for [1e300, -1e300] at tau = 1); out must not alias x. Slow: O(n k)
  *  MPFR interval operations per row and Ziv step (O(n^2) for Laplace); meant for n up to a few hundred.
  *  n * k above 2^22 gives PLUMB_ERR_ARGUMENT (a test-size reference). */
 plumb_status plumb_exact_soft_topk(plumb_topk_method method, const double *x, int64_t rows, int64_t n,

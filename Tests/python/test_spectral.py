@@ -394,6 +394,12 @@ def test_exact_sigma_at_a_binary64_midpoint_rounds_to_even():
     # Through a 2 x 2 Gram matrix (a zero second row):
     w = np.array([[2.0 * p * q, float(p * p - q * q)], [0.0, 0.0]])
     assert plumb.exact.spectral_norm(w)[0] == float(m)
+    # Regression: the midpoint test looked at leading minors only, which cannot decide when the
+    # null vector of mu I - G lies in a leading block or sigma_1 is repeated (PLUMB_ERR_PRECISION).
+    x, y = 2.0 * p * q, float(p * p - q * q)
+    for w in (np.array([[x, y, 0.0], [0.0, 0.0, 1.0]]), np.array([[x, y, 0.0], [0.0, 0.0, 1.0]]).T,
+              np.array([[x, y, 0.0, 0.0], [0.0, 0.0, x, y]])):
+        assert plumb.exact.spectral_norm(np.ascontiguousarray(w))[0] == float(m)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

@@ -64,3 +64,44 @@ func leadingMinorSigns(_ b: [BigInteger], n: Int) -> (positive: Int, nextSign: I
 func isPositiveDefinite(_ b: [BigInteger], n: Int) -> Bool {
     leadingMinorSigns(b, n: n).positive == n
 }
+
+/// Whether the symmetric integer matrix `b` (n x n, row-major, consumed) is positive semidefinite
+/// and singular: the test that `mu` is exactly the largest eigenvalue of G, for `b = mu I - G`.
+///
+/// Fraction-free (Bareiss) elimination with symmetric pivoting: each step takes a remaining row
+/// whose diagonal entry is > 0 (the entries stay positive multiples of the Schur complement's, so
+/// the signs are exact). When none is left, b is PSD exactly when the remaining block is zero (a
+/// negative diagonal entry, or a nonzero entry beside zero diagonals, contradicts it), and then its
+/// rank is the number of steps taken. Leading minors alone (`leadingMinorSigns`) cannot decide it
+/// when the null vector lies in a leading block or the eigenvalue is repeated: an earlier minor is
+/// already 0.
+func isSingularPositiveSemidefinite(_ b: [BigInteger], n: Int) -> Bool {
+    var b = b
+    let prev = BigInteger()
+    __gmpz_set_si(prev.raw, 1)
+    let t = BigInteger()
+    for k in 0..<n {
+        guard let p = (k..<n).first(where: { b[$0 * n + $0].sign > 0 }) else {
+            for i in k..<n {
+                for j in k..<n where b[i * n + j].sign != 0 { return false }
+            }
+            return true
+        }
+        if p != k {  // swap rows and columns p and k
+            for j in 0..<n { b.swapAt(p * n + j, k * n + j) }
+            for i in 0..<n { b.swapAt(i * n + p, i * n + k) }
+        }
+        let pivot = b[k * n + k]
+        for i in (k + 1)..<n {
+            for j in i..<n {
+                __gmpz_mul(b[i * n + j].raw, b[i * n + j].raw, pivot.raw)
+                __gmpz_mul(t.raw, b[i * n + k].raw, b[k * n + j].raw)
+                __gmpz_sub(b[i * n + j].raw, b[i * n + j].raw, t.raw)
+                __gmpz_divexact(b[i * n + j].raw, b[i * n + j].raw, prev.raw)
+                if j != i { __gmpz_set(b[j * n + i].raw, b[i * n + j].raw) }
+            }
+        }
+        __gmpz_set(prev.raw, pivot.raw)
+    }
+    return false  // n positive pivots: positive definite, not singular
+}

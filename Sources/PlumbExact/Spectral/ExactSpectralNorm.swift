@@ -240,10 +240,9 @@ private func enclose(
 
 /// Whether sigma_1 = `2^E sqrt(lambda_max(G))` is exactly the midpoint `M 2^k` of the positive
 /// binary64 `d` and its successor (M = 2 m + 1 for d = m 2^(k+1)). With mu = (M 2^k / 2^E)^2 the
-/// question is whether `mu I - G` is positive semidefinite and singular: when its leading principal
-/// minors d_1..d_{n-1} are > 0 and det = 0, the congruence `L D L^T` with
-/// `D = diag(d_k / d_(k-1))` shows n - 1 positive eigenvalues and a zero one, so mu = lambda_max.
-/// (A zero minor earlier leaves the question open: false, and Ziv's loop goes on.)
+/// question is whether `mu I - G` is positive semidefinite (mu >= lambda_max) and singular (mu is
+/// an eigenvalue), decided exactly by `isSingularPositiveSemidefinite`, also for a repeated
+/// sigma_1 or a null vector inside a leading block.
 private func isTopSingularValue(midpointOf d: Double, _ g: [BigInteger], n: Int, exponent: Int) -> Bool {
     let (m, e) = dyadic(d)
     let mid = BigInteger()
@@ -262,8 +261,7 @@ private func isTopSingularValue(midpointOf d: Double, _ g: [BigInteger], n: Int,
         }
         return z
     }
-    let minors = leadingMinorSigns(b, n: n)
-    return minors.positive == n - 1 && minors.nextSign == 0
+    return isSingularPositiveSemidefinite(b, n: n)
 }
 
 /// Singular vectors from the Gram eigenvector x (binary64 working accuracy).
