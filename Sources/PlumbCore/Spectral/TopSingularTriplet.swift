@@ -102,7 +102,7 @@ func topTriplet<T: SpectralElement>(
     var single = T.self == Float.self && tol >= singlePassError
         && rowNorms2.withUnsafeBufferPointer { singlePrecisionPassApplies(rowNorms2: $0.baseAddress!, rows: rows) }
     var passes = 0
-    var partner = partner.map(atUnitScale)
+    var partner = partner  // returned unchanged when no search replaces it
     while true {
         // Pair passes; a lone vector (cols = 1, or a block reduced by deflation) takes a binary64
         // single pass. With a scale, `(s W)^T (s W) x = s (W^T W (s x))`.
@@ -122,8 +122,8 @@ func topTriplet<T: SpectralElement>(
         var gapInfo: (theta1: Double, lambda2Hi: Double)? = nil
         // The search runs while at least one pass stays for the verification.
         if maxPasses - passes >= 2 && cols > 0 {
-            let run = blockLanczos(op, cols: cols, start: x0, partner: partner, maxPasses: maxPasses - passes - 1,
-                                   tol: tol)
+            let run = blockLanczos(op, cols: cols, start: x0, partner: partner.map(atUnitScale),
+                                   maxPasses: maxPasses - passes - 1, tol: tol)
             passes += run.passes
             x0 = run.x
             partner = run.partner ?? partner
