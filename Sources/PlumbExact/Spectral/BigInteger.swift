@@ -44,17 +44,7 @@ func leadingMinorSigns(_ b: [BigInteger], n: Int) -> (positive: Int, nextSign: I
         let pivot = b[k * n + k]
         if pivot.sign <= 0 { return (k, pivot.sign) }
         if k == n - 1 { break }
-        for i in (k + 1)..<n {
-            for j in i..<n {
-                // b[i][j] = (b[i][j] * pivot - b[i][k] * b[k][j]) / prev  (exact)
-                __gmpz_mul(b[i * n + j].raw, b[i * n + j].raw, pivot.raw)
-                __gmpz_mul(t.raw, b[i * n + k].raw, b[k * n + j].raw)
-                __gmpz_sub(b[i * n + j].raw, b[i * n + j].raw, t.raw)
-                __gmpz_divexact(b[i * n + j].raw, b[i * n + j].raw, prev.raw)
-                if j != i { __gmpz_set(b[j * n + i].raw, b[i * n + j].raw) }
-            }
-        }
-        __gmpz_set(prev.raw, pivot.raw)
+        bareissStep(b, n: n, k: k, prev: prev, scratch: t)
     }
     return (n, 1)
 }
@@ -91,17 +81,24 @@ func isSingularPositiveSemidefinite(_ b: [BigInteger], n: Int) -> Bool {
             for j in 0..<n { b.swapAt(p * n + j, k * n + j) }
             for i in 0..<n { b.swapAt(i * n + p, i * n + k) }
         }
-        let pivot = b[k * n + k]
-        for i in (k + 1)..<n {
-            for j in i..<n {
-                __gmpz_mul(b[i * n + j].raw, b[i * n + j].raw, pivot.raw)
-                __gmpz_mul(t.raw, b[i * n + k].raw, b[k * n + j].raw)
-                __gmpz_sub(b[i * n + j].raw, b[i * n + j].raw, t.raw)
-                __gmpz_divexact(b[i * n + j].raw, b[i * n + j].raw, prev.raw)
-                if j != i { __gmpz_set(b[j * n + i].raw, b[i * n + j].raw) }
-            }
-        }
-        __gmpz_set(prev.raw, pivot.raw)
+        bareissStep(b, n: n, k: k, prev: prev, scratch: t)
     }
     return false  // n positive pivots: positive definite, not singular
+}
+
+/// One step of fraction-free (Bareiss) elimination on the symmetric `b` with pivot `b[k][k]`:
+/// `b[i][j] = (b[i][j] b[k][k] - b[i][k] b[k][j]) / prev` for i, j > k (an exact division), then
+/// `prev = b[k][k]`.
+private func bareissStep(_ b: [BigInteger], n: Int, k: Int, prev: BigInteger, scratch t: BigInteger) {
+    let pivot = b[k * n + k]
+    for i in (k + 1)..<n {
+        for j in i..<n {
+            __gmpz_mul(b[i * n + j].raw, b[i * n + j].raw, pivot.raw)
+            __gmpz_mul(t.raw, b[i * n + k].raw, b[k * n + j].raw)
+            __gmpz_sub(b[i * n + j].raw, b[i * n + j].raw, t.raw)
+            __gmpz_divexact(b[i * n + j].raw, b[i * n + j].raw, prev.raw)
+            if j != i { __gmpz_set(b[j * n + i].raw, b[i * n + j].raw) }
+        }
+    }
+    __gmpz_set(prev.raw, pivot.raw)
 }
