@@ -10,9 +10,7 @@ extension Interval {
         mpfr_div_d(r.hi.raw, hi.raw, d, MPFR_RNDU)
         return r
     }
-}
 
-extension Interval {
     /// This interval, for a quantity known to be > 0, made decidable at 0: a lower end <= 0 (from
     /// an underflow, e.g. the exp of a huge negative argument) is raised to MPFR's least positive
     /// number (and the upper end with it if needed). That may cut off the true value, but only
