@@ -191,7 +191,8 @@ plumb_status plumb_exact_logsumexp(const double *x, int64_t rows, int64_t cols, 
  * largest finite value the next value up is infinity: at temperatures below ~2^-127, where
  * gradients reach FLT_MAX, one whose exact value lies within ~2^-27 (relative) of FLT_MAX + ulp/2
  * may come out +-inf although it rounds to +-FLT_MAX, or the reverse (plumb_compare counts that as
- * a special-value mismatch, not in ULPs); likewise for f64 gradients near DBL_MAX.
+ * a special-value mismatch, not in ULPs). The f64 gradients can do the same near DBL_MAX, within
+ * their 4-ULP budget (not measured).
  *
  * Arguments (all four functions, and the exact references below):
  *  - rows >= 0, cols >= 2; scores: rows*cols values. Negative scores may be -inf (masked: they
