@@ -635,3 +635,32 @@ def test_certificate_with_a_near_tie_inside_a_dense_cluster():
             sigma, _, v, info = plumb.spectral_norm(w, tol=tol, strict=False)
             assert abs(sigma - S[0]) <= info["residual"] * (1 + 1e-9), (seed, dtype)
             assert angle(v.astype(np.float64), Vt[0]) <= info["angle_bound"] * (1 + 1e-6) + 1e-7, (seed, dtype, info)
+
+
+def test_exact_spectral_norm_in_a_host_thread_with_a_narrow_mpfr_range():
+    # Regression: the exact spectral norm ran in the calling thread's MPFR exponent range; a host
+    # that uses MPFR with binary64's range (emin -1073, emax 1024) got PLUMB_ERR_PRECISION for a W
+    # with entries 1e200 and 3e-200. Now the widest range is used and the caller's range and flags
+    # are restored.
+    import ctypes
+    import ctypes.util
+    name = ctypes.util.find_library("mpfr")
+    if name is None:
+        pytest.skip("libmpfr not found")
+    mpfr = ctypes.CDLL(name)
+    mpfr.mpfr_get_emin.restype = mpfr.mpfr_get_emax.restype = ctypes.c_long
+    mpfr.mpfr_set_emin.argtypes = mpfr.mpfr_set_emax.argtypes = [ctypes.c_long]
+    mpfr.mpfr_flags_save.restype = ctypes.c_uint
+    w = np.array([[1e200, 1.0], [0.5, 3e-200]])
+    expected = plumb.exact.spectral_norm(w)[0]
+    old = (mpfr.mpfr_get_emin(), mpfr.mpfr_get_emax())
+    try:
+        mpfr.mpfr_set_emin(-1073)
+        mpfr.mpfr_set_emax(1024)
+        mpfr.mpfr_clear_flags()
+        assert plumb.exact.spectral_norm(w)[0] == expected == 1e200
+        assert (mpfr.mpfr_get_emin(), mpfr.mpfr_get_emax()) == (-1073, 1024)
+        assert mpfr.mpfr_flags_save() == 0
+    finally:
+        mpfr.mpfr_set_emin(old[0])
+        mpfr.mpfr_set_emax(old[1])

@@ -24,19 +24,12 @@ public struct CorrectRounding {
     public func values(
         count: Int, _ evaluate: (_ precision: Int) throws(PlumbError) -> [Interval]
     ) throws(PlumbError) -> (values: [Double], precision: Int) {
-        // MPFR caches constants (log 2, pi, ...) per thread and frees them only on request; the
-        // library's and callers' worker threads come and go, so release them after every value.
-        defer { mpfr_free_cache2(MPFR_FREE_LOCAL_CACHE) }
-        // The widest exponent range (per thread; the caller's is restored, since a host program
-        // may use MPFR too): with the default one (2^+-2^30), exp(-7.5e8) already underflowed,
-        // leaving intervals that reach 0 and cannot decide a sign of zero.
-        let (emin, emax) = (mpfr_get_emin(), mpfr_get_emax())
-        defer {
-            mpfr_set_emin(emin)
-            mpfr_set_emax(emax)
-        }
-        mpfr_set_emin(mpfr_get_emin_min())
-        mpfr_set_emax(mpfr_get_emax_max())
+        try withMPFRWorkspace { () throws(PlumbError) in try ziv(count: count, evaluate) }
+    }
+
+    private func ziv(
+        count: Int, _ evaluate: (_ precision: Int) throws(PlumbError) -> [Interval]
+    ) throws(PlumbError) -> (values: [Double], precision: Int) {
         var precision = CorrectRounding.startPrecision
         while true {
             let intervals = try evaluate(precision)
@@ -77,6 +70,26 @@ extension Interval {
         if mpfr_sgn(hi.raw) < 0 { return -0.0 }
         return nil
     }
+}
+
+/// Runs `body`, an exact computation on this thread's MPFR numbers, in MPFR's widest exponent
+/// range, then restores the calling thread's range and flags (a host program may use MPFR too, e.g.
+/// with the binary64 range emin = -1073, emax = 1024, in which the references' intermediate values
+/// do not fit) and frees MPFR's per-thread constant caches (log 2, pi, ...; worker threads come
+/// and go). With the default range (2^+-2^30), exp(-7.5e8) already underflowed, leaving intervals
+/// that reach 0 and cannot decide a sign of zero.
+func withMPFRWorkspace<R>(_ body: () throws(PlumbError) -> R) throws(PlumbError) -> R {
+    let (emin, emax, flags) = (mpfr_get_emin(), mpfr_get_emax(), mpfr_flags_save())
+    defer {
+        mpfr_free_cache2(MPFR_FREE_LOCAL_CACHE)
+        mpfr_set_emin(emin)
+        mpfr_set_emax(emax)
+        mpfr_flags_restore(flags, mpfr_flags_t(MPFR_FLAGS_UNDERFLOW | MPFR_FLAGS_OVERFLOW | MPFR_FLAGS_NAN
+                                                | MPFR_FLAGS_INEXACT | MPFR_FLAGS_ERANGE | MPFR_FLAGS_DIVBY0))
+    }
+    mpfr_set_emin(mpfr_get_emin_min())
+    mpfr_set_emax(mpfr_get_emax_max())
+    return try body()
 }
 
 /// Process-wide settings of the exact references (`plumb_exact_set_precision_cap`).

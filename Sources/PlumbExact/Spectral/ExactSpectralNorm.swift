@@ -27,6 +27,13 @@ public struct ExactSpectralResult {
 public func exactSpectralNorm(
     _ w: UnsafeBufferPointer<Double>, rows: Int, cols: Int, rounding: CorrectRounding = CorrectRounding()
 ) throws(PlumbError) -> ExactSpectralResult {
+    try withMPFRWorkspace { () throws(PlumbError) in try spectralNorm(w, rows: rows, cols: cols, rounding: rounding) }
+}
+
+/// `exactSpectralNorm`'s body, inside `withMPFRWorkspace`.
+private func spectralNorm(
+    _ w: UnsafeBufferPointer<Double>, rows: Int, cols: Int, rounding: CorrectRounding
+) throws(PlumbError) -> ExactSpectralResult {
     for r in 0..<rows {
         for j in 0..<cols where !w[r * cols + j].isFinite {
             throw .domain(row: r, "w contains NaN or inf")
