@@ -65,8 +65,9 @@ const char *plumb_status_string(plumb_status status);
 
 /*! plumb_last_error() :
  *  @return a description of the last failure of a plumb call made on the calling thread, or "" when
- *  the last call on this thread succeeded. The string stays valid until the next plumb call on this
- *  thread. Never NULL. */
+ *  the last call on this thread that returns a plumb_status succeeded (the void functions and the
+ *  getters, which cannot fail, leave it as it is). The string stays valid until the next plumb call
+ *  on this thread. Never NULL. */
 const char *plumb_last_error(void);
 
 /*======  Threads  ======*/
