@@ -27,6 +27,7 @@ public struct CorrectRounding {
         try withMPFRWorkspace { () throws(PlumbError) in try ziv(count: count, evaluate) }
     }
 
+    /// Ziv's loop itself (see the type), in the caller's MPFR workspace.
     private func ziv(
         count: Int, _ evaluate: (_ precision: Int) throws(PlumbError) -> [Interval]
     ) throws(PlumbError) -> (values: [Double], precision: Int) {
