@@ -152,7 +152,6 @@ enum ContrastiveRowF64 {
         let e = exp(y.s)
         return e.addingProduct(e, y.e)
     }
-
 }
 
 /// A row's temperature as `tau = mantissa 2^exponent`, mantissa in [1, 2).

@@ -32,27 +32,18 @@ func dyadic(_ d: Double) -> (m: Int64, e: Int) {
     return (d.sign == .minus ? -mInt : mInt, Int(d.exponent) - 52)
 }
 
-/// The leading principal minors `d_1, d_2, ...` of the symmetric integer matrix `b` (n x n,
-/// row-major, consumed), which fraction-free (Bareiss) elimination produces as its pivots with
-/// exact integer arithmetic: how many are > 0 before the first that is not, and that one's sign
-/// (1 when all n are positive).
-func leadingMinorSigns(_ b: [BigInteger], n: Int) -> (positive: Int, nextSign: Int) {
+/// `lambda I - G` style check: is the symmetric integer matrix `b` (n x n, row-major, consumed)
+/// positive definite? Sylvester's criterion: all leading principal minors are > 0, which
+/// fraction-free (Bareiss) elimination produces as its pivots with exact integer arithmetic.
+func isPositiveDefinite(_ b: [BigInteger], n: Int) -> Bool {
     let prev = BigInteger()
     __gmpz_set_si(prev.raw, 1)
     let t = BigInteger()
     for k in 0..<n {
-        let pivot = b[k * n + k]
-        if pivot.sign <= 0 { return (k, pivot.sign) }
-        if k == n - 1 { break }
-        bareissStep(b, n: n, k: k, prev: prev, scratch: t)
+        if b[k * n + k].sign <= 0 { return false }
+        if k < n - 1 { bareissStep(b, n: n, k: k, prev: prev, scratch: t) }
     }
-    return (n, 1)
-}
-
-/// `lambda I - G` style check: is the symmetric integer matrix `b` positive definite? Sylvester's
-/// criterion: all leading principal minors are > 0.
-func isPositiveDefinite(_ b: [BigInteger], n: Int) -> Bool {
-    leadingMinorSigns(b, n: n).positive == n
+    return true
 }
 
 /// Whether the symmetric integer matrix `b` (n x n, row-major, consumed) is positive semidefinite
@@ -62,7 +53,7 @@ func isPositiveDefinite(_ b: [BigInteger], n: Int) -> Bool {
 /// whose diagonal entry is > 0 (the entries stay positive multiples of the Schur complement's, so
 /// the signs are exact). When none is left, b is PSD exactly when the remaining block is zero (a
 /// negative diagonal entry, or a nonzero entry beside zero diagonals, contradicts it), and then its
-/// rank is the number of steps taken. Leading minors alone (`leadingMinorSigns`) cannot decide it
+/// rank is the number of steps taken. Leading minors alone (as in `isPositiveDefinite`) cannot decide it
 /// when the null vector lies in a leading block or the eigenvalue is repeated: an earlier minor is
 /// already 0.
 func isSingularPositiveSemidefinite(_ b: [BigInteger], n: Int) -> Bool {
