@@ -123,13 +123,13 @@ func topTriplet<T: SpectralElement>(
         // The search runs while at least one pass stays for the verification.
         if maxPasses - passes >= 2 && cols > 0 {
             let run = blockLanczos(op, cols: cols, start: x0, partner: partner.map(atUnitScale),
-                                   maxPasses: maxPasses - passes - 1, tol: tol)
+                                   maxPasses: maxPasses - passes - 1, tol: tol,
+                                   // Ritz values of the float32-arithmetic operator are within its error.
+                                   gapMargin: single ? singlePassError : 0)
             passes += run.passes
             x0 = run.x
             partner = run.partner ?? partner
-            // Ritz values of the float32-arithmetic operator are within its error of the true ones.
-            let margin = single ? singlePassError * abs(run.gapInfo?.theta1 ?? 0) : 0
-            gapInfo = run.gapInfo.map { ($0.theta1, $0.lambda2Hi + margin) }
+            gapInfo = run.gapInfo
         }
         let work = verify(w, rows: rows, cols: cols, x: x0, rowNorms2: rowNorms2, scale: scale, gapInfo: gapInfo,
                           tol: tol, scratch: scratch)
