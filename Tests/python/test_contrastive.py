@@ -489,6 +489,22 @@ def test_preallocated_outputs_are_checked(kind):
 
 
 @pytest.mark.parametrize("kind", KINDS)
+def test_float64_losses_just_below_overflow(kind):
+    """Losses between DBL_MAX / 2 and DBL_MAX, at temperatures in [2^-1024, 2^-1023) (and
+    below): the difference of scores was scaled by 2^-exponent(tau), which overflows for a
+    difference of 1 at tau = 1.1e-308 though the loss is 9.1e307 (it came out +inf)."""
+    for s in (np.array([[0.0, 1.0]]), np.array([[0.0, 1.9, -3.0]]), np.array([[0.5, -1.0, 1.5]])):
+        for tau in (1.1e-308, 1.2e-308, 6e-309, 2e-308):
+            loss, grad = getattr(plumb, kind)(s, np.array([0]), tau)
+            el, eg = getattr(plumb.exact, kind)(s, np.array([0]), tau)
+            cl, cg = plumb.compare(loss, el), plumb.compare(grad, eg)
+            assert cl["max_ulp"] <= 4.0 and cl["special_mismatches"] == 0, (s, tau, loss, el)
+            assert cg["max_ulp"] <= 4.0 and cg["special_mismatches"] == 0, (s, tau, grad, eg)
+    loss, _ = getattr(plumb, kind)(np.array([[0.0, 1.0]]), np.array([0]), 1.1e-308)
+    assert loss[0] == getattr(plumb.exact, kind)(np.array([[0.0, 1.0]]), np.array([0]), 1.1e-308)[0] < np.inf
+
+
+@pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("tau", [1e-4, 1e-8, 1e-100, 1e-300, 1e-310, 1e-320, 5e-324, 1e10, 1e300, 1e305])
 def test_float64_within_ulp_bounds_at_extreme_temperatures(kind, tau):
     """|s / tau| <= 1e4 at any tau: the float64 kernels work with tau = T 2^E (T in [1, 2)), so

@@ -26,8 +26,11 @@ func scaledGap(_ a: Double, _ b: Double, _ tau: Double) -> (hi: Double, lo: Doub
     }
     if tau == 1 { return (d.s, d.e) }  // the default temperature: the quotient is the difference
     if tau >= 0x1p-900 { let q = divide(d.s, d.e, by: tau); return (q.q, q.lo) }
-    // 2^-exponent(tau) itself may overflow (up to 2^1074): scale each part in one step.
-    let n = -Int(tau.exponent)
+    // 2^-exponent(tau) itself may overflow (up to 2^1074): scale each part in one step. The
+    // scaled tau lies in [1/2, 1), so the quotient is at least the scaled difference, which then
+    // overflows only when the quotient does (with tau scaled to [1, 2), a difference of 1 at
+    // tau = 1.1e-308 overflowed though the quotient is 9.1e307).
+    let n = -Int(tau.exponent) - 1
     let q = divide(timesPowerOfTwo(d.s, n), timesPowerOfTwo(d.e, n), by: timesPowerOfTwo(tau, n))
     return (q.q, q.lo)
 }
