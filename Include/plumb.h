@@ -258,15 +258,21 @@ typedef enum plumb_contrastive_kind {
  *  the score matrix is divided by tau there). grad_a, grad_b (n x dim each, either may be NULL)
  *  receive d(*loss)/dA and d(*loss)/dB, through the normalisation when it is on.
  *  Computed in float64 throughout (f32 inputs are widened, outputs rounded once); the row losses
- *  use the float64 kernel. Cost O(n^2 dim) time; work space 2 n dim + 2 n^2 doubles (4 n^2 with
- *  gradients), allocated per call.
+ *  use the float64 kernel. Any finite scale works: row norms are taken as 2^e r (rows of norm
+ *  beyond DBL_MAX or subnormal normalise accurately), a score whose dot product overflows on the
+ *  way is recomputed from power-of-two-scaled rows, the gradient products run on power-of-two-
+ *  scaled factors, and below temperature 2^-960 the score gradients (~1/tau) are carried with a
+ *  separate exponent, so a gradient is +-inf only when its value exceeds binary64 and 0 only
+ *  when it is 0 or below the subnormals. Cost O(n^2 dim) time; work space 4 n dim + 2 n^2
+ *  doubles (7 n dim + 4 n^2 with gradients), allocated per call.
  *  Aliasing: outputs must not alias inputs or each other.
  *  @return PLUMB_OK; PLUMB_ERR_ARGUMENT for a NULL a/b/loss, n < 2, dim < 1, an overflowing size,
  *  an unknown kind, or a temperature that is NaN, infinite or <= 0; PLUMB_ERR_DOMAIN when an
  *  embedding entry is NaN or infinite, (normalize != 0) a row is all zeros (tiny rows are fine:
- *  the norm is computed scaled), (normalize == 0) a score a_i . b_j overflows binary64 (the
- *  message names the row whose score is inf), or row losses overflow binary64 with opposite signs
- *  (FlatNCE at a tiny temperature; an overflow of one sign gives *loss = +-inf with PLUMB_OK): the
+ *  the norm is computed scaled), (normalize == 0) a score a_i . b_j exceeds binary64 (the
+ *  message names i and j), row losses overflow binary64 with opposite signs (FlatNCE at a tiny
+ *  temperature; an overflow of one sign gives *loss = +-inf with PLUMB_OK), or a gradient entry
+ *  is undefined (inf - inf: only at subnormal temperatures with scores beyond ~1e273): the
  *  loss couples all rows, so *loss and both gradients are then all NaN and the message names the
  *  row;
  *  PLUMB_ERR_NO_MEMORY when the work space cannot be allocated (outputs NaN). */

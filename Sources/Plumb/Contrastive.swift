@@ -143,22 +143,19 @@ private func embeddings<T>(
         _ = try Check.elements(rows, rows, elementSize: 16, "n x n scores")
         let a = try Check.pointer(a, "a"), b = try Check.pointer(b, "b"), loss = try Check.pointer(loss, "loss")
         _ = try Check.positiveFinite(temperature, "temperature")
-        let a64 = (0..<count).map { widen(a[$0]) }, b64 = (0..<count).map { widen(b[$0]) }
-        var ga = gradA == nil ? [] : [Double](repeating: 0, count: count)
-        var gb = gradB == nil ? [] : [Double](repeating: 0, count: count)
         do throws(PlumbError) {
-            let value = try a64.withUnsafeBufferPointer { (ap) throws(PlumbError) -> Double in
-                try b64.withUnsafeBufferPointer { (bp) throws(PlumbError) -> Double in
-                    try ga.withUnsafeMutableBufferPointer { (gap) throws(PlumbError) -> Double in
-                        try gb.withUnsafeMutableBufferPointer { (gbp) throws(PlumbError) -> Double in
-                            try ContrastiveEmbeddings.compute(
-                                raw == 0 ? .infoNCE : .flatNCE, a: ap, b: bp, n: rows, dim: d,
-                                normalize: normalize != 0, symmetric: symmetric != 0, temperature: temperature,
-                                gradA: gradA == nil ? nil : gap, gradB: gradB == nil ? nil : gbp)
-                        }
-                    }
-                }
-            }
+            // The binary64 copies of the inputs and gradients; a size malloc cannot provide is a
+            // status, not the trap of a Swift array.
+            let work = try WorkBuffer<Double>(count: (gradA == nil && gradB == nil ? 2 : 4) * count,
+                                              "binary64 copies of the embeddings")
+            let a64 = work.base, b64 = a64 + count, ga = b64 + count, gb = ga + count
+            for i in 0..<count { a64[i] = widen(a[i]); b64[i] = widen(b[i]) }
+            let value = try ContrastiveEmbeddings.compute(
+                raw == 0 ? .infoNCE : .flatNCE, a: UnsafeBufferPointer(start: a64, count: count),
+                b: UnsafeBufferPointer(start: b64, count: count), n: rows, dim: d, normalize: normalize != 0,
+                symmetric: symmetric != 0, temperature: temperature,
+                gradA: gradA == nil ? nil : UnsafeMutableBufferPointer(start: ga, count: count),
+                gradB: gradB == nil ? nil : UnsafeMutableBufferPointer(start: gb, count: count))
             loss.pointee = narrow(value)
             if let gradA { for i in 0..<count { gradA[i] = narrow(ga[i]) } }
             if let gradB { for i in 0..<count { gradB[i] = narrow(gb[i]) } }

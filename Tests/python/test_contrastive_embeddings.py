@@ -138,3 +138,120 @@ def test_overflowing_row_losses():
             plumb.contrastive_embeddings(a, b, loss="flatnce", normalize=False, symmetric=symmetric,
                                          temperature=1e-310, grad=False)
         assert info.value.name == "PLUMB_ERR_DOMAIN"
+
+
+def mp_reference(a, b, tau, kind, normalize, symmetric):
+    """The loss and gradients in 300-bit mpmath (no overflow, no underflow), as binary64."""
+    import mpmath as mp
+    with mp.workprec(300):
+        A = [[mp.mpf(float(x)) for x in r] for r in a]
+        B = [[mp.mpf(float(x)) for x in r] for r in b]
+        t, n, d = mp.mpf(float(tau)), len(A), len(A[0])
+
+        def unit(M):
+            norms = [mp.sqrt(mp.fsum(x * x for x in r)) if normalize else mp.mpf(1) for r in M]
+            return [[x / q for x in r] for r, q in zip(M, norms)], norms
+
+        ua, na = unit(A)
+        ub, nb = unit(B)
+        S = [[mp.fsum(ua[i][k] * ub[j][k] for k in range(d)) for j in range(n)] for i in range(n)]
+
+        def rows(Sm):
+            total, G = mp.mpf(0), [[mp.mpf(0)] * n for _ in range(n)]
+            for i in range(n):
+                e = [mp.exp((Sm[i][j] - Sm[i][i]) / t) if j != i else mp.mpf(0) for j in range(n)]
+                xi = mp.fsum(e)
+                den = (1 + xi) if kind == "infonce" else xi
+                total += mp.log(den)
+                for j in range(n):
+                    G[i][j] = e[j] / (den * t) / n
+                G[i][i] = (-xi / ((1 + xi) * t) if kind == "infonce" else -1 / t) / n
+            return total / n, G
+
+        loss, G = rows(S)
+        if symmetric:
+            l2, G2 = rows([list(r) for r in zip(*S)])
+            loss = (loss + l2) / 2
+            G = [[(G[i][j] + G2[j][i]) / 2 for j in range(n)] for i in range(n)]
+
+        def back(Gm, other, own, norms):
+            out = []
+            for i in range(n):
+                dv = [mp.fsum(Gm[i][j] * other[j][k] for j in range(n)) for k in range(d)]
+                if normalize:
+                    p = mp.fsum(own[i][k] * dv[k] for k in range(d))
+                    dv = [(dv[k] - own[i][k] * p) / norms[i] for k in range(d)]
+                out.append([float(x) for x in dv])
+            return np.array(out)
+
+        GT = [list(r) for r in zip(*G)]
+        return float(loss), back(G, ub, ua, na), back(GT, ua, ub, nb)
+
+
+def assert_close(got, want, rel=1e-13):
+    """Same infinities and zeros, no NaN, and finite values within `rel`."""
+    got, want = np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64)
+    assert not np.isnan(got).any(), got
+    assert np.array_equal(np.isinf(got), np.isinf(want)) and np.array_equal(got[np.isinf(got)], want[np.isinf(want)])
+    assert np.array_equal(got == 0, want == 0), (got, want)
+    fin = np.isfinite(want) & (want != 0)
+    assert np.all(np.abs(got[fin] - want[fin]) <= rel * np.abs(want[fin])), (got, want)
+
+
+DBL_MAX = np.finfo(np.float64).max
+
+
+@pytest.mark.parametrize("a, b, tau, kind, normalize, symmetric", [
+    # Row norms beyond DBL_MAX: the norm overflowed and the row became zeros (loss log 2).
+    ([[DBL_MAX, DBL_MAX], [DBL_MAX, -DBL_MAX]], [[DBL_MAX, DBL_MAX], [-DBL_MAX, DBL_MAX]], 0.5, "infonce", True, True),
+    ([[1.5e308, 1.5e308], [1.0, 0.0]], [[1.0, 0.0], [0.0, 1.0]], 1.0, "infonce", True, False),
+    # Subnormal rows: divided by a norm rounded to subnormal precision (9e-6 relative off).
+    ([[3e-320, 1e-320], [1.0, 0.0]], [[1.0, 0.0], [0.0, 1.0]], 1.0, "infonce", True, False),
+    ([[5e-324, 0.0], [0.0, 5e-324]], [[5e-324, 5e-324], [0.0, -5e-324]], 0.5, "flatnce", True, True),
+    # Subnormal temperatures: score gradients ~1 / tau overflow; G b gave inf - inf = NaN.
+    ([[1.0, 2.0], [3.0, 4.0]], [[1.0, 0.0], [0.0, 1.0]], 5e-324, "infonce", True, False),
+    ([[1.0, 2.0], [3.0, 4.0]], [[1.0, 0.0], [0.0, 1.0]], 5e-324, "infonce", True, True),
+    ([[1.0, 2.0], [1.0, 2.0], [0.5, 1.0]], [[2.0, 1.0], [2.0, 1.0], [2.0, 1.0]], 3e-310, "flatnce", True, False),
+    ([[1.0, 2.0], [1.0, 2.0]], [[2.0, 1.0], [4.0, 2.0]], 1e-320, "infonce", False, True),
+    # A dot product that overflows mid-sum although the score is 0.
+    ([[1e308, 1e308, -1e308, -1e308], [1.0, 0.0, 0.0, 0.0]], [[1.0, 1.0, 1.0, 1.0], [0.0, 1.0, 0.0, 0.0]],
+     1.0, "infonce", False, False),
+    # Row losses of 9.1e307: their sum overflows, their mean does not.
+    ([[1.0, 0.0], [0.0, 1.0]], [[0.0, 1.0], [1.0, 0.0]], 1.1e-308, "infonce", False, True),
+])
+def test_extreme_scales_against_mpmath(a, b, tau, kind, normalize, symmetric):
+    a, b = np.array(a), np.array(b)
+    loss, ga, gb = plumb.contrastive_embeddings(a, b, tau, loss=kind, normalize=normalize, symmetric=symmetric)
+    want, wa, wb = mp_reference(a, b, tau, kind, normalize, symmetric)
+    assert_close([loss], [want])
+    assert_close(ga, wa)
+    assert_close(gb, wb)
+
+
+def test_overflowing_score_is_a_domain_error():
+    # a_0 . b_1 = -1e400: the kernel masked it as a -inf negative and returned PLUMB_OK.
+    with pytest.raises(plumb.PlumbError, match=r"a\[0\] \. b\[1\] overflows") as info:
+        plumb.contrastive_embeddings(np.array([[1e200], [1.0]]), np.array([[1.0], [-1e200]]), 1.0, normalize=False)
+    assert info.value.name == "PLUMB_ERR_DOMAIN"
+
+
+def test_widened_copies_that_cannot_be_allocated_are_a_status():
+    # The binary64 copies of float32 embeddings were Swift arrays: an allocation failure aborted
+    # the process. In a child whose address space is capped ~700 MB above its current size, the
+    # 1 GB of copies for 2 x 2^24 float32 rows cannot be had.
+    import subprocess
+    import sys
+    import textwrap
+    child = textwrap.dedent("""
+        import resource, numpy as np, plumb
+        a = np.ones((2, 1 << 24), dtype=np.float32)
+        plumb.contrastive_embeddings(a[:, :4].copy(), a[:, :4].copy())  # load the library first
+        size = int(open("/proc/self/statm").read().split()[0]) * resource.getpagesize()
+        resource.setrlimit(resource.RLIMIT_AS, (size + (700 << 20), resource.RLIM_INFINITY))
+        try:
+            plumb.contrastive_embeddings(a, a)
+        except plumb.PlumbError as e:
+            print(e.name)
+    """)
+    out = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and out.stdout.strip() == "PLUMB_ERR_NO_MEMORY", (out.returncode, out.stderr[-500:])

@@ -198,6 +198,16 @@ def test_compare_mean_ulp_does_not_overflow():
     assert np.isfinite(s["mean_ulp"]) and s["mean_ulp"] == pytest.approx(s["max_ulp"], rel=1e-15)
 
 
+def test_compare_difference_beyond_binary64():
+    # DBL_MAX against -DBL_MAX: c - x overflowed, reporting inf ULP and inf relative error.
+    top = np.finfo(np.float64).max
+    r = plumb.compare(np.array([top, -top / 2]), np.array([-top, top * 0.75]))
+    units = 2.0**53 - 1  # DBL_MAX in ULPs of binary64's top binade
+    assert r["max_ulp"] == 2 * units and r["worst_index"] == 0
+    assert r["max_rel"] == 2.0
+    assert r["mean_ulp"] == pytest.approx((2 + 1.25) * units / 2, rel=2.0**-50)
+
+
 def test_compare_argument_errors():
     with pytest.raises(TypeError):
         plumb.compare(np.zeros(3, dtype=np.int32), np.zeros(3))

@@ -37,22 +37,45 @@ public enum ContrastiveEmbeddings {
         // inputs, so it must be able to fail with a status.
         let wantGrad = gradA != nil || gradB != nil
         let (nn, nd) = (n * n, n * dim)  // both validated against overflow by the ABI
-        let work = try WorkBuffer<Double>(count: 2 * nd + (wantGrad ? 4 : 2) * nn,
+        let work = try WorkBuffer<Double>(count: (wantGrad ? 3 : 2) * nd + (wantGrad ? 4 : 2) * nn,
                                           "the \(n) x \(n) score matrices of the embedding loss")
         let an = work.base, bn = an + nd, s = bn + nd, scores = s + nn, g = scores + nn, rowGrad = g + nn
+        let mScaled = rowGrad + nn
         an.update(from: a.baseAddress!, count: nd)
         bn.update(from: b.baseAddress!, count: nd)
-        var normA = [Double](repeating: 1, count: n), normB = normA
+        // Row norms as 2^e r (e the binade of the row's largest entry): rows beyond DBL_MAX in norm,
+        // and subnormal rows, normalise as accurately as unit-scale ones.
+        var normA: [(e: Int, r: Double)] = [], normB = normA
         if normalize {
-            normalizeRows(an, &normA, n, dim)
-            normalizeRows(bn, &normB, n, dim)
+            normA = normalizeRows(an, n, dim)
+            normB = normalizeRows(bn, n, dim)
         }
-        // S = an bn^T
+        // S = an bn^T; a dot product that overflows is redone from the rows scaled to unit binades,
+        // so only a score beyond binary64 itself is an error (the kernel would mask a -inf).
         parallelChunks(n, grain: max(1, 4096 / max(1, nd / 64))) { rows in
             for i in rows {
                 for j in 0..<n { s[i * n + j] = dot(an + i * dim, bn + j * dim, dim) }
             }
         }
+        for i in 0..<n {
+            for j in 0..<n where !s[i * n + j].isFinite {
+                s[i * n + j] = scaledDot(an + i * dim, bn + j * dim, dim)
+                if !s[i * n + j].isFinite {
+                    throw .domain(row: i, "the score a[\(i)] . b[\(j)] overflows binary64")
+                }
+            }
+        }
+        // Below tau = 2^-960 the scores' gradients (~1 / tau) overflow: the row kernels then run on
+        // S 2^k at tau 2^k, the same loss (they take score differences first) and gradients 2^-k
+        // those of S, carried as an exponent to the end.
+        var k = 0
+        if tau < 0x1p-960 {
+            var largest = 0.0
+            for x in 0..<nn { largest = max(largest, abs(s[x])) }
+            k = max(0, min(-960 - Int(tau.exponent), 1022 - binade(largest)))
+            for x in 0..<nn { s[x] = timesPowerOfTwo(s[x], k) }
+        }
+        let kernelTau = timesPowerOfTwo(tau, k)
         let positive = (0..<n).map(Int64.init)
         if wantGrad { g.update(repeating: 0, count: nn) }
         var loss = 0.0
@@ -68,13 +91,10 @@ public enum ContrastiveEmbeddings {
             }
             let failure = rowLoss.withUnsafeMutableBufferPointer { lp in
                 ContrastiveKernels.lossF64(kind, scores: scores, rows: n, cols: n, positive: positive,
-                                           temperature: tau, loss: lp.baseAddress!, grad: wantGrad ? rowGrad : nil)
+                                           temperature: kernelTau, loss: lp.baseAddress!, grad: wantGrad ? rowGrad : nil)
             }
             if let failure { throw failure }
-            var sum = CompensatedSum()
-            for v in rowLoss { sum.add(v) }
-            let v = sum.value
-            loss += (v.hi + v.lo) * weight
+            loss += mean(rowLoss, weight)
             if loss.isNaN {
                 // Finite inputs, so some row losses overflowed with opposite signs (FlatNCE).
                 throw .domain(row: 0, "row losses overflow binary64 with opposite signs at temperature \(tau): "
@@ -89,29 +109,60 @@ public enum ContrastiveEmbeddings {
                 }
             }
         }
-        if let gradA {
-            // d an = G bn; then through the normalisation.
-            matmul(g, bn, n, dim, transposeG: false, into: gradA)
-            if normalize { backNormalize(gradA, an, normA, n, dim) }
-        }
-        if let gradB {
-            matmul(g, an, n, dim, transposeG: true, into: gradB)
-            if normalize { backNormalize(gradB, bn, normB, n, dim) }
+        // d an = G bn, then through the normalisation; likewise d bn = G^T an.
+        for (out, m, unit, norms, transposeG) in [(gradA, bn, an, normA, false), (gradB, an, bn, normB, true)] {
+            guard let out else { continue }
+            let exponents = scaledMatmul(g, m, n, dim, transposeG: transposeG, scratch: mScaled, into: out.baseAddress!)
+            for i in 0..<n {
+                let row = out.baseAddress! + i * dim
+                var shift = exponents[i] + k
+                if normalize {
+                    backNormalize(row, unit + i * dim, norms[i].r, dim)
+                    shift -= norms[i].e
+                }
+                for c in 0..<dim { row[c] = timesPowerOfTwo(row[c], shift) }
+                for c in 0..<dim where row[c].isNaN {
+                    throw .domain(row: i, "the gradient overflows binary64 at temperature \(tau)")
+                }
+            }
         }
         return loss
     }
 
-    private static func normalizeRows(_ m: UnsafeMutablePointer<Double>, _ norms: inout [Double], _ n: Int, _ dim: Int) {
-        for i in 0..<n {
-            // Scale first so the squares cannot overflow or underflow.
-            var big = 0.0
-            for k in 0..<dim { big = max(big, abs(m[i * dim + k])) }
+    /// The sum of `values`, times `weight`: rounded once unless the sum itself overflows, then
+    /// summed from the weighted terms.
+    private static func mean(_ values: [Double], _ weight: Double) -> Double {
+        var sum = CompensatedSum()
+        for v in values { sum.add(v) }
+        let v = sum.value
+        if (v.hi + v.lo).isFinite || values.contains(where: { !$0.isFinite }) { return (v.hi + v.lo) * weight }
+        var weighted = CompensatedSum()
+        for v in values { weighted.add(v * weight) }
+        return weighted.value.hi + weighted.value.lo
+    }
+
+    /// Divides each row by its L2 norm, returned as `(e, r)` with norm = `2^e r`: the row is first
+    /// scaled exactly by `2^-e`, e the binade of its largest magnitude, so neither the squares nor
+    /// the norm can overflow or underflow.
+    private static func normalizeRows(_ m: UnsafeMutablePointer<Double>, _ n: Int, _ dim: Int) -> [(e: Int, r: Double)] {
+        (0..<n).map { i in
+            let row = m + i * dim
+            let e = binade((0..<dim).reduce(0.0) { max($0, abs(row[$1])) })
             var sq = 0.0
-            for k in 0..<dim { let v = m[i * dim + k] / big; sq += v * v }
-            let norm = big * sq.squareRoot()
-            norms[i] = norm
-            for k in 0..<dim { m[i * dim + k] /= norm }
+            for c in 0..<dim { row[c] = timesPowerOfTwo(row[c], -e); sq += row[c] * row[c] }
+            let r = sq.squareRoot()
+            for c in 0..<dim { row[c] /= r }
+            return (e, r)
         }
+    }
+
+    /// `x . y` from both vectors scaled by powers of two to unit binades, scaled back once.
+    private static func scaledDot(_ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>, _ dim: Int) -> Double {
+        let ex = binade((0..<dim).reduce(0.0) { max($0, abs(x[$1])) })
+        let ey = binade((0..<dim).reduce(0.0) { max($0, abs(y[$1])) })
+        var sum = 0.0
+        for c in 0..<dim { sum += timesPowerOfTwo(x[c], -ex) * timesPowerOfTwo(y[c], -ey) }
+        return timesPowerOfTwo(sum, ex + ey)
     }
 
     @inline(__always)
@@ -128,29 +179,43 @@ public enum ContrastiveEmbeddings {
         return acc.sum() + tail
     }
 
-    /// out (n x dim) = G M (or G^T M), G n x n, M n x dim.
-    private static func matmul(_ g: UnsafePointer<Double>, _ m: UnsafePointer<Double>, _ n: Int, _ dim: Int,
-                               transposeG: Bool, into out: UnsafeMutableBufferPointer<Double>) {
-        parallelChunks(n, grain: max(1, 4096 / max(1, n * dim / 64))) { rows in
-            for i in rows {
-                let o = out.baseAddress! + i * dim
-                o.update(repeating: 0, count: dim)
-                for j in 0..<n {
-                    let c = transposeG ? g[j * n + i] : g[i * n + j]
-                    if c == 0 { continue }
-                    let row = m + j * dim
-                    for k in 0..<dim { o[k] += c * row[k] }
+    /// `out (n x dim) = G M` (or `G^T M`), G n x n, M n x dim, in scaled units: row i of out holds
+    /// `2^-x_i` times its value, with `x_i` returned. Each row of G and all of M (copied to
+    /// `scratch`, n dim values) are scaled to unit binades first, so no sum overflows (nor cancels
+    /// as inf - inf) however large the gradients or the unnormalised embeddings are.
+    private static func scaledMatmul(_ g: UnsafePointer<Double>, _ unscaled: UnsafePointer<Double>, _ n: Int,
+                                     _ dim: Int, transposeG: Bool, scratch m: UnsafeMutablePointer<Double>,
+                                     into out: UnsafeMutablePointer<Double>) -> [Int] {
+        let em = binade((0..<(n * dim)).reduce(0.0) { max($0, abs(unscaled[$1])) })
+        for x in 0..<(n * dim) { m[x] = timesPowerOfTwo(unscaled[x], -em) }
+        var exponents = [Int](repeating: 0, count: n)
+        exponents.withUnsafeMutableBufferPointer { xb in
+            let xp = xb.baseAddress!
+            parallelChunks(n, grain: max(1, 4096 / max(1, n * dim / 64))) { rows in
+                for i in rows {
+                    func entry(_ j: Int) -> Double { transposeG ? g[j * n + i] : g[i * n + j] }
+                    let eg = binade((0..<n).reduce(0.0) { max($0, abs(entry($1))) })
+                    xp[i] = eg + em
+                    let o = out + i * dim
+                    o.update(repeating: 0, count: dim)
+                    for j in 0..<n {
+                        let c = timesPowerOfTwo(entry(j), -eg)
+                        if c == 0 { continue }
+                        let row = m + j * dim
+                        for k in 0..<dim { o[k] += c * row[k] }
+                    }
                 }
             }
         }
+        return exponents
     }
 
-    private static func backNormalize(_ d: UnsafeMutableBufferPointer<Double>, _ unit: UnsafePointer<Double>, _ norms: [Double],
-                                      _ n: Int, _ dim: Int) {
-        for i in 0..<n {
-            var p = 0.0
-            for k in 0..<dim { p += unit[i * dim + k] * d[i * dim + k] }
-            for k in 0..<dim { d[i * dim + k] = (d[i * dim + k] - unit[i * dim + k] * p) / norms[i] }
-        }
+    /// `d <- (d - u (u . d)) / r`: the gradient through `u = x / ||x||`, with the norm's scale
+    /// factor applied by the caller.
+    private static func backNormalize(_ d: UnsafeMutablePointer<Double>, _ unit: UnsafePointer<Double>, _ r: Double,
+                                      _ dim: Int) {
+        var p = 0.0
+        for k in 0..<dim { p += unit[k] * d[k] }
+        for k in 0..<dim { d[k] = (d[k] - unit[k] * p) / r }
     }
 }

@@ -33,8 +33,11 @@ public struct ErrorStatistics: Equatable, Sendable {
                 }
                 continue
             }
-            let difference = (c - x).magnitude
-            let ulps = difference.scaledExactly(by: -format.spacingExponent(at: x, clampAbove: true))
+            // Values of opposite signs near the top of binary64 differ by more than its range: then
+            // the difference is taken at half scale (exact halving) and doubled in the scaling.
+            var difference = (c - x).magnitude, halved = 0
+            if difference.isInfinite { difference = (c * 0.5 - x * 0.5).magnitude; halved = 1 }
+            let ulps = difference.scaledExactly(by: halved - format.spacingExponent(at: x, clampAbove: true))
             included += 1
             ulpSum += ulps * 0x1p-64  // scaled: errors near 2^1000 ULP (exact 0 in binary64) would overflow the sum
             if worstIndex < 0 || ulps > maxULP { maxULP = ulps; worstIndex = i }
@@ -42,7 +45,7 @@ public struct ErrorStatistics: Equatable, Sendable {
             if x == 0 {
                 bits = c == 0 ? fullBits : 0
             } else {
-                let relative = difference / x.magnitude
+                let relative = (difference / x.magnitude).scaledExactly(by: halved)
                 maxRelative = max(maxRelative, relative)
                 // relative >= 1 keeps no bits (and max(0, -log2(1)) would be -0.0).
                 bits = relative == 0 ? fullBits : relative >= 1 ? 0 : min(fullBits, -log2(relative))
