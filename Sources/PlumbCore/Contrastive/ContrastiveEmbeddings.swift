@@ -10,7 +10,9 @@ import Glibc
 /// of the row loss (InfoNCE or FlatNCE at temperature tau) of S, and with `symmetric` the average of
 /// that and the same for `S^T` (B's rows as anchors). Gradients by the chain rule:
 /// `G = dLoss/dS` (row-kernel gradients / n, halves when symmetric), `d a = G b`, `d b = G^T a`,
-/// then through the normalisation `dA_i = (d a_i - a_i (a_i . d a_i)) / ||A_i||`.
+/// then through the normalisation `dA_i = (d a_i - a_i (a_i . d a_i)) / ||A_i||`. Norms, overflowing
+/// scores, the products `G b` and tiny temperatures are handled by exact power-of-two scaling, so
+/// results are finite wherever their values are.
 /// Everything is computed in float64 (the row losses by `ContrastiveRowF64`); the float32 entry
 /// point widens its inputs and rounds the results once.
 public enum ContrastiveEmbeddings {
@@ -33,8 +35,8 @@ public enum ContrastiveEmbeddings {
             }
         }
         // One block for the normalised copies (2 n dim) and the n x n matrices: S, its transpose or
-        // copy, and with gradients G and a row-gradient buffer. n^2 grows far faster than the caller's
-        // inputs, so it must be able to fail with a status.
+        // copy, and with gradients G, a row-gradient buffer and a scaled copy of an or bn (n dim).
+        // n^2 grows far faster than the caller's inputs, so it must be able to fail with a status.
         let wantGrad = gradA != nil || gradB != nil
         let (nn, nd) = (n * n, n * dim)  // both validated against overflow by the ABI
         let work = try WorkBuffer<Double>(count: (wantGrad ? 3 : 2) * nd + (wantGrad ? 4 : 2) * nn,
