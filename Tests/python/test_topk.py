@@ -225,6 +225,17 @@ def test_nan_row_outputs_and_other_rows():
         plumb.soft_topk(np.ones(x.shape, dtype=np.int64), 2)
 
 
+def test_out_in_place_or_apart_never_overlapping():
+    b = np.zeros(12)
+    b[:8] = np.arange(8.0)
+    want = plumb.soft_topk(b[:8].reshape(2, 4).copy(), 2)
+    # A partial overlap was accepted and overwrote row 1's input while it was read.
+    with pytest.raises(ValueError, match="overlaps"):
+        plumb.soft_topk(b[:8].reshape(2, 4), 2, out=b[4:12].reshape(2, 4))
+    x = b[:8].reshape(2, 4)
+    assert plumb.soft_topk(x, 2, out=x) is x and np.array_equal(x, want)   # in place is fine
+
+
 @pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("scale", [100.0, 1000.0, 10000.0])
 def test_float64_beyond_scale_10_within_the_conditioning_limit(method, scale):

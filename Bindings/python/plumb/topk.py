@@ -50,7 +50,8 @@ def soft_topk(x: np.ndarray, k: int, method: str = "gradient", temperature: floa
 
     ``x``: float32 or float64, 1-D (one row) or 2-D (rows x n), C-contiguous; the dtype picks the
     kernel. ``method``: "gradient", "exp_clip", "sigmoid" or "laplace". ``1 <= k <= n``.
-    Returns an array of x's shape and dtype (``out`` if given). NaN/inf rows raise ``PlumbError``.
+    Returns an array of x's shape and dtype (``out`` if given: it may be ``x`` itself, in place,
+    but must not partially overlap it). NaN/inf rows raise ``PlumbError``.
     """
     x = float_array(x, "x", ndim=(1, 2))
     m = method_value(method)
@@ -62,6 +63,9 @@ def soft_topk(x: np.ndarray, k: int, method: str = "gradient", temperature: floa
     else:
         out = writable(float_array(out, "out", ndim=(1, 2), dtypes=(x.dtype,)), "out")
         same_shape(out, x, "out", "x")
+        # In place (out is x's memory exactly) is allowed; a partial overlap is not (plumb.h).
+        if out.ctypes.data != x.ctypes.data and np.shares_memory(out, x):
+            raise ValueError("out partially overlaps x (only out = x, in place, may share its memory)")
     if x.dtype == np.float32:
         float32_parameter(t, "temperature")
         check(lib.plumb_soft_topk_f32(m, ptr(x, ctypes.c_float), rows, n, k, t, ptr(out, ctypes.c_float)))
