@@ -225,6 +225,18 @@ def test_nan_row_outputs_and_other_rows():
         plumb.soft_topk(np.ones(x.shape, dtype=np.int64), 2)
 
 
+@pytest.mark.parametrize("row, k", [([0.0, 0.0, 0.0, -4000.0], 2), ([0.0, 0.0, 0.0, -1000.0], 2),
+                                    ([0.0, 0.5, 0.25, -3000.0, -3500.0], 2), ([5.0, 1.0, -700.0, -800.0], 3),
+                                    ([0.0, -2.0, -900.0], 1)])
+def test_laplace_threshold_far_from_the_item_below(row, k):
+    # lambda near the items above it but far above the next one: outputs near 2/3 were formed as
+    # 4000 + log(2/3) - 4000 and lost 1037 ULP (exact integer inputs at temperature 1, so no
+    # rounding of the inputs explains it).
+    x = np.array(row)
+    got, want = plumb.soft_topk(x, k, "laplace"), plumb.exact.soft_topk(x, k, "laplace")
+    assert plumb.compare(got, want)["max_ulp"] <= 4
+
+
 def test_out_in_place_or_apart_never_overlapping():
     b = np.zeros(12)
     b[:8] = np.arange(8.0)

@@ -97,36 +97,51 @@ extension ThresholdTopK {
         work2[n - 1] = 1
         var m = n - 2
         while m >= 0 { work2[m] = 1 + work2[m + 1] * exp(s[m + 1] - s[m]); m -= 1 }
-        // log A_m (A underflows when the items above c are far above it).
-        var logA = -Double.infinity
+        // log A_m (A underflows when the items above c are far above it), and log A'_m, the same
+        // sum relative to s_m: log A_m = log A'_m + (s_{m+1} - s_m).
+        var logA = -Double.infinity, logAPrime = -Double.infinity
         // m = n (every item above lambda) when no m < n qualifies: c = s_n, A = sum_i exp(c - s_i), B = 0.
-        var chosen = n, chosenLogA = 0.0
+        var chosen = n
         let kd = Double(k)
         for mm in 0..<n {
-            if mm > 0 { logA = log1p(exp(logA)) + (s[mm] - s[mm - 1]) }
+            if mm > 0 { logAPrime = log1p(exp(logA)); logA = logAPrime + (s[mm] - s[mm - 1]) }
             let g = Double(mm) - exp(logA) / 2 + work2[mm] / 2
-            if g >= kd { chosen = mm; chosenLogA = logA; break }
+            if g >= kd { chosen = mm; break }
         }
-        if chosen == n { chosenLogA = log1p(exp(logA)) }
+        if chosen == n { logAPrime = log1p(exp(logA)) }
         let b = chosen < n ? work2[chosen] : 0, km = Double(k - chosen)
-        let aSum = exp(chosenLogA)
-        let root = (km * km + aSum * b).squareRoot()
-        // log y, y = e^{lambda - c}
-        let logY: Double
-        if km > 0 { logY = log(b / (root + km)) }
-        else if km == 0 { logY = (log(b) - chosenLogA) / 2 }
-        else { logY = log(root - km) - chosenLogA }
+        // lambda lies between c = s_{m+1} (below) and c' = s_m (above), delta = c - c' <= 0. Each
+        // item is measured from the reference on its side of lambda, y = e^{lambda - c} >= 1 below
+        // and y' = e^{lambda - c'} <= 1 above, so that (ref - z_i) + log y adds terms of one sign.
+        // Of log y and log y' = log y + delta the smaller one is formed directly and the other from
+        // it (a sum without cancellation). With c alone, lambda near a c' far above c gave outputs
+        // near 2/3 as 4000 + log(2/3) - 4000: 1037 ULP.
         let c = s[Swift.min(chosen, n - 1)]
+        let cPrime = chosen == 0 ? c : s[chosen - 1]
+        let delta = chosen == 0 || chosen == n ? 0 : c - cPrime
+        let root = (km * km + exp(logAPrime + delta) * b).squareRoot()
+        let logY: Double, logYPrime: Double
+        if km > 0 {
+            logY = log(b / (root + km))
+            logYPrime = logY + delta
+        } else if km == 0 {
+            logY = (log(b) - logAPrime - delta) / 2
+            logYPrime = (log(b) - logAPrime + delta) / 2
+        } else {
+            logYPrime = log(root - km) - logAPrime
+            logY = logYPrime - delta
+        }
         for i in 0..<n {
             let p: Double, d: Double
-            if z[i] >= c {
+            // arg = lambda - z_i from the item's side of lambda.
+            let arg = z[i] >= cPrime && chosen > 0 ? (cPrime - z[i]) + logYPrime : (c - z[i]) + logY
+            if arg <= 0 {
+                let t = exp(arg)
+                p = 1 - t / 2; d = t / 2
+            } else {
                 // e^{-arg}/2 rather than 1/(2 e^{arg}): e^{arg} overflows while the output is
                 // still a (subnormal) binary64 number.
-                let arg = (c - z[i]) + logY
-                if arg <= 0 { let t = exp(arg); p = 1 - t / 2; d = t / 2 } else { p = exp(-arg) / 2; d = p }
-            } else {
-                let t = exp((z[i] - c) - logY)
-                p = t / 2; d = p
+                p = exp(-arg) / 2; d = p
             }
             out[i] = p
             derivative?[i] = d
