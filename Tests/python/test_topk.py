@@ -237,6 +237,22 @@ def test_laplace_threshold_far_from_the_item_below(row, k):
     assert plumb.compare(got, want)["max_ulp"] <= 4
 
 
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("dtype, scales", [(np.float64, (2.0**-1000, 2.0**-100, 2.0**100, 2.0**1000)),
+                                           (np.float32, (2.0**-60, 2.0**60))])
+def test_vjp_is_exactly_linear_in_grad_out(method, dtype, scales):
+    # J^T (2^e g) = 2^e J^T g bit for bit: the gradient method's forward-mode pairs share one exponent
+    # between a value and its derivative, and a grad_out of 1e300 scaled the values away (finite,
+    # wrong results with PLUMB_OK).
+    rng = np.random.default_rng(8)
+    x = rng.normal(size=(3, 7)).astype(dtype)
+    g = rng.normal(size=(3, 7)).astype(dtype)
+    base = plumb.soft_topk_vjp(x, 2, g, method)
+    for scale in scales:
+        got = plumb.soft_topk_vjp(x, 2, (g * scale).astype(dtype), method)
+        assert np.array_equal(got, (base * scale).astype(dtype)), scale
+
+
 def test_out_in_place_or_apart_never_overlapping():
     b = np.zeros(12)
     b[:8] = np.arange(8.0)

@@ -98,10 +98,17 @@ func softTopKBody<T: BinaryFloatingPoint>(
                 let v = Double(x[base + i])
                 if !v.isFinite { bad = i; break }
                 ws.x[i] = v
-                if let gradOut {
-                    let gv = Double(gradOut[base + i])
-                    ws.g[i] = gv
-                }
+            }
+            // The VJP is linear in gradOut: it runs on the row scaled exactly to a unit binade
+            // (2^-scale) and the result is scaled back, so no intermediate sees gradOut's
+            // magnitude. (The gradient method's forward-mode pairs share one exponent between a
+            // value and its derivative: a gradOut of 1e300 scaled the values away.)
+            var scale = 0
+            if let gradOut {
+                var largest = 0.0
+                for i in 0..<n { largest = max(largest, abs(Double(gradOut[base + i]))) }
+                scale = binade(largest)
+                for i in 0..<n { ws.g[i] = timesPowerOfTwo(Double(gradOut[base + i]), -scale) }
             }
             if bad >= 0 {
                 for i in 0..<n { out[base + i] = .nan }
@@ -109,10 +116,12 @@ func softTopKBody<T: BinaryFloatingPoint>(
                 continue
             }
             softTopKRow(method, &ws, n: n, k: k, tau: temperature, vjp: gradOut != nil, table: table.base)
-            // The VJP's chain-rule factor 1 / tau: a division, since 1 / tau overflows for a
-            // subnormal tau while the product is finite.
+            // The VJP's chain-rule factor 1 / tau: a division by tau's significand, its binary
+            // exponent joining gradOut's (1 / tau overflows for a subnormal tau while the product
+            // is finite; so may the quotient before the scale is restored).
             if gradOut != nil {
-                for i in 0..<n { out[base + i] = T(ws.out[i] / temperature) }
+                let exponent = scale - Int(temperature.exponent), significand = temperature.significand
+                for i in 0..<n { out[base + i] = T(timesPowerOfTwo(ws.out[i] / significand, exponent)) }
             } else {
                 for i in 0..<n { out[base + i] = T(ws.out[i]) }
             }
