@@ -47,9 +47,10 @@ def test_float64_within_256_ulp_up_to_scale_10(method, scale):
 @pytest.mark.parametrize("method", ["gradient", "exp_clip"])
 @pytest.mark.parametrize("scale", [0.1, 10.0, 1000.0])
 def test_float64_gradient_and_exp_clip_within_32_ulp_at_every_scale(method, scale):
-    # Measured <= 29 / 8 ULP for n up to 1000 (README); the error grows slowly with n, not with scale.
+    # Measured (README): gradient <= 23 ULP at n = 300, <= 110 at n = 1000 (k = n - 1), exp-clip <= 8;
+    # the error grows with n and k, not with scale.
     x = rows(int(scale * 3) + 31, scale, (2, 120))
-    for k in (1, 9, 60):
+    for k in (1, 9, 60, 119):
         stats = plumb.compare(plumb.soft_topk(x, k, method, 1.0), plumb.exact.soft_topk(x, k, method, 1.0))
         assert stats["special_mismatches"] == 0 and stats["max_ulp"] <= 32, (method, scale, k, stats)
 
