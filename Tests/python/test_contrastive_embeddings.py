@@ -91,8 +91,10 @@ def test_errors():
         plumb.contrastive_embeddings(a, a, loss="nce")
     with pytest.raises(ValueError):
         plumb.contrastive_embeddings(a, a, temperature=0)
-    with pytest.raises(plumb.PlumbError, match="n = 1"):
+    with pytest.raises(ValueError, match="n >= 2"):
         plumb.contrastive_embeddings(np.ones((1, 2)), np.ones((1, 2)))
+    with pytest.raises(ValueError, match="dim >= 1"):
+        plumb.contrastive_embeddings(np.ones((2, 0)), np.ones((2, 0)))
     z = a.copy()
     z[1] = 0
     with pytest.raises(plumb.PlumbError, match="zero norm") as info:

@@ -90,6 +90,11 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="fewer rows (runs in a second)")
     ap.add_argument("--plot", metavar="FILE", help="also save a PNG of bits against the gap (matplotlib)")
     args = ap.parse_args()
+    if args.plot:
+        try:
+            import matplotlib  # noqa: F401  (checked before the table, not after it)
+        except ImportError:
+            ap.error("--plot needs matplotlib, which is not importable")
     rows, cols, tau = (8, 64, 0.07) if args.quick else (64, 64, 0.07)
     rng = np.random.default_rng(0)
     print(f"{rows} rows x {cols} scores, temperature {tau}; correct bits of the float32 gradient "

@@ -79,7 +79,9 @@ def run(w_opt, grad, hess, n, optimizer, lr, batch, steps, rng):
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="few steps and configurations (a few seconds)")
-    ap.add_argument("--problem", choices=["least_squares", "logistic"], default="least_squares")
+    # The CLI spells it least-squares; both are accepted.
+    ap.add_argument("--problem", type=lambda p: p.replace("-", "_"), choices=["least_squares", "logistic"],
+                    default="least_squares")
     ap.add_argument("--dim", type=int, default=16)
     ap.add_argument("--samples", type=int, default=2000)
     ap.add_argument("--steps", type=int, default=8000)

@@ -50,6 +50,8 @@ def _run(kind: str, scores: np.ndarray, positive, temperature: float, grad: bool
     dtypes = (np.dtype(np.float64),) if exact else (np.dtype(np.float32), np.dtype(np.float64))
     scores = float_array(scores, "scores", ndim=(1, 2), dtypes=dtypes)
     rows, cols = (1, scores.shape[0]) if scores.ndim == 1 else scores.shape
+    if cols < 2:
+        raise ValueError(f"scores must have at least 2 columns (a positive and a negative), not {cols}")
     if scores.ndim == 1 and isinstance(positive, (int, np.integer)) and not isinstance(positive, bool):
         positive = np.array([positive], dtype=np.int64)
     elif scores.ndim == 1 and isinstance(positive, np.ndarray) and positive.ndim == 0:
@@ -115,15 +117,16 @@ flatnce.__doc__ = _doc("FlatNCE", "Loss ``log(xi)`` (``-inf`` when every negativ
 
 def contrastive_embeddings(a: np.ndarray, b: np.ndarray, temperature: float = 0.1, loss: str = "infonce",
                            normalize: bool = True, symmetric: bool = True,
-                           grad: bool = True) -> Tuple[float, Optional[np.ndarray], Optional[np.ndarray]]:
+                           grad: bool = True) -> Tuple[np.floating, Optional[np.ndarray], Optional[np.ndarray]]:
     """SimCLR / NT-Xent style loss of paired embeddings and its gradients (``plumb_contrastive_embeddings_*``).
 
     ``a``, ``b``: ``n x dim`` arrays of the same float dtype (float32 or float64), ``n >= 2``; row i
     of ``a`` and row i of ``b`` are a positive pair. Rows are L2-normalised when ``normalize``;
     scores ``S = a b^T``; ``loss`` ("infonce" or "flatnce") is applied to each row of ``S`` at
     ``temperature`` with the diagonal as positives, averaged over rows, and (``symmetric``) averaged
-    with the same for ``S^T``. Returns ``(loss, grad_a, grad_b)`` (gradients ``None`` when
-    ``grad=False``), in the dtype of the inputs. Computed in float64 internally.
+    with the same for ``S^T``. Returns ``(loss, grad_a, grad_b)`` (loss a numpy scalar, gradients
+    ``None`` when ``grad=False``), in the dtype of the inputs. Computed in float64 internally. The
+    default temperature, 0.1, is SimCLR's (the score-level functions default to 1).
     """
     a = float_array(a, "a")
     b = float_array(b, "b", dtypes=(a.dtype,))
@@ -137,6 +140,9 @@ def contrastive_embeddings(a: np.ndarray, b: np.ndarray, temperature: float = 0.
     if a.dtype == np.float32:
         float32_parameter(tau, "temperature")
     n, dim = a.shape
+    if n < 2 or dim < 1:
+        raise ValueError(f"a and b must be n x dim with n >= 2 (each row needs a negative) and dim >= 1, "
+                         f"not {n} x {dim}")
     ctype = ctypes.c_float if a.dtype == np.float32 else ctypes.c_double
     out = np.empty(1, dtype=a.dtype)
     ga = np.empty_like(a) if grad else None

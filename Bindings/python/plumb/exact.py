@@ -34,7 +34,8 @@ def infonce(scores: np.ndarray, positive: np.ndarray, temperature: float = 1.0,
             grad: bool = True) -> Tuple[np.ndarray, Optional[np.ndarray]]:
     """Correctly rounded InfoNCE loss and gradient (``plumb_exact_infonce``); float64 only.
 
-    Same arguments and results as :func:`plumb.infonce`. Slow (MPFR): meant for test sizes.
+    Arguments and results as :func:`plumb.infonce` (without ``loss_out``/``grad_out``). Slow (MPFR):
+    meant for test sizes.
     """
     from .contrastive import _run
     return _run("infonce", scores, positive, temperature, grad, exact=True)
@@ -44,7 +45,8 @@ def flatnce(scores: np.ndarray, positive: np.ndarray, temperature: float = 1.0,
             grad: bool = True) -> Tuple[np.ndarray, Optional[np.ndarray]]:
     """Correctly rounded FlatNCE loss and gradient (``plumb_exact_flatnce``); float64 only.
 
-    Same arguments and results as :func:`plumb.flatnce`. Slow (MPFR): meant for test sizes.
+    Arguments and results as :func:`plumb.flatnce` (without ``loss_out``/``grad_out``). Slow (MPFR):
+    meant for test sizes.
     """
     from .contrastive import _run
     return _run("flatnce", scores, positive, temperature, grad, exact=True)
@@ -57,7 +59,8 @@ declare("plumb_exact_soft_topk", status_t, ctypes.c_int, c_double_p, ctypes.c_in
 def soft_topk(x: np.ndarray, k: int, method: str = "gradient", temperature: float = 1.0) -> np.ndarray:
     """Correctly rounded smooth top-k of each row of ``x / temperature`` (float64, 1-D or 2-D).
 
-    Same methods and arguments as :func:`plumb.soft_topk`. Slow (MPFR intervals); keep n small.
+    Methods and arguments as :func:`plumb.soft_topk` (without ``out``). Slow (MPFR intervals); keep n
+    small.
     """
     x = float_array(x, "x", ndim=(1, 2), dtypes=(np.dtype(np.float64),))
     rows, n = (1, x.shape[0]) if x.ndim == 1 else x.shape

@@ -31,7 +31,7 @@ def method_value(method) -> int:
     """The ``plumb_topk_method`` value of a method name (or an int, passed through)."""
     if isinstance(method, str):
         try:
-            return TOPK_METHODS[method]
+            return TOPK_METHODS[method.replace("-", "_")]  # the CLI's spelling, exp-clip, too
         except KeyError:
             raise ValueError(f"unknown method {method!r}; expected one of {sorted(TOPK_METHODS)}") from None
     return enum_code(method, "method")
