@@ -52,6 +52,12 @@ test-cli: build
 	  $(CLI) hessian --problem $$p --steps 400 --sgd-lr 0.5 --adam-lr 0.03 --batch 1 64 >/dev/null; \
 	done
 	! $(CLI) precision no-such-kernel 2>/dev/null
+	@# Negative parameters after '=' with commas. A failure while running exits 1 (usage errors 64),
+	@# and an unwritable CSV fails before the sweep prints anything.
+	$(CLI) precision infonce --gaps=-50,-10,0 --dtype float32 | grep -q "^-10 "
+	@set +e; $(CLI) precision logsumexp --values 1 --csv /nonexistent/x.csv > $(CBIN)/csvfail.txt 2>&1; \
+	  test $$? -eq 1 && ! grep -q float32 $(CBIN)/csvfail.txt
+	@set +e; $(CLI) precision infonce --gaps=-1e300 >/dev/null 2>&1; test $$? -eq 1
 	@# A run whose gradients overflow the second moment (finite, beyond 2^500) reads "diverged", not NaN.
 	$(CLI) hessian --dim 2 --samples 10 --steps 40 --batch 1 --sgd-lr 1e6 --adam-lr 0.01 > $(CBIN)/diverged.txt
 	grep -q "diverged" $(CBIN)/diverged.txt && ! grep -q "nan" $(CBIN)/diverged.txt

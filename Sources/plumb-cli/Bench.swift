@@ -21,10 +21,10 @@ struct Bench: ParsableCommand {
             scripts = Bench.allScripts()
         }
         guard !scripts.isEmpty else {
-            throw ValidationError("no benchmarks/bench_*.py here; run `plumb bench` from the plumb repository")
+            throw RuntimeFailure("no benchmarks/bench_*.py here; run `plumb bench` from the plumb repository")
         }
         for script in scripts {
-            guard access(script, R_OK) == 0 else { throw ValidationError("no benchmark script \(script)") }
+            guard access(script, R_OK) == 0 else { throw RuntimeFailure("no benchmark script \(script)") }
             print("== \(script)")
             let status = Bench.runProcess([python, script])
             if status != 0 { throw ExitCode(status) }

@@ -97,7 +97,7 @@ func contrastiveSweep(flat: Bool) -> PrecisionSweep {
         let p = ContrastiveProblem(gap: gap, tau: 0.07, rng: &rng)
         let name = flat ? "FlatNCE" : "InfoNCE"
         guard let (exactLoss, exactGrad) = p.exact(flat ? plumb_exact_flatnce : plumb_exact_infonce) else {
-            throw ValidationError("exact reference failed: \(String(cString: plumb_last_error()))")
+            throw RuntimeFailure("exact reference failed: \(String(cString: plumb_last_error()))")
         }
         let (rows, cols) = (Int64(p.rows), Int64(p.cols))
         var out: [PrecisionRow] = []
@@ -109,7 +109,7 @@ func contrastiveSweep(flat: Bool) -> PrecisionSweep {
             var loss = [Float](repeating: 0, count: p.rows), grad = [Float](repeating: 0, count: s.count)
             let kernel = flat ? plumb_flatnce_f32 : plumb_infonce_f32
             guard kernel(s, rows, cols, p.positive, Float(p.tau), &loss, &grad) == PLUMB_OK else {
-                throw ValidationError("plumb kernel failed: \(String(cString: plumb_last_error()))")
+                throw RuntimeFailure("plumb kernel failed: \(String(cString: plumb_last_error()))")
             }
             row("plumb \(name) loss", stats(loss, exactLoss))
             row("plumb \(name) grad", stats(grad, exactGrad))
@@ -123,7 +123,7 @@ func contrastiveSweep(flat: Bool) -> PrecisionSweep {
             var loss = [Double](repeating: 0, count: p.rows), grad = [Double](repeating: 0, count: p.scores.count)
             let kernel = flat ? plumb_flatnce_f64 : plumb_infonce_f64
             guard kernel(p.scores, rows, cols, p.positive, p.tau, &loss, &grad) == PLUMB_OK else {
-                throw ValidationError("plumb kernel failed: \(String(cString: plumb_last_error()))")
+                throw RuntimeFailure("plumb kernel failed: \(String(cString: plumb_last_error()))")
             }
             row("plumb \(name) loss", stats(loss, exactLoss))
             row("plumb \(name) grad", stats(grad, exactGrad))

@@ -22,7 +22,7 @@ extension ExponentProblem {
         var config = plumb_hess_config(beta1: 0.9, beta2: 0.999, epsilon: 1e-8, full_matrix: 0)
         var probe: OpaquePointer?
         guard plumb_hess_create(Int64(dim), &config, &probe) == PLUMB_OK else {
-            throw ValidationError(String(cString: plumb_last_error()))
+            throw RuntimeFailure(String(cString: plumb_last_error()))
         }
         defer { plumb_hess_destroy(probe) }
         var w = minimizer
@@ -47,12 +47,12 @@ extension ExponentProblem {
                 if g.contains(where: { $0.magnitude > 0x1p500 }) { return nil }
                 let status = plumb_hess_observe_f64(probe, g)
                 if status == PLUMB_ERR_DOMAIN { return nil }
-                guard status == PLUMB_OK else { throw ValidationError(String(cString: plumb_last_error())) }
+                guard status == PLUMB_OK else { throw RuntimeFailure(String(cString: plumb_last_error())) }
             }
         }
         var report = plumb_hess_report()
         guard plumb_hess_compare(probe, PLUMB_HESS_RMS, diag, &report) == PLUMB_OK else {
-            throw ValidationError(String(cString: plumb_last_error()))
+            throw RuntimeFailure(String(cString: plumb_last_error()))
         }
         return report
     }
@@ -72,6 +72,21 @@ struct LeastSquaresProblem: ExponentProblem {
         var rng = SplitMix64(seed: seed)
         let h = (0..<dim).map { pow(10, -decades * Double($0) / Double(dim - 1)) }
         let wStar = (0..<dim).map { _ in rng.normal() }
+        self.dim = dim
+        self.samples = samples
+        if quadratic {
+            // No data set: every gradient draws its own samples.
+            x = []
+            y = []
+            self.quadratic = true
+            self.noise = noise
+            scales = h.map { $0.squareRoot() }
+            self.wStar = wStar
+            hessian = (0..<(dim * dim)).map { $0 % (dim + 1) == 0 ? h[$0 / (dim + 1)] : 0 }
+            diag = h
+            minimizer = wStar
+            return
+        }
         var x = [Double](repeating: 0, count: samples * dim)
         var y = [Double](repeating: 0, count: samples)
         for i in 0..<samples {
@@ -86,27 +101,16 @@ struct LeastSquaresProblem: ExponentProblem {
         let status = plumb_exact_least_squares_hessian(x, Int64(samples), Int64(dim), &exact)
         if status != PLUMB_OK {
             let message = String(cString: plumb_last_error())
-            throw ValidationError("exact Hessian failed: " + message)
+            throw RuntimeFailure("exact Hessian failed: " + message)
         }
         // Minimizer: H w = X^T y / N by Cholesky (H is SPD for N >= dim in general position).
         var rhs = [Double](repeating: 0, count: dim)
         for i in 0..<samples { for j in 0..<dim { rhs[j] += x[i * dim + j] * y[i] / Double(samples) } }
-        self.dim = dim
-        self.samples = samples
         self.x = x
         self.y = y
         hessian = exact
         diag = (0..<dim).map { exact[$0 * dim + $0] }
         minimizer = try LeastSquaresProblem.choleskySolve(exact, rhs, dim)
-        if quadratic {
-            self.quadratic = true
-            self.noise = noise
-            scales = h.map { $0.squareRoot() }
-            self.wStar = wStar
-            hessian = (0..<(dim * dim)).map { $0 % (dim + 1) == 0 ? h[$0 / (dim + 1)] : 0 }
-            diag = h
-            minimizer = wStar
-        }
     }
 
     static func choleskySolve(_ a: [Double], _ b: [Double], _ n: Int) throws -> [Double] {
@@ -116,7 +120,7 @@ struct LeastSquaresProblem: ExponentProblem {
                 var s = a[i * n + j]
                 for k in 0..<j { s -= l[i * n + k] * l[j * n + k] }
                 if i == j {
-                    guard s > 0 else { throw ValidationError("Hessian is not positive definite") }
+                    guard s > 0 else { throw RuntimeFailure("the Hessian X^T X / N is not positive definite (need samples >= dim in general position)") }
                     l[i * n + i] = s.squareRoot()
                 } else {
                     l[i * n + j] = s / l[j * n + j]
@@ -185,7 +189,7 @@ struct LogisticProblem: ExponentProblem {
             hessian = curvature(at: minimizer, gradient: &grad)
             for j in 0..<dim { hessian[j * dim + j] += 1e-12 }
             let step = try LeastSquaresProblem.choleskySolve(hessian, grad, dim)
-            if step.contains(where: { !$0.isFinite }) { throw ValidationError("Newton's method diverged") }
+            if step.contains(where: { !$0.isFinite }) { throw RuntimeFailure("Newton's method diverged") }
             for j in 0..<dim { minimizer[j] -= step[j] }
         }
         var unused = [Double](repeating: 0, count: dim)

@@ -42,7 +42,7 @@ let logSumExpSweep = PrecisionSweep(
     }
     var exact = [Double](repeating: 0, count: rows)
     guard plumb_exact_logsumexp(x, Int64(rows), Int64(cols), &exact) == PLUMB_OK else {
-        throw ValidationError("exact reference failed: \(String(cString: plumb_last_error()))")
+        throw RuntimeFailure("exact reference failed: \(String(cString: plumb_last_error()))")
     }
     var stats = plumb_error_stats()
     switch dtype {

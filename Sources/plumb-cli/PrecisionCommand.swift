@@ -49,8 +49,21 @@ struct Precision: ParsableCommand {
 
     @Option(name: [.customLong("values"), .customLong("gaps"), .customLong("scales")],
             parsing: .upToNextOption,
-            help: "Parameter values (score gaps, input scales, ...); a negative first value needs '=': --gaps=-50 0 30.")
-    var values: [Double] = []
+            help: "Parameter values (score gaps, input scales, ...), separated by spaces or commas; negative values go after '=' with commas: --gaps=-50,-10,0,30.")
+    var values: [String] = []
+
+    /// `values` as numbers: each argument may hold several, comma-separated (a space-separated
+    /// negative value would be read as an option).
+    var parameters: [Double] {
+        get throws {
+            try values.flatMap { $0.split(separator: ",") }.map { item in
+                guard let v = Double(item), v.isFinite else {
+                    throw ValidationError("'\(item)' is not a finite number")
+                }
+                return v
+            }
+        }
+    }
 
     @Option(help: "Also write the rows as CSV to this file.")
     var csv: String?
@@ -62,12 +75,20 @@ struct Precision: ParsableCommand {
         if let sweep = Precision.sweeps[kernel], let bad = dtypes.first(where: { !sweep.dtypes.contains($0) }) {
             throw ValidationError("\(kernel) has no dtype '\(bad)'; one of: \(sweep.dtypes.joined(separator: ", "))")
         }
+        _ = try parameters
     }
 
     func run() throws {
         let sweep = Precision.sweeps[kernel]!
         let chosen = dtypes.isEmpty ? sweep.dtypes : dtypes
-        let params = values.isEmpty ? sweep.defaultValues : values
+        let given = try parameters
+        let params = given.isEmpty ? sweep.defaultValues : given
+        // The CSV file is opened before the sweep, so that a path that cannot be written fails at once.
+        let csvFile = try csv.map { path in
+            guard let f = fopen(path, "w") else { throw RuntimeFailure("cannot write \(path)") }
+            return f
+        }
+        defer { if let csvFile { fclose(csvFile) } }
         var rows: [PrecisionRow] = []
         print(pad(sweep.parameterName, 10) + pad("dtype", 10) + pad("formulation", 22) + pad("min bits", 10) + pad("max ULP", 12) + "class mismatches")
         for (i, value) in params.enumerated() {
@@ -81,7 +102,7 @@ struct Precision: ParsableCommand {
             }
             if params.count > 4 { progress("\(i + 1)/\(params.count) values done") }
         }
-        if let csv { try writeCSV(rows, parameterName: sweep.parameterName, to: csv) }
+        if let csvFile { writeCSV(rows, parameterName: sweep.parameterName, to: csvFile) }
     }
 }
 
@@ -98,9 +119,7 @@ func progress(_ message: String) {
     fputs("  [\(message)]\n", stderr)
 }
 
-func writeCSV(_ rows: [PrecisionRow], parameterName: String, to path: String) throws {
-    guard let f = fopen(path, "w") else { throw ValidationError("cannot write \(path)") }
-    defer { fclose(f) }
+func writeCSV(_ rows: [PrecisionRow], parameterName: String, to f: UnsafeMutablePointer<FILE>) {
     fputs("\(parameterName),dtype,formulation,min_bits,max_ulp,mean_ulp,max_rel,special_mismatches\n", f)
     for r in rows {
         let s = r.stats

@@ -83,7 +83,7 @@ let spectralSweep = PrecisionSweep(
     var exact = 0.0
     var ue = [Double](repeating: 0, count: n), ve = ue
     guard plumb_exact_spectral_norm(w, Int64(n), Int64(n), &exact, &ue, &ve) == PLUMB_OK else {
-        throw ValidationError("exact reference failed: \(String(cString: plumb_last_error()))")
+        throw RuntimeFailure("exact reference failed: \(String(cString: plumb_last_error()))")
     }
     var info = plumb_spectral_info()
     var out: [PrecisionRow] = []
@@ -93,14 +93,14 @@ let spectralSweep = PrecisionSweep(
                                 stats: stats([powerRecipe(wf, n: n).0], [exact])))
         var u = [Float](repeating: 0, count: n), v = u
         guard plumb_spectral_norm_f32(wf, Int64(n), Int64(n), &u, &v, 1000, 1e-7, &info) == PLUMB_OK else {
-            throw ValidationError("plumb_spectral_norm_f32 failed: \(String(cString: plumb_last_error()))")
+            throw RuntimeFailure("plumb_spectral_norm_f32 failed: \(String(cString: plumb_last_error()))")
         }
         out.append(PrecisionRow(parameter: gap, dtype: dtype, formulation: "plumb sigma",
                                 stats: stats([Float(info.sigma)], [exact])))
     } else {
         var u = [Double](repeating: 0, count: n), v = u
         guard plumb_spectral_norm_f64(w, Int64(n), Int64(n), &u, &v, 1000, 1e-14, &info) == PLUMB_OK else {
-            throw ValidationError("plumb_spectral_norm_f64 failed: \(String(cString: plumb_last_error()))")
+            throw RuntimeFailure("plumb_spectral_norm_f64 failed: \(String(cString: plumb_last_error()))")
         }
         out.append(PrecisionRow(parameter: gap, dtype: dtype, formulation: "plumb sigma", stats: stats([info.sigma], [exact])))
     }

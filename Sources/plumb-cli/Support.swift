@@ -40,19 +40,27 @@ func bits(_ computed: [Float], _ exact: [Double]) -> String { format1(stats(comp
 
 func bits(_ computed: [Double], _ exact: [Double]) -> String { format1(stats(computed, exact).min_bits) }
 
-/// `x` with one decimal.
-func format1(_ x: Double) -> String {
-    guard x.isFinite else { return String(x) }
-    let scaled = (x * 10).rounded()
-    return "\(Int(scaled) / 10).\(abs(Int(scaled)) % 10)"
+/// A failure while a command runs (an exact reference or a kernel refusing, a file that cannot be
+/// written): printed as "Error: ..." with exit status 1, without the usage text of a
+/// `ValidationError`. Whatever the command printed so far is flushed first, so it precedes the
+/// message.
+struct RuntimeFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ message: String) {
+        fflush(stdout)
+        description = message
+    }
 }
+
+/// `x` with one decimal.
+func format1(_ x: Double) -> String { fixed(x, 1) }
 
 /// `x` in %.3g-like scientific form without Foundation.
 func sci(_ x: Double) -> String {
     guard x.isFinite, x != 0 else { return x.isNaN ? "nan" : "\(x)" }  // a NaN prints as "nan", never "-nan"
-    let e = Int(floor(log10(abs(x))))
-    let mant = x / pow(10, Double(e))
-    let r = (mant * 10).rounded() / 10
+    var e = Int(floor(log10(abs(x))))
+    var r = (x / pow(10, Double(e)) * 10).rounded() / 10
+    if abs(r) >= 10 { r /= 10; e += 1 }  // 9.96e-3 rounds to 1.0e-2, not 10.0e-3
     if e >= -2 && e <= 3 { return fixed(x, max(0, 1 - e)) }
     return "\(fixed(r, 1))e\(e)"
 }

@@ -70,7 +70,7 @@ let softTopKSweep = PrecisionSweep(
     for (name, method) in methods {
         var exact = [Double](repeating: 0, count: rows * n)
         guard plumb_exact_soft_topk(method, x, Int64(rows), Int64(n), Int64(k), 1, &exact) == PLUMB_OK else {
-            throw ValidationError("exact reference failed: \(String(cString: plumb_last_error()))")
+            throw RuntimeFailure("exact reference failed: \(String(cString: plumb_last_error()))")
         }
         let status: plumb_status, measured: plumb_error_stats
         if dtype == "float32" {
@@ -82,7 +82,7 @@ let softTopKSweep = PrecisionSweep(
             status = plumb_soft_topk_f64(method, x, Int64(rows), Int64(n), Int64(k), 1, &p)
             measured = stats(p, exact)
         }
-        guard status == PLUMB_OK else { throw ValidationError("plumb_soft_topk failed: \(String(cString: plumb_last_error()))") }
+        guard status == PLUMB_OK else { throw RuntimeFailure("plumb_soft_topk failed: \(String(cString: plumb_last_error()))") }
         out.append(PrecisionRow(parameter: scale, dtype: dtype, formulation: "plumb \(name)", stats: measured))
         if dtype == "float64" && method == PLUMB_TOPK_GRADIENT {
             let rec = (0..<rows).flatMap { r in publishedRecursion(Array(x[(r * n)..<((r + 1) * n)]), k) }
