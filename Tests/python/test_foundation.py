@@ -208,6 +208,14 @@ def test_compare_difference_beyond_binary64():
     assert r["mean_ulp"] == pytest.approx((2 + 1.25) * units / 2, rel=2.0**-50)
 
 
+def test_compare_worst_index_of_matching_specials():
+    # An infinity matching the exact one enters the statistics with no error, like 1 against 1;
+    # worst_index was -1 for it but 0 for the finite match.
+    for x in (np.inf, -np.inf, np.nan, 1.0):
+        r = plumb.compare(np.array([x]), np.array([x]))
+        assert r["max_ulp"] == 0 and r["worst_index"] == 0 and r["special_mismatches"] == 0, (x, r)
+
+
 def test_compare_argument_errors():
     with pytest.raises(TypeError):
         plumb.compare(np.zeros(3, dtype=np.int32), np.zeros(3))

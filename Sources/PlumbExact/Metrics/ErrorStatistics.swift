@@ -28,6 +28,7 @@ public struct ErrorStatistics: Equatable, Sendable {
             guard c.isFinite && x.isFinite else {
                 if classesAgree {
                     included += 1  // same NaN or infinity: no error
+                    if worstIndex < 0 { worstIndex = i }  // as for a finite element with no error
                 } else {
                     minBits = 0
                 }
