@@ -328,8 +328,9 @@ typedef enum plumb_topk_method {
  *  @return PLUMB_OK; PLUMB_ERR_ARGUMENT for an unknown method, NULL pointers, rows < 0, n < 1,
  *  k out of [1, n], a bad temperature or an overflowing size; PLUMB_ERR_DOMAIN when a row contains
  *  NaN or an infinity (that row's out is NaN; other rows are computed; the message names the first
- *  such row); PLUMB_ERR_NO_MEMORY when the gradient method's n x k table (one per worker thread,
- *  24 bytes an entry) cannot be allocated (the rows not computed are NaN). */
+ *  such row); PLUMB_ERR_NO_MEMORY when the gradient method's n x k table (n x (k + 1) for the
+ *  VJP; one per worker thread, 24 bytes an entry) cannot be allocated (the rows not computed are
+ *  NaN). */
 plumb_status plumb_soft_topk_f32(plumb_topk_method method, const float *x, int64_t rows, int64_t n,
                                  int64_t k, float temperature, float *out);
 plumb_status plumb_soft_topk_f64(plumb_topk_method method, const double *x, int64_t rows, int64_t n,
@@ -344,9 +345,15 @@ plumb_status plumb_soft_topk_f64(plumb_topk_method method, const double *x, int6
  *  exp-clip (z_i == lambda exactly, decided from unrounded quantities, not from an output that
  *  rounds to 1) the clipped side (f' = 0) is used. k = n gives zeros. The division by temperature
  *  comes last (finite results for a subnormal temperature). An entry whose output rounds to 1 keeps
- *  its relative accuracy for the threshold methods and for the gradient method at k = 1 (softmax);
- *  for the gradient method at k >= 2 it carries an absolute error of about 2^-53 sum_j |p_j g_j|
- *  (p_i (g_i + R_i - mu) cancels), so it may be 0 where the true value is ~1e-18.
+ *  its relative accuracy for the threshold methods and for the gradient method at k = 1 (softmax).
+ *  The gradient method at k >= 2 forms entry i as p_i q_i (E[X | i in S] - E[X | i not in S]),
+ *  X = sum_{j in S} g_j, with q_i = P(i not in S) taken from the programme (not as 1 - p_i): entries
+ *  near 0 or 1 keep their scale and small temperatures reach the limit (0, where the former
+ *  p_i (g_i + R_i - mu) gave 1e306 at tau = 5e-324). The difference of the two conditional means
+ *  carries an absolute error of about 2^-53 max_j |g_j|, so an entry that only rare subsets drive
+ *  may come out 0 (x = [40, 0, 0.5], k = 2, g = [1, 0, 0]: 0 where the true value is -1.6e-18); and
+ *  it scales each row of grad_out to the binade of its largest entry, so entries more than 2^1022
+ *  below that lose bits. The threshold methods take grad_out as given.
  *  x, grad_out, grad_x: rows*n values; grad_x may alias grad_out exactly, must not alias x.
  *  @return as plumb_soft_topk_f32 (NaN in grad_out simply propagates). */
 plumb_status plumb_soft_topk_vjp_f32(plumb_topk_method method, const float *x, int64_t rows, int64_t n,

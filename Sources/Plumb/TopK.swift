@@ -12,11 +12,11 @@ private func checkTopK(_ method: plumb_topk_method, _ rows: Int64, _ n: Int64, _
     guard k >= 1 && k <= Int64(n) else { throw .argument("k = \(k) must be in [1, n = \(n)]") }
     _ = try Check.positiveFinite(temperature, "temperature")
     _ = try Check.elements(rows, n, elementSize: elementSize, "x")
-    // The gradient method's workspace is n * k entries of 24 bytes.
+    // The gradient method's workspace is n * k entries of 24 bytes (n * (k + 1) for the VJP).
     if m == .gradient {
-        let (w, o1) = n.multipliedReportingOverflow(by: Int(k))
+        let (w, o1) = n.multipliedReportingOverflow(by: Int(k) + 1)
         let (_, o2) = w.multipliedReportingOverflow(by: 24)
-        guard !o1 && !o2 else { throw .argument("n * k = \(n) x \(k) workspace overflows the address space") }
+        guard !o1 && !o2 else { throw .argument("n * (k + 1) = \(n) x \(k + 1) workspace overflows the address space") }
     }
     return (m, rows, n, Int(k))
 }

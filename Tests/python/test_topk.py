@@ -195,6 +195,54 @@ def test_vjp_gradient_symmetric_and_large_scale():
     assert np.all(np.isfinite(v))
 
 
+def mp_gradient_vjp(x, k, g, tau):
+    """J^T g of the gradient method by enumeration: J_ij = (P(i, j in S) - p_i p_j) / tau."""
+    with mpmath.workprec(600):
+        n = len(x)
+        a = [mpmath.exp(mpmath.mpf(float(v)) / mpmath.mpf(tau)) for v in x]
+        subsets = list(itertools.combinations(range(n), k))
+        w = [mpmath.fprod(a[i] for i in S) for S in subsets]
+        W = mpmath.fsum(w)
+        both = [[mpmath.fsum(wt for wt, S in zip(w, subsets) if i in S and j in S) / W for j in range(n)]
+                for i in range(n)]
+        return np.array([float(mpmath.fsum((both[i][j] - both[i][i] * both[j][j]) * mpmath.mpf(float(g[j]))
+                                           for j in range(n)) / mpmath.mpf(tau)) for i in range(n)])
+
+
+@pytest.mark.parametrize("x, k, g, tau", [
+    # Outputs near 1 that do not round to 1 (p = 1 - 4e-9): p (g + R - mu) cancelled, 1e8 ULP.
+    ([10.0, 10.0, -10.0, -10.0], 2, [-1.0, 0.0, 0.0, 2.0], 1.0),
+    ([3.0, 2.0, 1.0], 2, [-1.0, 0.042875, 2.197], 0.01),
+    ([0.3, -1.2, 2.0, 0.7, 0.1], 3, [1.0, -2.0, 0.5, 3.0, -1.0], 0.7),
+])
+def test_gradient_vjp_keeps_relative_accuracy(x, k, g, tau):
+    got = plumb.soft_topk_vjp(np.array(x), k, np.array(g), "gradient", tau)
+    assert plumb.compare(got, mp_gradient_vjp(x, k, g, tau))["max_ulp"] <= 16
+
+
+def test_gradient_vjp_tends_to_its_limit():
+    # At small temperatures the VJP tends to the hard top-k's, 0. The rounding of p (g + R - mu),
+    # divided by tau, gave 1.4e306 at tau = 5e-324 and 6.9e182 at 1e-200.
+    x, g = np.array([3.0, 2.0, 1.0]), np.array([-1.0, 0.042875, 2.197])
+    for tau in (5e-324, 1e-310, 1e-200, 1e-20):
+        got = plumb.soft_topk_vjp(x, 2, g, "gradient", tau)
+        assert np.all(np.abs(got) <= 1e-300), (tau, got)
+
+
+@pytest.mark.parametrize("method", ["exp_clip", "sigmoid", "laplace"])
+def test_threshold_vjp_takes_grad_out_as_given(method):
+    # Scaling a row of grad_out to its largest entry flushed the small ones (1e7 ULP on entries
+    # that depend on them only: exp-clip's clipped item has f' = 0).
+    x = np.array([100.0, 0.0, 0.5])
+    small = plumb.soft_topk_vjp(x, 2, np.array([1.0, 1e-15, 3e-15]), method)
+    huge = plumb.soft_topk_vjp(x, 2, np.array([1e300, 1e-15, 3e-15]), method)
+    if method == "exp_clip":
+        assert np.array_equal(small, huge)
+    else:
+        # f'(z_0 - lambda) ~ e^-100 carries the 1e300 into every entry.
+        assert np.all(np.abs(huge[1:]) > 1e250)
+
+
 @pytest.mark.parametrize("fn", [plumb.soft_topk, plumb.exact.soft_topk])
 def test_statuses(fn):
     x = rows(16, 1.0, (3, 5))

@@ -82,8 +82,9 @@ func softTopKBody<T: BinaryFloatingPoint>(
         // cannot hold is a status rather than a trap.
         let table: WorkBuffer<ScaledPair>
         do throws(PlumbError) {
-            table = try WorkBuffer(count: method == .gradient && k < n ? n * k : 1,
-                                   "the n x k = \(n) x \(k) table of the gradient method")
+            let width = gradOut == nil ? k : k + 1  // the VJP also tabulates e_k
+            table = try WorkBuffer(count: method == .gradient && k < n ? n * width : 1,
+                                   "the n x \(width) table of the gradient method (n = \(n))")
         } catch {
             for i in (range.lowerBound * n)..<(range.upperBound * n) { out[i] = .nan }
             failure.report(range.lowerBound, error)
@@ -99,15 +100,18 @@ func softTopKBody<T: BinaryFloatingPoint>(
                 if !v.isFinite { bad = i; break }
                 ws.x[i] = v
             }
-            // The VJP is linear in gradOut: it runs on the row scaled exactly to a unit binade
-            // (2^-scale) and the result is scaled back, so no intermediate sees gradOut's
-            // magnitude. (The gradient method's forward-mode pairs share one exponent between a
-            // value and its derivative: a gradOut of 1e300 scaled the values away.)
+            // The gradient method's VJP is linear in gradOut and runs on the row scaled exactly
+            // to a unit binade (2^-scale), scaled back at the end: its forward-mode pairs share one
+            // exponent between a value and its derivative, and a gradOut of 1e300 scaled the
+            // values away. (Entries more than 2^1022 below the row's largest lose bits there.)
+            // The threshold methods take gradOut as it is: their products are entry by entry.
             var scale = 0
             if let gradOut {
-                var largest = 0.0
-                for i in 0..<n { largest = max(largest, abs(Double(gradOut[base + i]))) }
-                scale = binade(largest)
+                if method == .gradient {
+                    var largest = 0.0
+                    for i in 0..<n { largest = max(largest, abs(Double(gradOut[base + i]))) }
+                    scale = binade(largest)
+                }
                 for i in 0..<n { ws.g[i] = timesPowerOfTwo(Double(gradOut[base + i]), -scale) }
             }
             if bad >= 0 {

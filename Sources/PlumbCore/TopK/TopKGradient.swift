@@ -21,6 +21,9 @@ struct GradientTopK {
     private var suffix: [ScaledPair] = []
     private var num: [ScaledPair] = []
     private var ratio: [Double] = []
+    /// `e_k(a without i)` and its derivative ratio (the VJP's "i not chosen" side).
+    private var numOut: [ScaledPair] = []
+    private var ratioOut: [Double] = []
     private var aM: [Double] = []
     private var aE: [Int] = []
     private var offsets = RowOffsets()
@@ -28,7 +31,7 @@ struct GradientTopK {
     init() {}
 
     /// Forward (`v == nil`, writes p) or J v (writes J v to `out`, with respect to z = x / tau).
-    /// `P`: the caller's `n * k` table (its allocation is the one that can fail).
+    /// `P`: the caller's `n * k` table, `n * (k + 1)` with `v` (its allocation is the one that can fail).
     ///
     /// `a_i = exp(-(max x - x_i) / tau)`, the difference taken before dividing (`scaledGap`). In a
     /// row spread over more than 1e12 temperatures, every gap between consecutive sorted values
@@ -56,9 +59,13 @@ struct GradientTopK {
                 aM[i] = s.m * (1 + d.lo); aE[i] = s.e
             }
         }
-        let width = k  // j = 0 ..< k
+        // j = 0 ..< k: the polynomials e_j up to e_{k-1}(a without i); the VJP also needs e_k(a without i).
+        let width = v == nil ? k : k + 1
         if suffix.count < width { suffix = .init(repeating: .zero, count: width) }
-        if num.count < n { num = .init(repeating: .zero, count: n); ratio = .init(repeating: 0, count: n) }
+        if num.count < n {
+            num = .init(repeating: .zero, count: n); ratio = .init(repeating: 0, count: n)
+            numOut = .init(repeating: .zero, count: n); ratioOut = .init(repeating: 0, count: n)
+        }
         do {
             // Row i of the table holds P_j over items 0 ..< i.
             P[0] = .one
@@ -79,33 +86,42 @@ struct GradientTopK {
             suffix.withUnsafeMutableBufferPointer { S in
                 S[0] = .one
                 for j in 1..<width { S[j] = .zero }
-                for i in stride(from: n - 1, through: 0, by: -1) {
-                    let row = i * width
-                    // sum_j P_j S_{k-1-j}: find the largest exponent, then add aligned mantissa
-                    // products (each within 2^128 of its exponent's scale; terms 2^-900 below vanish).
+                /// `e_degree(a without i) = sum_j P_j S_{degree-j}` with its derivative: find the
+                /// largest exponent, then add aligned mantissa products (each within 2^128 of its
+                /// exponent's scale; terms 2^-900 below vanish).
+                func withoutItem(_ row: Int, degree: Int) -> ScaledPair {
                     var emax = Int.min
-                    for j in 0..<width {
-                        let s = S[width - 1 - j], p = P[row + j]
+                    for j in 0...degree {
+                        let s = S[degree - j], p = P[row + j]
                         if s.m == 0 || p.m == 0 { continue }
                         emax = Swift.max(emax, s.e &+ p.e)
                     }
+                    guard emax != Int.min else { return .zero }
                     var am = 0.0, af = 0.0
-                    if emax != Int.min {
-                        for j in 0..<width {
-                            let s = S[width - 1 - j], p = P[row + j]
-                            if s.m == 0 || p.m == 0 { continue }
-                            let d = s.e &+ p.e &- emax
-                            if d < -900 { continue }
-                            let sc = ScaledPair.pow2(d)
-                            am += (p.m * s.m) * sc
-                            af += (p.f * s.m + p.m * s.f) * sc
-                        }
+                    for j in 0...degree {
+                        let s = S[degree - j], p = P[row + j]
+                        if s.m == 0 || p.m == 0 { continue }
+                        let d = s.e &+ p.e &- emax
+                        if d < -900 { continue }
+                        let sc = ScaledPair.pow2(d)
+                        am += (p.m * s.m) * sc
+                        af += (p.f * s.m + p.m * s.f) * sc
                     }
-                    var acc = emax == Int.min ? ScaledPair.zero : ScaledPair(am, af, emax)
+                    var acc = ScaledPair(am, af, emax)
                     acc.normalize()
+                    return acc
+                }
+                for i in stride(from: n - 1, through: 0, by: -1) {
+                    let row = i * width
+                    let acc = withoutItem(row, degree: k - 1)
                     ratio[i] = acc.m == 0 ? 0 : acc.f / acc.m
                     num[i] = ScaledPair(acc.m * aM[i], 0, acc.e &+ aE[i])
                     num[i].normalize()
+                    if v != nil {
+                        let out = withoutItem(row, degree: k)
+                        ratioOut[i] = out.m == 0 ? 0 : out.f / out.m
+                        numOut[i] = ScaledPair(out.m, 0, out.e)
+                    }
                     let a = ScaledPair(aM[i], 0, aE[i])
                     let vi = v?[i] ?? 0
                     for j in stride(from: width - 1, through: 1, by: -1) {
@@ -133,8 +149,14 @@ struct GradientTopK {
             }
             return
         }
-        var mu = 0.0
-        for i in 0..<n { mu += out[i] * v[i] }
-        for i in 0..<n { out[i] = out[i] * ((v[i] - mu) + ratio[i]) }
+        // (J v)_i = p_i (v_i + R_i - mu) cancels wherever p_i is near 1 or 0 (an absolute error
+        // of 2^-53 sum |p_j v_j|, which the final 1 / tau blew up to 1e306 at a subnormal tau where
+        // the limit is 0). The same as p_i q_i (E[X | i in S] - E[X | i not in S]), X = sum_{j in S} v_j,
+        // q_i = P(i not in S) = e_k(a without i) / e_k(a) taken from the programme, not as 1 - p_i:
+        // every factor keeps its relative accuracy.
+        for i in 0..<n {
+            let q = numOut[i].m == 0 ? 0 : scaleBinary(kd * (numOut[i].m / total.m), numOut[i].e &- total.e)
+            out[i] = out[i] * Swift.min(q, 1) * ((v[i] + ratio[i]) - ratioOut[i])
+        }
     }
 }
