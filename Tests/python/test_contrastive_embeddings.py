@@ -218,6 +218,11 @@ DBL_MAX = np.finfo(np.float64).max
     # A dot product that overflows mid-sum although the score is 0.
     ([[1e308, 1e308, -1e308, -1e308], [1.0, 0.0, 0.0, 0.0]], [[1.0, 1.0, 1.0, 1.0], [0.0, 1.0, 0.0, 0.0]],
      1.0, "infonce", False, False),
+    # Columns of b far below its largest entry: one exponent for all of b flushed them to 0.
+    ([[1.0, 0.0], [-1.0, 1.0], [0.0, 1.0]], [[1e300, 0.0], [0.0, 1e-300], [0.0, 2e-300]], 1.0, "flatnce", False, False),
+    # Nearly axis-aligned rows: d_k - u_k (u . d) cancelled (7% off) for the dominant entry.
+    ([[1.7e308, -1e308], [5e-324, 1e-310], [1e300, 1e-300]], [[1e308, 1.7e308], [-5e-324, 2e-310], [-1e-300, 1e300]],
+     0.1, "infonce", True, True),
     # Row losses of 9.1e307: their sum overflows, their mean does not.
     ([[1.0, 0.0], [0.0, 1.0]], [[0.0, 1.0], [1.0, 0.0]], 1.1e-308, "infonce", False, True),
 ])
