@@ -491,6 +491,20 @@ def test_preallocated_outputs_are_checked(kind):
     fn(s, pos, loss_out=good_loss, grad_out=good_grad)                   # and the good ones work
 
 
+def test_exact_loss_at_a_rounding_midpoint_plus_a_vanishing_term():
+    """Loss = m + log(1 + e^-m) (InfoNCE) or d + log(S), S = 1 + e^-huge (FlatNCE), with m or d a
+    binary64 midpoint: the value is strictly above it and rounds up, but no MPFR precision up to
+    the cap separated the two, so the exact references returned PLUMB_ERR_PRECISION."""
+    from fractions import Fraction
+    up = float(2**53 + 2)
+    assert plumb.exact.infonce(np.array([[-1.0, 2.0**53]]), np.array([0]), 1.0)[0][0] == up
+    assert plumb.exact.flatnce(np.array([[-0.5, 2.0**52, -1.0]]), np.array([0]), 0.5)[0][0] == up
+    s = [-8.731612020182267e-102, -0.36821856504604455, 2.2475049154614847e-102]
+    m = (Fraction(s[2]) - Fraction(s[0])) * 2**950          # a midpoint: its float rounds to even
+    above = float(m) if Fraction(float(m)) > m else float(np.nextafter(float(m), np.inf))
+    assert plumb.exact.infonce(np.array([s]), np.array([0]), 2.0**-950)[0][0] == above
+
+
 @pytest.mark.parametrize("kind", KINDS)
 def test_float64_losses_just_below_overflow(kind):
     """Losses between DBL_MAX / 2 and DBL_MAX, at temperatures in [2^-1024, 2^-1023) (and

@@ -68,7 +68,8 @@ public func exactContrastiveRow(
                 // xi = S / w with m = (s_top - s_t) / tau >= 0, w = exp(-m): L = m + log(w + S).
                 let m = (Interval(s[top], precision: p) - Interval(s[t], precision: p)).divided(byPositive: tau)
                 let total = Interval.exp(-m) + sum
-                out.append(m + Interval.log(total))
+                // log(total) > 0 (total = w + S > 1): decidable when m is a rounding boundary.
+                out.append(m.plusPositive(Interval.log(total)))
                 if wantGrad {
                     for ei in e { out.append((ei / total).divided(byPositive: tau)) }
                     out.append(-((sum / total).divided(byPositive: tau)))
@@ -86,7 +87,8 @@ public func exactContrastiveRow(
             // log(xi) = log(S) + (s_top - s_t) / tau; with one live negative S = 1 and the loss is
             // the rational d = (s_top - s_t) / tau, rounded once.
             let d = (Interval(s[top], precision: p) - Interval(s[t], precision: p)).divided(byPositive: tau)
-            out.append(zeroLoss ? Interval(0, precision: p) : live.count == 1 ? d : Interval.log(sum) + d)
+            // With two or more live negatives S > 1 and log(S) > 0 (see plusPositive).
+            out.append(zeroLoss ? Interval(0, precision: p) : live.count == 1 ? d : d.plusPositive(Interval.log(sum)))
             if wantGrad {
                 for ei in e {
                     out.append(live.count == 1 ? one.divided(byPositive: tau) : (ei / sum).divided(byPositive: tau))
