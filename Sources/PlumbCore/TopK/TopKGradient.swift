@@ -86,39 +86,56 @@ struct GradientTopK {
             suffix.withUnsafeMutableBufferPointer { S in
                 S[0] = .one
                 for j in 1..<width { S[j] = .zero }
-                /// `e_degree(a without i) = sum_j P_j S_{degree-j}` with its derivative: find the
-                /// largest exponent, then add aligned mantissa products (each within 2^128 of its
+                /// `e_{k-1}(a without i) = sum_j P_j S_{k-1-j}` with its derivative and, with
+                /// `both`, `e_k(a without i)` too, in the same sweeps over the row of P: find the
+                /// largest exponents, then add aligned mantissa products (each within 2^128 of its
                 /// exponent's scale; terms 2^-900 below vanish).
-                func withoutItem(_ row: Int, degree: Int) -> ScaledPair {
-                    var emax = Int.min
-                    for j in 0...degree {
-                        let s = S[degree - j], p = P[row + j]
-                        if s.m == 0 || p.m == 0 { continue }
-                        emax = Swift.max(emax, s.e &+ p.e)
+                func withoutItem(_ row: Int, both: Bool) -> (ScaledPair, ScaledPair) {
+                    var emax = Int.min, emaxOut = Int.min
+                    for j in 0..<k {
+                        let p = P[row + j]
+                        if p.m == 0 { continue }
+                        let s = S[k - 1 - j]
+                        if s.m != 0 { emax = Swift.max(emax, s.e &+ p.e) }
+                        if both, S[k - j].m != 0 { emaxOut = Swift.max(emaxOut, S[k - j].e &+ p.e) }
                     }
-                    guard emax != Int.min else { return .zero }
-                    var am = 0.0, af = 0.0
-                    for j in 0...degree {
-                        let s = S[degree - j], p = P[row + j]
-                        if s.m == 0 || p.m == 0 { continue }
-                        let d = s.e &+ p.e &- emax
-                        if d < -900 { continue }
-                        let sc = ScaledPair.pow2(d)
-                        am += (p.m * s.m) * sc
-                        af += (p.f * s.m + p.m * s.f) * sc
+                    if both, P[row + k].m != 0 { emaxOut = Swift.max(emaxOut, P[row + k].e) }  // S_0 = 1
+                    var am = 0.0, af = 0.0, bm = 0.0, bf = 0.0
+                    for j in 0...k where j < k || both {
+                        let p = P[row + j]
+                        if p.m == 0 { continue }
+                        if j < k {
+                            let s = S[k - 1 - j]
+                            let d = s.e &+ p.e &- emax
+                            if s.m != 0 && d >= -900 {
+                                let sc = ScaledPair.pow2(d)
+                                am += (p.m * s.m) * sc
+                                af += (p.f * s.m + p.m * s.f) * sc
+                            }
+                        }
+                        if both {
+                            let s = S[k - j]
+                            let d = s.e &+ p.e &- emaxOut
+                            if s.m != 0 && d >= -900 {
+                                let sc = ScaledPair.pow2(d)
+                                bm += (p.m * s.m) * sc
+                                bf += (p.f * s.m + p.m * s.f) * sc
+                            }
+                        }
                     }
-                    var acc = ScaledPair(am, af, emax)
-                    acc.normalize()
-                    return acc
+                    var inS = emax == Int.min ? ScaledPair.zero : ScaledPair(am, af, emax)
+                    var outS = emaxOut == Int.min ? ScaledPair.zero : ScaledPair(bm, bf, emaxOut)
+                    inS.normalize()
+                    outS.normalize()
+                    return (inS, outS)
                 }
                 for i in stride(from: n - 1, through: 0, by: -1) {
                     let row = i * width
-                    let acc = withoutItem(row, degree: k - 1)
+                    let (acc, out) = withoutItem(row, both: v != nil)
                     ratio[i] = acc.m == 0 ? 0 : acc.f / acc.m
                     num[i] = ScaledPair(acc.m * aM[i], 0, acc.e &+ aE[i])
                     num[i].normalize()
                     if v != nil {
-                        let out = withoutItem(row, degree: k)
                         ratioOut[i] = out.m == 0 ? 0 : out.f / out.m
                         numOut[i] = ScaledPair(out.m, 0, out.e)
                     }
