@@ -358,7 +358,9 @@ plumb_status plumb_soft_topk_f64(plumb_topk_method method, const double *x, int6
  *  it scales each row of grad_out to the binade of its largest entry, so entries more than 2^1022
  *  below that lose bits. The threshold methods take grad_out as given.
  *  x, grad_out, grad_x: rows*n values; grad_x may alias grad_out exactly, must not alias x.
- *  @return as plumb_soft_topk_f32 (NaN in grad_out simply propagates). */
+ *  @return as plumb_soft_topk_f32 (grad_out is not checked: a NaN in it propagates, and an
+ *  infinity gives NaN where it meets its own item, inf - inf, and in every entry of the gradient
+ *  method's row). */
 plumb_status plumb_soft_topk_vjp_f32(plumb_topk_method method, const float *x, int64_t rows, int64_t n,
                                      int64_t k, float temperature, const float *grad_out, float *grad_x);
 plumb_status plumb_soft_topk_vjp_f64(plumb_topk_method method, const double *x, int64_t rows, int64_t n,
