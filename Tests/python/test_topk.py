@@ -220,6 +220,20 @@ def test_gradient_vjp_keeps_relative_accuracy(x, k, g, tau):
     assert plumb.compare(got, mp_gradient_vjp(x, k, g, tau))["max_ulp"] <= 16
 
 
+@pytest.mark.parametrize("top, tau", [(1e9, 1.0), (1e10, 1.0), (9.9e11, 1.0), (9.9e9, 0.01), (3e12, 1.0), (1e13, 1.0)])
+def test_gradient_method_accurate_across_wide_spreads(top, tau):
+    # The top cluster holds fewer than k items, so the far items decide. Their weights took
+    # exp(hi) (1 + lo), dropping lo^2 / 2 (5e6 ULP at a spread of 1e12), and beyond the narrowing
+    # at 1e12 their offsets were rounded at the size of the narrowed gap (140 ULP).
+    x = np.array([top, 0.1, 0.7, -0.3, 0.2])
+    got = plumb.soft_topk(x, 2, "gradient", tau)
+    assert plumb.compare(got, plumb.exact.soft_topk(x, 2, "gradient", tau))["max_ulp"] <= 4
+    g = np.array([1.0, -0.5, 0.25, 2.0, -1.0])
+    if top < 1e12:
+        vjp = plumb.soft_topk_vjp(x, 2, g, "gradient", tau)
+        assert plumb.compare(vjp, mp_gradient_vjp(list(x), 2, g, tau))["max_ulp"] <= 16
+
+
 def test_gradient_vjp_tends_to_its_limit():
     # At small temperatures the VJP tends to the hard top-k's, 0. The rounding of p (g + R - mu),
     # divided by tau, gave 1.4e306 at tau = 5e-324 and 6.9e182 at 1e-200.

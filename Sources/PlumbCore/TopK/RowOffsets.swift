@@ -17,36 +17,44 @@ import PlumbCore
 struct RowOffsets {
     var order: [Int] = []
     var t: [Double] = []
+    /// `t[i] = base[i] + within[i]` rounded: `base` is the offset of i's cluster (the edge item
+    /// it is measured from, 0 in the anchor's cluster) and `within + withinLo` the double-double
+    /// `(x_i - x_edge) / tau`, for callers that need the within-cluster differences unrounded by
+    /// the size of `base` (the gradient method: `t` alone cost 140 ULP across a narrowed gap).
+    var base: [Double] = []
+    var within: [Double] = []
+    var withinLo: [Double] = []
 
     init() {}
 
     mutating func compute(_ x: UnsafeBufferPointer<Double>, tau: Double, anchorRank a: Int, widest: Double) {
         let n = x.count
-        if order.count != n { order = Array(0..<n); t = .init(repeating: 0, count: n) }
+        if order.count != n {
+            order = Array(0..<n)
+            t = .init(repeating: 0, count: n)
+            base = t; within = t; withinLo = t
+        }
         for i in 0..<n { order[i] = i }
         order.sort { x[$0] > x[$1] || (x[$0] == x[$1] && $0 < $1) }
-        t[order[a]] = 0
+        let anchor = order[a]
+        (t[anchor], base[anchor], within[anchor], withinLo[anchor]) = (0, 0, 0, 0)
         // Downwards from the anchor: offsets <= 0.
-        var edge = order[a], base = 0.0
+        var edge = anchor, offset = 0.0
         for r in stride(from: a + 1, to: n, by: 1) {
             let i = order[r], previous = order[r - 1]
-            if scaledGap(x[previous], x[i], tau).hi > widest {
-                edge = i; base = t[previous] - widest
-                t[i] = base
-            } else {
-                t[i] = base - scaledGap(x[edge], x[i], tau).hi
-            }
+            if scaledGap(x[previous], x[i], tau).hi > widest { edge = i; offset = t[previous] - widest }
+            let d = scaledGap(x[i], x[edge], tau)  // <= 0
+            (base[i], within[i], withinLo[i]) = (offset, d.hi, d.lo)
+            t[i] = offset + d.hi
         }
         // Upwards from the anchor: offsets >= 0.
-        edge = order[a]; base = 0
+        edge = anchor; offset = 0
         for r in stride(from: a - 1, through: 0, by: -1) {
             let i = order[r], next = order[r + 1]
-            if scaledGap(x[i], x[next], tau).hi > widest {
-                edge = i; base = t[next] + widest
-                t[i] = base
-            } else {
-                t[i] = base + scaledGap(x[i], x[edge], tau).hi
-            }
+            if scaledGap(x[i], x[next], tau).hi > widest { edge = i; offset = t[next] + widest }
+            let d = scaledGap(x[i], x[edge], tau)  // >= 0
+            (base[i], within[i], withinLo[i]) = (offset, d.hi, d.lo)
+            t[i] = offset + d.hi
         }
     }
 }
