@@ -295,7 +295,7 @@ plumb_status plumb_contrastive_embeddings_f64(plumb_contrastive_kind kind, const
  *                        a = exp(z); computed with a positive-terms dynamic programme with per-entry
  *                        binary exponents, O(n k) time and O(n k) workspace per row; finite and
  *                        accurate at any input spread (in a row spread over more than 1e12, gaps
- *                        wider than 1000 + n between sorted entries are first narrowed to that
+ *                        wider than 3200 + n between sorted entries are first narrowed to that
  *                        width, which changes no output). k = 1 gives softmax.
  *   PLUMB_TOPK_EXP_CLIP  threshold, ST_i = min(1, exp(z_i - lambda)); selection of the k largest,
  *                        closed form. k = 1 gives softmax.
@@ -348,19 +348,19 @@ plumb_status plumb_soft_topk_f64(plumb_topk_method method, const double *x, int6
  *  exp-clip (z_i == lambda exactly, decided from unrounded quantities, not from an output that
  *  rounds to 1) the clipped side (f' = 0) is used. k = n gives zeros. The division by temperature
  *  comes last (finite results for a subnormal temperature). An entry whose output rounds to 1 keeps
- *  its relative accuracy for the threshold methods and for the gradient method at k = 1 (softmax).
- *  The gradient method at k >= 2 forms entry i as p_i q_i (E[X | i in S] - E[X | i not in S]),
- *  X = sum_{j in S} g_j, with q_i = P(i not in S) taken from the programme (not as 1 - p_i): entries
- *  near 0 or 1 keep their scale and small temperatures reach the limit (0, where the former
- *  p_i (g_i + R_i - mu) gave 1e306 at tau = 5e-324). The difference of the two conditional means
+ *  its relative accuracy for the threshold methods. The gradient method forms entry i as
+ *  p_i q_i (E[X | i in S] - E[X | i not in S]), X = sum_{j in S} g_j, with q_i = P(i not in S)
+ *  taken from the programme (not as 1 - p_i): entries
+ *  near 0 or 1 keep their scale, small temperatures reach the limit (0, where the former
+ *  p_i (g_i + R_i - mu) gave 1e306 at tau = 5e-324), and p_i q_i is kept with its own exponent
+ *  until 1 / tau and grad_out's scale are applied. The difference of the two conditional means
  *  carries an absolute error of about 2^-53 max_j |g_j|, so an entry that only rare subsets drive
  *  may come out 0 (x = [40, 0, 0.5], k = 2, g = [1, 0, 0]: 0 where the true value is -1.6e-18); and
  *  it scales each row of grad_out to the binade of its largest entry, so entries more than 2^1022
  *  below that lose bits. The threshold methods take grad_out as given.
  *  x, grad_out, grad_x: rows*n values; grad_x may alias grad_out exactly, must not alias x.
  *  @return as plumb_soft_topk_f32 (grad_out is not checked: a NaN in it propagates, and an
- *  infinity gives NaN where it meets its own item, inf - inf, and in every entry of the gradient
- *  method's row). */
+ *  infinity gives infinities and NaN (inf - inf) in its row). */
 plumb_status plumb_soft_topk_vjp_f32(plumb_topk_method method, const float *x, int64_t rows, int64_t n,
                                      int64_t k, float temperature, const float *grad_out, float *grad_x);
 plumb_status plumb_soft_topk_vjp_f64(plumb_topk_method method, const double *x, int64_t rows, int64_t n,

@@ -196,8 +196,10 @@ def test_vjp_gradient_symmetric_and_large_scale():
 
 
 def mp_gradient_vjp(x, k, g, tau):
-    """J^T g of the gradient method by enumeration: J_ij = (P(i, j in S) - p_i p_j) / tau."""
-    with mpmath.workprec(600):
+    """J^T g of the gradient method by enumeration: J_ij = (P(i, j in S) - p_i p_j) / tau, at a
+    precision that resolves 1 - p_i for items up to ~1500 temperatures apart."""
+    spread = (max(x) - min(x)) / tau
+    with mpmath.workprec(600 + int(3 * min(spread, 1500))):
         n = len(x)
         a = [mpmath.exp(mpmath.mpf(float(v)) / mpmath.mpf(tau)) for v in x]
         subsets = list(itertools.combinations(range(n), k))
@@ -232,6 +234,20 @@ def test_gradient_method_accurate_across_wide_spreads(top, tau):
     if top < 1e12:
         vjp = plumb.soft_topk_vjp(x, 2, g, "gradient", tau)
         assert plumb.compare(vjp, mp_gradient_vjp(list(x), 2, g, tau))["max_ulp"] <= 16
+
+
+@pytest.mark.parametrize("x, k, g, tau", [
+    ([0.0, -7.6e-298], 1, [1.0, 0.0], 1e-300),
+    ([0.0, -7.6e-298, 5e-301], 2, [1.0, 0.0, -0.5], 1e-300),
+    ([0.0, -7.45e-298], 1, [1.0, 0.0], 1e-300),
+    ([0.0, -760.0], 1, [1e300, 0.0], 1.0),
+    ([0.0, -760.0, 0.5], 2, [1e300, 0.0, -5e299], 1.0),
+])
+def test_gradient_vjp_entries_below_binary64_in_z_units(x, k, g, tau):
+    # p_i q_i ~ e^-760 underflowed before the 1 / tau (or grad_out's scale) brought the entry
+    # back into range: 0 (or 2.3x off) where the value is 8.6e-31.
+    got = plumb.soft_topk_vjp(np.array(x), k, np.array(g), "gradient", tau)
+    assert plumb.compare(got, mp_gradient_vjp(x, k, g, tau))["max_ulp"] <= 16
 
 
 def test_gradient_vjp_tends_to_its_limit():

@@ -19,13 +19,17 @@ struct TopKWorkspace {
     }
 }
 
-/// One row `x` (binary64) at temperature `tau`. With `g` given, writes `J^T g` with respect to
-/// z = x / tau (the caller divides by tau) instead of the outputs.
+/// One row `x` (binary64) at temperature `tau`. With `vjp` given, writes `J^T g` instead of the
+/// outputs, in x's units: `J_z^T g 2^exponent / significand` with `tau = significand 2^-exponent`
+/// times the power of two `g` was scaled by (see `softTopKBody`), applied as the entries are
+/// formed, so that an entry below binary64's range in z units survives when its final value is
+/// in range.
 ///
 /// A row of equal values gets `k / n` for every item, correctly rounded: every method gives
 /// that by symmetry (the outputs are equal and sum to k), and the general solvers would round it.
-func softTopKRow(_ method: TopKMethod, _ ws: inout TopKWorkspace, n: Int, k: Int, tau: Double, vjp: Bool,
-                 table: UnsafeMutablePointer<ScaledPair>) {
+func softTopKRow(_ method: TopKMethod, _ ws: inout TopKWorkspace, n: Int, k: Int, tau: Double,
+                 vjp scale: (exponent: Int, significand: Double)?, table: UnsafeMutablePointer<ScaledPair>) {
+    let vjp = scale != nil
     ws.x.withUnsafeBufferPointer { xb in
         let x = UnsafeBufferPointer(rebasing: xb[0..<n])
         ws.out.withUnsafeMutableBufferPointer { ob in
@@ -41,7 +45,7 @@ func softTopKRow(_ method: TopKMethod, _ ws: inout TopKWorkspace, n: Int, k: Int
             ws.g.withUnsafeBufferPointer { gb in
                 let g = UnsafeBufferPointer(rebasing: gb[0..<n])
                 if method == .gradient {
-                    ws.gradient.run(x, tau: tau, k: k, v: vjp ? g : nil, out: out, table: table)
+                    ws.gradient.run(x, tau: tau, k: k, v: vjp ? g : nil, scale: scale, out: out, table: table)
                     return
                 }
                 ws.w1.withUnsafeMutableBufferPointer { w1 in
@@ -57,7 +61,10 @@ func softTopKRow(_ method: TopKMethod, _ ws: inout TopKWorkspace, n: Int, k: Int
                             default:
                                 ThresholdTopK.sigmoid(x, tau: tau, k: k, offsets: &ws.offsets, out: out, derivative: d)
                             }
-                            if vjp { implicitVJP(UnsafeBufferPointer(d), g, out: out) }
+                            if let scale {
+                                implicitVJP(UnsafeBufferPointer(d), g, out: out)
+                                for i in 0..<n { out[i] = timesPowerOfTwo(out[i] / scale.significand, scale.exponent) }
+                            }
                         }
                     }
                 }
@@ -119,16 +126,13 @@ func softTopKBody<T: BinaryFloatingPoint>(
                 failure.report(r, .domain(row: r, "x[\(r), \(bad)] is not finite (x = \(Double(x[base + bad])))"))
                 continue
             }
-            softTopKRow(method, &ws, n: n, k: k, tau: temperature, vjp: gradOut != nil, table: table.base)
             // The VJP's chain-rule factor 1 / tau: a division by tau's significand, its binary
-            // exponent joining gradOut's (1 / tau overflows for a subnormal tau while the product
-            // is finite; so may the quotient before the scale is restored).
-            if gradOut != nil {
-                let exponent = scale - Int(temperature.exponent), significand = temperature.significand
-                for i in 0..<n { out[base + i] = T(timesPowerOfTwo(ws.out[i] / significand, exponent)) }
-            } else {
-                for i in 0..<n { out[base + i] = T(ws.out[i]) }
-            }
+            // exponent joining gradOut's scale (1 / tau overflows for a subnormal tau while the
+            // product is finite).
+            let vjpScale = gradOut == nil ? nil : (exponent: scale - Int(temperature.exponent),
+                                                   significand: temperature.significand)
+            softTopKRow(method, &ws, n: n, k: k, tau: temperature, vjp: vjpScale, table: table.base)
+            for i in 0..<n { out[base + i] = T(ws.out[i]) }
         }
     }
     return failure.first

@@ -36,22 +36,26 @@ struct GradientTopK {
     ///
     /// `a_i = exp(-(max x - x_i) / tau)`, the difference taken before dividing (`scaledGap`). In a
     /// row spread over more than 1e12 temperatures, every gap between consecutive sorted values
-    /// wider than `1000 + n` is first narrowed to that width (`RowOffsets`, measured from the
+    /// wider than `3200 + n` is first narrowed to that width (`RowOffsets`, measured from the
     /// maximum). Why: `scaledExp` gives up (returns 0) below about -7e14, where the exponents of a
     /// product of k terms could leave Int's range; a row whose spread goes beyond that (or beyond
     /// binary64's range: x / tau overflowing) lost every item out there, and with fewer than k items
     /// left e_k was 0 and the whole output row 0 (measured: x / tau spread over 1e16, k = 4). Across
-    /// such a gap every ratio a_j / a_i is at most `exp(-(1000 + n))`, below 2^-1443 even after the
+    /// such a gap every ratio a_j / a_i is at most `exp(-(3200 + n))`, below 2^-4616 even after the
     /// at most 2^n subsets that multiply it, so the gap's width no longer matters and narrowing it
-    /// changes no output; within the clusters it separates nothing moves.
+    /// changes no output; within the clusters it separates nothing moves. (The VJP needs the
+    /// margin: its entries are scaled by up to 2^1074 / tau-significand for the temperature and 2^1023
+    /// for grad_out, and with 1000 + n a narrowed tail of e^-1003 came out as 1e-112 where the
+    /// limit is 0.)
     mutating func run(_ x: UnsafeBufferPointer<Double>, tau: Double, k: Int, v: UnsafeBufferPointer<Double>?,
+                      scale: (exponent: Int, significand: Double)? = nil,
                       out: UnsafeMutableBufferPointer<Double>, table P: UnsafeMutablePointer<ScaledPair>) {
         let n = x.count
         var top = -Double.infinity, low = Double.infinity
         for t in x { top = Swift.max(top, t); low = Swift.min(low, t) }
         if aM.count < n { aM = .init(repeating: 0, count: n); aE = .init(repeating: 0, count: n) }
         if scaledGap(top, low, tau).hi > 1e12 {
-            offsets.compute(x, tau: tau, anchorRank: 0, widest: 1000 + Double(n))
+            offsets.compute(x, tau: tau, anchorRank: 0, widest: 3200 + Double(n))
             // exp(base) exp(within) exp(withinLo): a cluster's items keep their differences to
             // the last bit however far (base) the cluster is from the maximum.
             for i in 0..<n {
@@ -164,23 +168,18 @@ struct GradientTopK {
             out[i] = Swift.min(p, 1)
         }
         guard let v else { return }
-        // k = 1 is softmax, J = diag(p) - p p^T: the threshold methods' form with f' = p, whose
-        // evaluation keeps p_i (1 - p_i) accurate when p_i rounds to 1.
-        if k == 1 {
-            for i in 0..<n { ratio[i] = out[i] }
-            ratio.withUnsafeBufferPointer { p in
-                implicitVJP(UnsafeBufferPointer(rebasing: p[0..<n]), v, out: out)
-            }
-            return
-        }
         // (J v)_i = p_i (v_i + R_i - mu) cancels wherever p_i is near 1 or 0 (an absolute error
         // of 2^-53 sum |p_j v_j|, which the final 1 / tau blew up to 1e306 at a subnormal tau where
         // the limit is 0). The same as p_i q_i (E[X | i in S] - E[X | i not in S]), X = sum_{j in S} v_j,
         // q_i = P(i not in S) = e_k(a without i) / e_k(a) taken from the programme, not as 1 - p_i:
-        // every factor keeps its relative accuracy.
+        // every factor keeps its relative accuracy. p_i q_i stays in scaled form until the caller's
+        // scale is applied (it is below binary64's range when i lies ~745 temperatures off).
+        let (exponent, significand) = scale ?? (0, 1)
         for i in 0..<n {
-            let q = numOut[i].m == 0 ? 0 : scaleBinary(kd * (numOut[i].m / total.m), numOut[i].e &- total.e)
-            out[i] = out[i] * Swift.min(q, 1) * ((v[i] + ratio[i]) - ratioOut[i])
+            guard num[i].m != 0 && numOut[i].m != 0 else { out[i] = 0; continue }
+            let pq = (kd * (num[i].m / total.m)) * (kd * (numOut[i].m / total.m))
+            let e = num[i].e &+ numOut[i].e &- 2 &* total.e &+ exponent
+            out[i] = timesPowerOfTwo(pq * ((v[i] + ratio[i]) - ratioOut[i]) / significand, e)
         }
     }
 }
