@@ -684,3 +684,32 @@ def test_exact_spectral_norm_in_a_host_thread_with_a_narrow_mpfr_range():
     finally:
         mpfr.mpfr_set_emin(old[0])
         mpfr.mpfr_set_emax(old[1])
+
+
+_A, _B, _C = 6431848130279701.0, 12109003230753660.0, 13711186294897501  # a^2 + b^2 = c^2
+_T = 2.0**-1074
+MIDPOINT_CASES = {
+    # name: (W, scale s of a and b, whether sigma_1 lies above the midpoint c 2^s)
+    "row": ([[_A, _B]], 0, False),
+    "repeated": ([[_A, _B], [-_B, _A]], 0, False),
+    "row + tiny": ([[_A, _B, _T]], 0, True),
+    "tiny below": ([[_A, _B], [0.0, _T]], 0, True),
+    "tiny first column": ([[_A, _B], [_T, 0.0]], 0, True),
+    "repeated + tiny": ([[_A, _B], [-_B, _A], [0.0, _T]], 0, True),
+    "scaled down": ([[_A * 2.0**-60, _B * 2.0**-60, _T]], -60, True),
+    "scaled up": ([[_A * 2.0**900, _B * 2.0**900, _T]], 900, True),
+    "2^-400 below": ([[_A, _B], [0.0, 2.0**-400]], 0, True),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MIDPOINT_CASES))
+def test_exact_sigma_at_or_just_above_a_midpoint(name):
+    """c is odd in [2^53, 2^54): the midpoint of c - 1 (even) and c + 1. At the midpoint sigma_1
+    rounds to even; a tiny entry puts it a hair above, where the reference returned
+    PLUMB_ERR_PRECISION (no precision up to its cap separates the two; the side of the midpoint
+    is now decided exactly), and with a second row the start vector was lost (Jacobi's sums of
+    squares overflowed), so that even a 2^-400 entry failed."""
+    w, scale, above = MIDPOINT_CASES[name]
+    assert int(_A) ** 2 + int(_B) ** 2 == _C ** 2
+    want = math.ldexp(float(_C + 1 if above else _C - 1), scale)
+    assert plumb.exact.spectral_norm(np.array(w))[0] == want

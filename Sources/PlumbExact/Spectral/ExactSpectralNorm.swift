@@ -22,8 +22,10 @@ public struct ExactSpectralResult {
 ///    exact Bareiss elimination (all leading principal minors > 0), i.e. every eigenvalue < hi.
 ///    If the proof fails the width grows by `2^16` (three tries) and then the precision doubles.
 /// 4. `sigma in [2^E sqrt(lo) (rounded down), 2^E sqrt(hi) (rounded up)]`; Ziv's loop doubles `p` until
-///    both ends round to the same binary64 value. The precision is capped at min(cap, 2048) bits
-///    (each step costs `O(n^3)` big-integer operations).
+///    both ends round to the same binary64 value, or, once they round to adjacent values, until
+///    the exact comparison of sigma_1 with the midpoint between them decides (which also settles
+///    a sigma_1 at or within any distance of the midpoint). The precision is capped at
+///    min(cap, 2048) bits (each step costs `O(n^3)` big-integer operations).
 public func exactSpectralNorm(
     _ w: UnsafeBufferPointer<Double>, rows: Int, cols: Int, rounding: CorrectRounding = CorrectRounding()
 ) throws(PlumbError) -> ExactSpectralResult {
@@ -72,9 +74,11 @@ private func spectralNorm(
             if j != i { __gmpz_set(g[j * n + i].raw, s.raw) }
         }
     }
-    // Binary64 image of G (scaled by 2^-shift) for the starting eigenvector.
+    // Binary64 image of G (scaled by 2^-shift) for the starting eigenvector: entries below 2^500,
+    // so that Jacobi's sums of squares cannot overflow (at 2^900 they did, Jacobi stopped at once,
+    // and the refinement from e_1 never certified sigma_1 of [[a, b], [0, 2^-400]]).
     let maxBits = g.map(\.bitCount).max() ?? 0
-    let shift = max(0, maxBits - 900)
+    let shift = max(0, maxBits - 500)
     var gd = [Double](repeating: 0, count: n * n)
     let tmp = BigInteger()
     for i in 0..<(n * n) {
@@ -89,12 +93,20 @@ private func spectralNorm(
     while true {
         if let interval = try enclose(g, n: n, x: x0, precision: precision, exponent: minExp) {
             let lo = interval.lo.double(MPFR_RNDN), hi = interval.hi.double(MPFR_RNDN)
-            // Ziv's loop cannot decide a sigma_1 that is exactly the midpoint of two binary64
-            // values (ties to even): that case is checked exactly.
-            let tie = lo > 0 && hi == lo.nextUp && isTopSingularValue(midpointOf: lo, g, n: n, exponent: minExp)
-            if (lo.bitPattern == hi.bitPattern && !lo.isNaN) || tie {
+            var sigma: Double? = lo.bitPattern == hi.bitPattern && !lo.isNaN ? lo : nil
+            if sigma == nil && lo > 0 && hi == lo.nextUp {
+                // The enclosure straddles the one midpoint M of lo and hi, and Ziv's loop cannot
+                // decide a sigma_1 at M (ties to even) or within 2^-2048 of it (a midpoint plus a
+                // 2^-2148 perturbation): the side of M is decided exactly instead.
+                switch compareTopSingularValue(withMidpointOf: lo, g, n: n, exponent: minExp) {
+                case .below: sigma = lo
+                case .above: sigma = hi
+                case .at: sigma = lo.significandBitPattern & 1 == 0 ? lo : hi
+                }
+            }
+            if let sigma {
                 let (u, v) = singularVectors(w, rows: rows, cols: cols, x: x0, transposed: transposed)
-                return ExactSpectralResult(sigma: !tie || lo.significandBitPattern & 1 == 0 ? lo : hi, u: u, v: v)
+                return ExactSpectralResult(sigma: sigma, u: u, v: v)
             }
         }
         if precision >= cap {
@@ -245,31 +257,40 @@ private func enclose(
     return nil
 }
 
-/// Whether sigma_1 = `2^E sqrt(lambda_max(G))` is exactly the midpoint `M 2^k` of the positive
-/// binary64 `d` and its successor (M = 2 m + 1 for d = m 2^(k+1)). With mu = (M 2^k / 2^E)^2 the
-/// question is whether `mu I - G` is positive semidefinite (mu >= lambda_max) and singular (mu is
-/// an eigenvalue), decided exactly by `isSingularPositiveSemidefinite`, also for a repeated
-/// sigma_1 or a null vector inside a leading block.
-private func isTopSingularValue(midpointOf d: Double, _ g: [BigInteger], n: Int, exponent: Int) -> Bool {
+/// sigma_1 = `2^E sqrt(lambda_max(G))` against the midpoint `M 2^k` of the positive binary64 `d`
+/// and its successor (M = 2 m + 1 for d = m 2^(k+1)), exactly. With mu = (M 2^k / 2^E)^2:
+/// sigma_1 < M when `mu I - G` is positive definite (`isPositiveDefinite`), sigma_1 = M when it is
+/// positive semidefinite and singular (`isSingularPositiveSemidefinite`, also for a repeated
+/// sigma_1 or a null vector inside a leading block), and sigma_1 > M otherwise.
+private func compareTopSingularValue(
+    withMidpointOf d: Double, _ g: [BigInteger], n: Int, exponent: Int
+) -> MidpointSide {
     let (m, e) = dyadic(d)
     let mid = BigInteger()
     __gmpz_set_si(mid.raw, Int(2 * m + 1))
     __gmpz_mul(mid.raw, mid.raw, mid.raw)  // M^2; mu = M^2 2^t
     let t = 2 * (e - 1) - 2 * exponent
-    let b = (0..<(n * n)).map { i -> BigInteger in
-        let z = BigInteger()
-        // mu I - G, times 2^-t when t < 0 (a positive factor: same minor signs).
-        __gmpz_mul_2exp(z.raw, g[i].raw, mp_bitcnt_t(max(0, -t)))
-        __gmpz_neg(z.raw, z.raw)
-        if i / n == i % n {
-            let diagonal = BigInteger(mid)
-            __gmpz_mul_2exp(diagonal.raw, diagonal.raw, mp_bitcnt_t(max(0, t)))
-            __gmpz_add(z.raw, z.raw, diagonal.raw)
+    // mu I - G, times 2^-t when t < 0 (a positive factor: same signs); built afresh for each test,
+    // which eliminates in place.
+    func shifted() -> [BigInteger] {
+        (0..<(n * n)).map { i -> BigInteger in
+            let z = BigInteger()
+            __gmpz_mul_2exp(z.raw, g[i].raw, mp_bitcnt_t(max(0, -t)))
+            __gmpz_neg(z.raw, z.raw)
+            if i / n == i % n {
+                let diagonal = BigInteger(mid)
+                __gmpz_mul_2exp(diagonal.raw, diagonal.raw, mp_bitcnt_t(max(0, t)))
+                __gmpz_add(z.raw, z.raw, diagonal.raw)
+            }
+            return z
         }
-        return z
     }
-    return isSingularPositiveSemidefinite(b, n: n)
+    if isPositiveDefinite(shifted(), n: n) { return .below }
+    return isSingularPositiveSemidefinite(shifted(), n: n) ? .at : .above
 }
+
+/// Where sigma_1 lies relative to a binary64 midpoint.
+private enum MidpointSide { case below, at, above }
 
 /// Singular vectors from the Gram eigenvector x (binary64 working accuracy).
 private func singularVectors(
