@@ -19,11 +19,11 @@ struct TopKWorkspace {
     }
 }
 
-/// One row `x` (binary64) at temperature `tau`. With `vjp` given, writes `J^T g` instead of the
-/// outputs, in x's units: `J_z^T g 2^exponent / significand` with `tau = significand 2^-exponent`
-/// times the power of two `g` was scaled by (see `softTopKBody`), applied as the entries are
-/// formed, so that an entry below binary64's range in z units survives when its final value is
-/// in range.
+/// One row `x` (binary64) at temperature `tau`. With `vjp = (exponent, significand)` given, writes
+/// `J_z^T g 2^exponent / significand` instead of the outputs: for `tau = significand 2^t` and a
+/// row of grad_out that `softTopKBody` scaled by `2^-s` into `g`, `exponent = s - t`, so these are
+/// the VJP's entries in x's units. The scale is applied as the entries are formed, so that an
+/// entry below binary64's range in z units survives when its final value is in range.
 ///
 /// A row of equal values gets `k / n` for every item, correctly rounded: every method gives
 /// that by symmetry (the outputs are equal and sum to k), and the general solvers would round it.
