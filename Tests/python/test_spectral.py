@@ -713,3 +713,18 @@ def test_exact_sigma_at_or_just_above_a_midpoint(name):
     assert int(_A) ** 2 + int(_B) ** 2 == _C ** 2
     want = math.ldexp(float(_C + 1 if above else _C - 1), scale)
     assert plumb.exact.spectral_norm(np.array(w))[0] == want
+
+
+def test_exact_sigma_just_below_a_subnormal_midpoint():
+    # The midpoint of a subnormal lower neighbour was placed with its normalised exponent, just
+    # above it, so a sigma_1 just below the true midpoint came out one ULP high.
+    j = 2**25 + 1
+    k = j * j + 1  # sigma^2 = (k^2 + k - 1) 2^-2148 < (k + 1/2)^2 2^-2148
+    w = np.array([[k * 2.0**-1074, j * 2.0**-1074]])
+    assert plumb.exact.spectral_norm(w)[0] == k * 2.0**-1074
+    assert plumb.exact.spectral_norm(np.ascontiguousarray(w.T))[0] == k * 2.0**-1074
+    # At the subnormal/normal boundary: sum k_i^2 = K^2 + K with K = 2^52 - 1, just below K + 1/2.
+    ks = [1726552914606154, 1812052912772259, 1573533383181025, 2552964679231807, 2241484534106793]
+    assert sum(x * x for x in ks) == (2**52 - 1) ** 2 + 2**52 - 1
+    w = np.array([[x * 2.0**-1074 for x in ks]])
+    assert plumb.exact.spectral_norm(w)[0] == float.fromhex("0x0.fffffffffffffp-1022")

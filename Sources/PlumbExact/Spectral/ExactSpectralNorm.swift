@@ -265,7 +265,10 @@ private func enclose(
 private func compareTopSingularValue(
     withMidpointOf d: Double, _ g: [BigInteger], n: Int, exponent: Int
 ) -> MidpointSide {
-    let (m, e) = dyadic(d)
+    // d = m 2^e with 2^e its ULP (dyadic(d)'s exponent is the normalised one, too small for a
+    // subnormal d: the midpoint then sat just above d, and sigma_1 just below the true one came
+    // out one ULP high), so M = (2 m + 1) 2^(e - 1) is the midpoint of d and its successor.
+    let e = Int(d.ulp.exponent), m = Int64(d / d.ulp)
     let mid = BigInteger()
     __gmpz_set_si(mid.raw, Int(2 * m + 1))
     __gmpz_mul(mid.raw, mid.raw, mid.raw)  // M^2; mu = M^2 2^t
