@@ -155,7 +155,7 @@ public enum ContrastiveEmbeddings {
     private static func normalizeRows(_ m: UnsafeMutablePointer<Double>, _ n: Int, _ dim: Int) -> [(e: Int, r: Double)] {
         (0..<n).map { i in
             let row = m + i * dim
-            let e = largestBinade(row, dim)
+            let e = largestBinade(UnsafeBufferPointer(start: row, count: dim))
             var sq = 0.0
             for c in 0..<dim { row[c] = timesPowerOfTwo(row[c], -e); sq += row[c] * row[c] }
             let r = sq.squareRoot()
@@ -164,14 +164,10 @@ public enum ContrastiveEmbeddings {
         }
     }
 
-    /// The binade of the largest magnitude among `count` values (0 when all are 0).
-    private static func largestBinade(_ x: UnsafePointer<Double>, _ count: Int) -> Int {
-        binade((0..<count).reduce(0.0) { max($0, abs(x[$1])) })
-    }
-
     /// `x . y` from both vectors scaled by powers of two to unit binades, scaled back once.
     private static func scaledDot(_ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>, _ dim: Int) -> Double {
-        let ex = largestBinade(x, dim), ey = largestBinade(y, dim)
+        let ex = largestBinade(UnsafeBufferPointer(start: x, count: dim))
+        let ey = largestBinade(UnsafeBufferPointer(start: y, count: dim))
         var sum = 0.0
         for c in 0..<dim { sum += timesPowerOfTwo(x[c], -ex) * timesPowerOfTwo(y[c], -ey) }
         return timesPowerOfTwo(sum, ex + ey)

@@ -61,7 +61,7 @@ func defaultStart(_ n: Int, stream: UInt64 = 0) -> [Double] {
 /// zero): the caller's warm-start vectors are normalised from there, since a binary64 vector of
 /// norm beyond ~1e154 or below ~1e-162 squares to inf or 0 and would be taken for no start at all.
 private func atUnitScale(_ x: [Double]) -> [Double] {
-    let e = -binade(x.reduce(0) { max($0, abs($1)) })
+    let e = -largestBinade(x)
     return e == 0 ? x : x.map { timesPowerOfTwo($0, e) }
 }
 

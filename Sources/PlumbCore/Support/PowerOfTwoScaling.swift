@@ -12,6 +12,12 @@
 @inline(__always)
 public func binade(_ m: Double) -> Int { m > 0 && m.isFinite ? m.exponent : 0 }
 
+/// The binade of the largest magnitude among `values` (0 when all are 0; see `binade`).
+@inline(__always)
+public func largestBinade<C: Collection>(_ values: C) -> Int where C.Element == Double {
+    binade(values.reduce(0) { max($0, abs($1)) })
+}
+
 /// `x * 2^k`, rounded once: exact unless the result is subnormal or beyond the finite range.
 @inline(__always)
 public func timesPowerOfTwo(_ x: Double, _ k: Int) -> Double { Double(sign: .plus, exponent: k, significand: x) }
