@@ -145,11 +145,7 @@ public func plumb_hutchinson_diag(
         let diag = try Check.pointer(diag, "diag")
         let n = try Check.size(dim, "dim", minimum: 1)
         _ = try Check.elements(n, 4, elementSize: 8, "dim")
-        guard samples >= 1 else {
-            diag.update(repeating: .nan, count: n)
-            stdError?.update(repeating: .nan, count: n)
-            throw .argument("samples = \(samples) must be >= 1")
-        }
+        guard samples >= 1 else { throw .argument("samples = \(samples) must be >= 1") }
         try Hutchinson(dim: n, samples: Int(samples), seed: seed).run(diag: diag, stdError: stdError) {
             (sample: Int, v: UnsafeMutablePointer<Double>, hv: UnsafeMutablePointer<Double>) throws(PlumbError) in
             let rc = hvp(ctx, v, hv, dim)

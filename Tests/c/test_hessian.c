@@ -222,7 +222,10 @@ static void test_hutchinson(void) {
   EXPECT_STATUS(plumb_hutchinson_diag(dense_hvp, &ctx, D, 5, 0, NULL, se), PLUMB_ERR_ARGUMENT, "diag");
   EXPECT_STATUS(plumb_hutchinson_diag(dense_hvp, &ctx, 0, 5, 0, diag, se), PLUMB_ERR_ARGUMENT, "dim");
   EXPECT_STATUS(plumb_hutchinson_diag(dense_hvp, &ctx, INT64_MAX, 5, 0, diag, se), PLUMB_ERR_ARGUMENT, "dim");
+  for (int i = 0; i < D; i++) diag[i] = se[i] = 7;
   EXPECT_STATUS(plumb_hutchinson_diag(dense_hvp, &ctx, D, 0, 0, diag, se), PLUMB_ERR_ARGUMENT, "samples");
+  EXPECT_STATUS(plumb_hutchinson_diag(dense_hvp, &ctx, D, INT32_MIN, 0, diag, se), PLUMB_ERR_ARGUMENT, "samples");
+  CHECK(diag[0] == 7 && se[D - 1] == 7, "an argument error (samples < 1) wrote the outputs");
   ctx.calls = 0;
   ctx.fail_at = 3;
   EXPECT_STATUS(plumb_hutchinson_diag(dense_hvp, &ctx, D, 10, 0, diag, se), PLUMB_ERR_ARGUMENT,

@@ -448,6 +448,18 @@ def test_compare_equal_references_leave_the_line_undetermined(value, n):
     assert math.isnan(rep["exponent"]) and math.isnan(rep["scale"]) and math.isnan(rep["log_correlation"])
 
 
+@pytest.mark.parametrize("estimator", ["adam", "rms", "belief"])
+def test_compare_overflowed_estimate_gives_nan_fields(estimator):
+    """An overflowed (+inf) estimate makes every field it enters NaN; the correlation's clamp to
+    [-1, 1] turned its NaN into -1.0 (hunt)."""
+    with plumb.HessianProbe(4) as p:
+        p.observe(np.array([1e160, 1.0, 2.0, 3.0]))
+        assert math.isinf(p.implied_diag(estimator)[0])
+        for h in (np.array([1.0, 2.0, 3.0, 4.0]), np.array([4.0, 3.0, 2.0, 1.0])):
+            rep = p.compare(h, estimator)
+            assert all(math.isnan(rep[f]) for f in ("exponent", "scale", "log_correlation", "relative_error")), rep
+
+
 def test_compare_constant_estimate():
     """A constant estimate: correlation NaN (it was 2.7e-16), slope exactly 0, scale the constant."""
     h = np.linspace(1, 5, 10)

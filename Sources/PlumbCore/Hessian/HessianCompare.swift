@@ -61,8 +61,12 @@ public struct HessianFit: Sendable, Equatable {
             }
             exponent = sxy / sxx
             scale = exp(my - exponent * mx)
-            // Cauchy-Schwarz bounds it by 1 in magnitude; rounding can pass that by an ulp.
-            if yVaries { logCorrelation = min(1, max(-1, sxy / (sxx * syy).squareRoot())) }
+            // Cauchy-Schwarz bounds it by 1 in magnitude; rounding can pass that by an ulp. An
+            // infinite estimate makes it NaN, which the clamp must not turn into -1.
+            if yVaries {
+                let r = sxy / (sxx * syy).squareRoot()
+                logCorrelation = r.isNaN ? r : min(1, max(-1, r))
+            }
         }
         self.used = used
         let magnitude = (0..<n).map { abs(h[$0]) }
