@@ -517,17 +517,22 @@ plumb_status plumb_spectral_decay_f64(double *w, int64_t rows, int64_t cols, dou
 /*! plumb_spectral_norm_pair_f32(), plumb_spectral_grad_pair_f32(), plumb_spectral_decay_pair_f32()
  *  and their _f64 twins :
  *  The three functions above with a second warm-start vector `v2` (cols values, in and out), for
- *  training loops that call them at every step. On entry v2 replaces the search's pseudo-random
- *  second start vector; all zeros (or a v2 within 1e-8 of v's direction) selects that default, so
- *  an all-zero v2 gives bitwise the results of the functions above. On return v2 holds the search's
+ *  training loops that call them at every step. On entry v2 joins the search's pseudo-random
+ *  second start vector (their sum, each taken orthogonal to v, starts the search); all zeros (or a
+ *  v2 within 1e-8 of v's direction) leaves the pseudo-random vector alone, so an all-zero v2 gives
+ *  bitwise the results of the functions above. On return v2 holds the search's
  *  second right Ritz vector (unit norm up to the format's rounding, orthogonal to v: an estimate of
  *  v_2), or is unchanged when no search ran (max_iters = 1) or the search had one vector (cols = 1)
  *  and, like v, on PLUMB_ERR_DOMAIN from a non-finite W (the zero matrix writes both: see above).
  *  Why: after a small change of W the error of the old v lies along the next right singular
  *  vectors, the slowest directions for the search, and v2 approximates the nearest of them.
- *  Measured on 2048 x 2048 float32 Gaussian W (0.35% gap) changed by 1e-3 relative: 23 passes
- *  instead of 34; changed by 1e-4: 15 passes with a certified gap instead of 24 passes with
- *  angle_bound = +inf. Arguments, outputs and errors otherwise as above; v2 must not be NULL, must
+ *  Measured on 2048 x 2048 float32 Gaussian W (0.35% gap) changed by 1e-3 relative: 27 passes
+ *  instead of 34; changed by 1e-4: 17 instead of 30. Why the pseudo-random part stays: v and v2
+ *  alone may span (to rounding) an invariant subspace without v_1, e.g. for a block-diagonal W
+ *  whose top singular value moves to the other block; their Krylov space never sees v_1 and the
+ *  search certifies sigma_2 (v2 alone did in 45 of 800 steps of such training loops, float32 and
+ *  float64; the sum in 1, at the step of the crossing; v with the pseudo-random vector in 0).
+ *  Arguments, outputs and errors otherwise as above; v2 must not be NULL, must
  *  be finite (else PLUMB_ERR_ARGUMENT, nothing written) and must not alias another argument.
  *  @return see the section introduction. */
 plumb_status plumb_spectral_norm_pair_f32(const float *w, int64_t rows, int64_t cols, float *u,

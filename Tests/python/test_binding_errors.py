@@ -46,6 +46,11 @@ CASES = [
     ("soft_topk k > n", lambda: plumb.soft_topk(D, 7), plumb.PlumbError),
     ("soft_topk non-contiguous", lambda: plumb.soft_topk(D.T, 2), ValueError),
     ("soft_topk NaN temperature", lambda: plumb.soft_topk(D, 2, temperature=float("nan")), ValueError),
+    # A temperature <= 0 is a ValueError in every function (top-k passed it to C: a PlumbError).
+    ("soft_topk negative temperature", lambda: plumb.soft_topk(D, 2, temperature=-1.0), ValueError),
+    ("soft_topk_vjp zero temperature", lambda: plumb.soft_topk_vjp(D, 2, D, temperature=0.0), ValueError),
+    ("exact soft_topk negative temperature", lambda: plumb.exact.soft_topk(D, 2, temperature=-0.5), ValueError),
+    ("exact infonce zero temperature", lambda: plumb.exact.infonce(D, POS, 0.0), ValueError),
     ("soft_topk method", lambda: plumb.soft_topk(D, 2, method="top"), ValueError),
     ("soft_topk_vjp shape", lambda: plumb.soft_topk_vjp(D, 2, D[:2]), ValueError),
     ("soft_topk_vjp dtypes", lambda: plumb.soft_topk_vjp(D, 2, F), TypeError),

@@ -161,6 +161,40 @@ def test_state_keeps_v():
     assert st.v2 is not None and st.v2.shape == (30,) and abs(float(st.v @ st.v2)) <= 1e-5
 
 
+def test_state_sees_a_top_value_that_moves_to_another_block():
+    """W = diag(A, s B): as s grows past 1 the top singular value moves from A's block to B's. v
+    and v2 then span (to float32 rounding) an invariant subspace of A's block, whose Krylov space
+    never reaches B's: with the partner replacing the random second start, SpectralState returned
+    A's sigma = 1 with angle_bound ~1e-6 for six steps after the crossing (gradient error 1.41).
+    The partner now joins a pseudo-random vector."""
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((100, 100)); a /= np.linalg.norm(a, 2)
+    b = rng.standard_normal((100, 100)); b /= np.linalg.norm(b, 2)
+    st = plumb.SpectralState()
+    for t in range(34):
+        w = np.zeros((200, 200), np.float32)
+        w[:100, :100] = a
+        w[100:, 100:] = (0.5 + t / 49) * b
+        g, info = st.grad(w)
+        U, S, Vt = np.linalg.svd(w.astype(np.float64))
+        ref = np.outer(U[:, 0], Vt[0])
+        err = min(np.linalg.norm(g - ref), np.linalg.norm(g + ref))
+        assert err <= 2 * info["angle_bound"] + 1e-5, (t, S[0], info)
+        assert abs(info["sigma"] - S[0]) <= info["residual"] + 1e-6 * S[0], (t, S[0], info)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_pair_start_inside_an_invariant_subspace(dtype):
+    """v = e_2, v2 = e_3 for a diagonal W: the space they span is invariant and misses e_1. The
+    search used to stop after 12 passes on sigma_2 with a tight certificate."""
+    n = 300
+    w = np.diag(np.linspace(1, 0.1, n)).astype(dtype)
+    v, v2 = np.zeros(n, dtype), np.zeros(n, dtype)
+    v[1], v2[2] = 1, 1
+    sigma, _, _, info = plumb.spectral_norm(w, v, v2=v2)
+    assert abs(sigma - 1) <= info["residual"] + 2e-6, (sigma, info)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_pair_with_zero_v2_is_bitwise_the_plain_call(dtype):
     w = np.ascontiguousarray(small_gap(60, 45, 12).astype(dtype))

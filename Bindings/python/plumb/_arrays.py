@@ -75,6 +75,14 @@ def finite_float(x, name: str) -> float:
     return v
 
 
+def temperature_value(x) -> float:
+    """A temperature: finite and > 0 (every function taking one), else ValueError."""
+    tau = finite_float(x, "temperature")
+    if not tau > 0:
+        raise ValueError(f"temperature must be > 0, got {tau}")
+    return tau
+
+
 def float32_parameter(v: float, name: str) -> float:
     """Checks that the finite ``v`` survives the conversion to a float32 C parameter (the float32
     functions take float32 temperatures and coefficients): a ValueError, naming the value, when it

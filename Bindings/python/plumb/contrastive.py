@@ -9,7 +9,7 @@ from typing import Optional, Tuple
 
 import numpy as np
 
-from ._arrays import finite_float, float32_parameter, float_array, output_array, ptr
+from ._arrays import float32_parameter, float_array, output_array, ptr, temperature_value
 from ._errors import check
 from ._lib import c_double_p, c_float_p, c_int64_p, declare, lib, status_t
 
@@ -57,9 +57,7 @@ def _run(kind: str, scores: np.ndarray, positive, temperature: float, grad: bool
     elif scores.ndim == 1 and isinstance(positive, np.ndarray) and positive.ndim == 0:
         positive = positive.reshape(1)
     pos = _positive(positive, rows)
-    tau = finite_float(temperature, "temperature")
-    if tau <= 0:
-        raise ValueError(f"temperature must be > 0, got {tau}")
+    tau = temperature_value(temperature)
     dtype = scores.dtype
     if dtype == np.float32 and not exact:
         float32_parameter(tau, "temperature")
@@ -134,9 +132,7 @@ def contrastive_embeddings(a: np.ndarray, b: np.ndarray, temperature: float = 0.
         raise ValueError(f"a has shape {a.shape} but b has shape {b.shape}")
     if loss not in _KINDS:
         raise ValueError(f"loss must be 'infonce' or 'flatnce', not {loss!r}")
-    tau = finite_float(temperature, "temperature")
-    if tau <= 0:
-        raise ValueError(f"temperature must be > 0, got {tau}")
+    tau = temperature_value(temperature)
     if a.dtype == np.float32:
         float32_parameter(tau, "temperature")
     n, dim = a.shape

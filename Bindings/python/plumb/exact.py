@@ -6,7 +6,7 @@ from typing import Optional, Tuple
 
 import numpy as np
 
-from ._arrays import finite_float, float_array, int64, ptr
+from ._arrays import float_array, int64, ptr, temperature_value
 from ._errors import check
 from ._lib import c_double_p, declare, lib, status_t
 from .topk import method_value
@@ -69,7 +69,7 @@ def soft_topk(x: np.ndarray, k: int, method: str = "gradient", temperature: floa
     m = method_value(method)
     out = np.empty_like(x)
     check(lib.plumb_exact_soft_topk(m, ptr(x, ctypes.c_double), rows, n, int64(k, "k"),
-                                    finite_float(temperature, "temperature"), ptr(out, ctypes.c_double)))
+                                    temperature_value(temperature), ptr(out, ctypes.c_double)))
     return out
 
 

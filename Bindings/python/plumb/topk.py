@@ -6,7 +6,7 @@ from typing import Optional
 
 import numpy as np
 
-from ._arrays import enum_code, finite_float, float32_parameter, float_array, int64, ptr, same_shape, writable
+from ._arrays import enum_code, float32_parameter, float_array, int64, ptr, same_shape, temperature_value, writable
 from ._errors import check
 from ._lib import declare, lib, status_t
 
@@ -56,7 +56,7 @@ def soft_topk(x: np.ndarray, k: int, method: str = "gradient", temperature: floa
     x = float_array(x, "x", ndim=(1, 2))
     m = method_value(method)
     k = int64(k, "k")
-    t = finite_float(temperature, "temperature")
+    t = temperature_value(temperature)
     rows, n = _shape(x)
     if out is None:
         out = np.empty_like(x)
@@ -85,7 +85,7 @@ def soft_topk_vjp(x: np.ndarray, k: int, grad_out: np.ndarray, method: str = "gr
     same_shape(g, x, "grad_out", "x")
     m = method_value(method)
     k = int64(k, "k")
-    t = finite_float(temperature, "temperature")
+    t = temperature_value(temperature)
     rows, n = _shape(x)
     gx = np.empty_like(x)
     if x.dtype == np.float32:

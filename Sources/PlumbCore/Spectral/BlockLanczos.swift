@@ -14,10 +14,10 @@ private let minimumStoppingBasis = 12
 private let gapSearchPasses = 24
 
 /// Thick-restart block Lanczos, blocks of two vectors, for the top eigenpair of the symmetric
-/// positive semidefinite `A` behind `op`, from the unit vector `start` and a second start: `partner`
-/// (the previous call's second Ritz vector, for a warm start) when given and not within 1e-8 of
-/// start's direction, else an independent pseudo-random vector (`defaultStart(cols, stream: 1)`);
-/// at most `maxPasses` passes.
+/// positive semidefinite `A` behind `op`, from the unit vector `start` and a second start: an
+/// independent pseudo-random vector (`defaultStart(cols, stream: 1)`), plus with equal weight
+/// `partner` (the previous call's second Ritz vector, for a warm start) when given and not within
+/// 1e-8 of start's direction (both taken orthogonal to start); at most `maxPasses` passes.
 ///
 /// Why two vectors: a single-vector Krylov space meets an eigenspace in one dimension only, so it
 /// cannot see a repeated, or in practice a nearly repeated, top eigenvalue; its second Ritz value
@@ -45,8 +45,14 @@ private let gapSearchPasses = 24
 ///
 /// Why the partner: after a small change of A the error of the old top vector lies along the next
 /// eigenvectors, which the old second Ritz vector approximates (measured 2048 x 2048 Gaussian W,
-/// 0.35% gap, W changed by 1e-3: 34 passes from v and a random vector, 23 from v and the partner;
-/// by 1e-4: 24 passes and no certified gap, 15 passes with a gap).
+/// 0.35% gap, W changed by 1e-3: 34 passes from v and a random vector, 27 from v and the mix; the
+/// partner alone took 23). Why still the random part: v and the partner may span (numerically) an
+/// invariant subspace without v_1, as when W is block diagonal and the top singular value moves to
+/// the other block; their Krylov space then never sees v_1, and both Ritz pairs converge at once,
+/// so the search stops with an honest-looking certificate for sigma_2 (measured: block-diagonal
+/// float32 and float64 W over 50-step training loops in which the blocks' top values cross,
+/// 16 loops: the partner alone understated in 45 of 800 steps, the mix in 1, v with a random
+/// vector in 0).
 ///
 /// Returns the top Ritz vector, the second Ritz vector (nil while the basis has fewer than two
 /// vectors), the gap estimate `(theta_1, theta_2 + 2 res_2 + gapMargin theta_1)` (`gapMargin`: the
@@ -73,16 +79,20 @@ func blockLanczos(
     var hasRandomDirection = false
     if maxBasis >= 2 {
         q.withUnsafeMutableBufferPointer { qb in
-            let qp = qb.baseAddress!
-            for (second, random) in [(partner, false), (defaultStart(cols, stream: 1), true)] {
-                guard let second, second.count == cols else { continue }
-                (qp + cols).update(from: second, count: cols)
-                if orthonormalise(qp + cols, against: qp, count: 1, cols: cols, floor: 1e-8) {
-                    b = 2
-                    hasRandomDirection = random
-                    break
+            let qp = qb.baseAddress!, second = qp + cols
+            second.update(from: defaultStart(cols, stream: 1), count: cols)
+            hasRandomDirection = orthonormalise(second, against: qp, count: 1, cols: cols, floor: 1e-8)
+            if !hasRandomDirection { second.update(repeating: 0, count: cols) }
+            var usable = hasRandomDirection
+            if let partner, partner.count == cols {
+                var p = partner
+                if p.withUnsafeMutableBufferPointer({ orthonormalise($0.baseAddress!, against: qp, count: 1, cols: cols, floor: 1e-8) }) {
+                    for k in 0..<cols { second[k] += p[k] }
+                    usable = orthonormalise(second, against: qp, count: 1, cols: cols, floor: 1e-8)
                 }
             }
+            hasRandomDirection = hasRandomDirection && usable
+            if usable { b = 2 }
         }
     }
     var best = start
