@@ -46,6 +46,12 @@ CASES = [
     ("soft_topk k > n", lambda: plumb.soft_topk(D, 7), plumb.PlumbError),
     ("soft_topk non-contiguous", lambda: plumb.soft_topk(D.T, 2), ValueError),
     ("soft_topk NaN temperature", lambda: plumb.soft_topk(D, 2, temperature=float("nan")), ValueError),
+    # Yes/no parameters take bools (or 0/1), not any truthy object ("no" was taken for yes).
+    ("spectral_grad string squared", lambda: plumb.spectral_grad(D, squared="no"), TypeError),
+    ("spectral_norm strict None", lambda: plumb.spectral_norm(D, strict=None), TypeError),
+    ("infonce grad 2", lambda: plumb.infonce(D, POS, 1.0, 2), TypeError),
+    ("embeddings normalize string", lambda: plumb.contrastive_embeddings(D, D, normalize="False"), TypeError),
+    ("HessianProbe full_matrix list", lambda: plumb.HessianProbe(3, full_matrix=[1]), TypeError),
     # A temperature <= 0 is a ValueError in every function (top-k passed it to C: a PlumbError).
     ("soft_topk negative temperature", lambda: plumb.soft_topk(D, 2, temperature=-1.0), ValueError),
     ("soft_topk_vjp zero temperature", lambda: plumb.soft_topk_vjp(D, 2, D, temperature=0.0), ValueError),

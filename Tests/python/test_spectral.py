@@ -161,6 +161,23 @@ def test_state_keeps_v():
     assert st.v2 is not None and st.v2.shape == (30,) and abs(float(st.v @ st.v2)) <= 1e-5
 
 
+def test_state_keeps_its_vectors_when_python_refuses_a_call():
+    """A call refused before C (a read-only W of another width) reset v and v2 to zeros first."""
+    st = plumb.SpectralState()
+    w = np.ascontiguousarray(small_gap(40, 30, 6).astype(np.float32))
+    st.grad(w)
+    v, v2 = st.v.copy(), st.v2.copy()
+    other = np.ones((5, 7), np.float32)
+    other.flags.writeable = False
+    with pytest.raises(ValueError):
+        st.decay_(other, 0.1)
+    assert np.array_equal(st.v, v) and np.array_equal(st.v2, v2)
+    # A call that reaches C with the new width keeps its vectors, even when it fails there.
+    with pytest.raises(plumb.PlumbError):
+        st.grad(np.zeros((5, 7), np.float32))  # the unsquared gradient of 0 is undefined
+    assert st.v.shape == (7,) and np.linalg.norm(st.v) == pytest.approx(1, abs=1e-6)
+
+
 def test_state_sees_a_top_value_that_moves_to_another_block():
     """W = diag(A, s B): as s grows past 1 the top singular value moves from A's block to B's. v
     and v2 then span (to float32 rounding) an invariant subspace of A's block, whose Krylov space

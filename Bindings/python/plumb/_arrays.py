@@ -75,6 +75,16 @@ def finite_float(x, name: str) -> float:
     return v
 
 
+def flag(x, name: str) -> bool:
+    """A yes/no parameter: a bool (Python or numpy) or the int 0 or 1. Anything else is a TypeError,
+    as truthiness would take ``squared="no"`` for yes."""
+    if isinstance(x, (bool, np.bool_)):
+        return bool(x)
+    if isinstance(x, (int, np.integer)) and x in (0, 1):
+        return bool(x)
+    raise TypeError(f"{name} must be True or False, not {x!r}")
+
+
 def temperature_value(x) -> float:
     """A temperature: finite and > 0 (every function taking one), else ValueError."""
     tau = finite_float(x, "temperature")

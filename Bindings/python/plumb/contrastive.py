@@ -9,7 +9,7 @@ from typing import Optional, Tuple
 
 import numpy as np
 
-from ._arrays import float32_parameter, float_array, output_array, ptr, temperature_value
+from ._arrays import flag, float32_parameter, float_array, output_array, ptr, temperature_value
 from ._errors import check
 from ._lib import c_double_p, c_float_p, c_int64_p, declare, lib, status_t
 
@@ -47,6 +47,7 @@ def _positive(positive, rows: int) -> np.ndarray:
 def _run(kind: str, scores: np.ndarray, positive, temperature: float, grad: bool,
          exact: bool, loss_out: Optional[np.ndarray] = None,
          grad_out: Optional[np.ndarray] = None) -> Tuple[np.ndarray, Optional[np.ndarray]]:
+    grad = flag(grad, "grad")
     dtypes = (np.dtype(np.float64),) if exact else (np.dtype(np.float32), np.dtype(np.float64))
     scores = float_array(scores, "scores", ndim=(1, 2), dtypes=dtypes)
     rows, cols = (1, scores.shape[0]) if scores.ndim == 1 else scores.shape
@@ -132,6 +133,7 @@ def contrastive_embeddings(a: np.ndarray, b: np.ndarray, temperature: float = 0.
         raise ValueError(f"a has shape {a.shape} but b has shape {b.shape}")
     if loss not in _KINDS:
         raise ValueError(f"loss must be 'infonce' or 'flatnce', not {loss!r}")
+    normalize, symmetric, grad = flag(normalize, "normalize"), flag(symmetric, "symmetric"), flag(grad, "grad")
     tau = temperature_value(temperature)
     if a.dtype == np.float32:
         float32_parameter(tau, "temperature")
@@ -144,7 +146,7 @@ def contrastive_embeddings(a: np.ndarray, b: np.ndarray, temperature: float = 0.
     ga = np.empty_like(a) if grad else None
     gb = np.empty_like(b) if grad else None
     fn = lib.plumb_contrastive_embeddings_f32 if a.dtype == np.float32 else lib.plumb_contrastive_embeddings_f64
-    check(fn(_KINDS[loss], ptr(a, ctype), ptr(b, ctype), n, dim, int(bool(normalize)), int(bool(symmetric)), tau,
+    check(fn(_KINDS[loss], ptr(a, ctype), ptr(b, ctype), n, dim, int(normalize), int(symmetric), tau,
              ptr(out, ctype), ptr(ga, ctype) if ga is not None else None,
              ptr(gb, ctype) if gb is not None else None))
     return out[0], ga, gb

@@ -10,7 +10,7 @@ from typing import Callable, Dict, Optional, Tuple, Union
 
 import numpy as np
 
-from ._arrays import enum_code, finite_float, float_array, int64, ptr, real, uint64
+from ._arrays import enum_code, finite_float, flag, float_array, int64, ptr, real, uint64
 from ._errors import PlumbError, check
 from ._lib import c_double_p, c_float_p, declare, lib, status_t
 
@@ -69,8 +69,9 @@ class HessianProbe:
                  full_matrix: bool = False) -> None:
         self._h = _handle_t()
         self.dim = int64(dim, "dim", minimum=1)
-        cfg = _Config(real(beta1, "beta1"), real(beta2, "beta2"), real(epsilon, "epsilon"), 1 if full_matrix else 0)
-        self.beta1, self.beta2, self.epsilon, self.full_matrix = cfg.beta1, cfg.beta2, cfg.epsilon, bool(full_matrix)
+        self.full_matrix = flag(full_matrix, "full_matrix")
+        cfg = _Config(real(beta1, "beta1"), real(beta2, "beta2"), real(epsilon, "epsilon"), int(self.full_matrix))
+        self.beta1, self.beta2, self.epsilon = cfg.beta1, cfg.beta2, cfg.epsilon
         check(lib.plumb_hess_create(self.dim, ctypes.byref(cfg), ctypes.byref(self._h)))
 
     def close(self) -> None:

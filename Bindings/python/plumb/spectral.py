@@ -12,7 +12,7 @@ from typing import Dict, Optional, Tuple
 
 import numpy as np
 
-from ._arrays import finite_float, float32_parameter, float_array, int64, output_array, ptr, real, writable
+from ._arrays import finite_float, flag, float32_parameter, float_array, int64, output_array, ptr, real, writable
 from ._errors import PlumbError, check
 from ._lib import c_double_p, c_float_p, declare, lib, status_t
 
@@ -97,12 +97,13 @@ def spectral_norm(w: np.ndarray, v: Optional[np.ndarray] = None, max_iters: int 
     ``v``: optional warm start (cols values, same dtype); it is updated IN PLACE with the new right
     singular vector (pass the previous step's v to converge in a few passes). ``v2``: optional
     second warm-start vector (same shape and dtype, C-contiguous, writable, zeros at first), updated
-    in place with the search's second right Ritz vector; keeping it as well saves about a third of
+    in place with the search's second right Ritz vector; keeping it as well saves about a fifth of
     the passes after a small change of ``w`` (the ``plumb_spectral_*_pair`` C functions).
     ``tol`` defaults to :func:`default_tol`. Returns ``(sigma, u, v, info)``. With ``strict=False``
     a run that does not meet ``tol`` returns its best estimate (``info["converged"] == False``)
     instead of raising.
     """
+    strict = flag(strict, "strict")
     w, v, rows, cols, mi, t, cty, s = _prepare(w, v, max_iters, tol)
     v2, pair = _partner(v2, w, v)
     u = np.empty(rows, dtype=w.dtype)
@@ -124,6 +125,7 @@ def spectral_grad(w: np.ndarray, squared: bool = False, v: Optional[np.ndarray] 
     training loop that reuses it saves an allocation per call (and, for arrays beyond malloc's mmap
     threshold, the first-touch page faults of a fresh mapping). A zero ``w``
     with ``squared=False`` raises PlumbError (PLUMB_ERR_DOMAIN)."""
+    squared, strict = flag(squared, "squared"), flag(strict, "strict")
     w, v, rows, cols, mi, t, cty, s = _prepare(w, v, max_iters, tol)
     v2, pair = _partner(v2, w, v)
     if grad_out is None:
@@ -145,6 +147,7 @@ def spectral_decay_(w: np.ndarray, coefficient: float, v: Optional[np.ndarray] =
     ``w`` must be writable. Returns ``(v, info)``; ``v`` and ``v2`` as in :func:`spectral_norm`.
     When the search does not meet ``tol`` the decay is still applied with the best estimate (as in
     C), so with ``strict=True`` the PlumbError (PLUMB_ERR_NOT_CONVERGED) comes after ``w`` changed."""
+    strict = flag(strict, "strict")
     w = writable(float_array(w, "w", ndim=(2,)), "w")
     c = finite_float(coefficient, "coefficient")
     if w.dtype == np.float32:
@@ -170,35 +173,39 @@ class SpectralState:
     def __init__(self, max_iters: int = 300, tol: Optional[float] = None, strict: bool = False):
         self.v: Optional[np.ndarray] = None
         self.v2: Optional[np.ndarray] = None
-        self.max_iters, self.tol, self.strict = max_iters, tol, strict
+        self.max_iters, self.tol, self.strict = max_iters, tol, flag(strict, "strict")
         self.last_info: Optional[Dict[str, float]] = None
 
-    def _vectors(self, w: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    def _run(self, w: np.ndarray, call):
+        """``call(v, v2)`` on the kept vectors, or on zeros when w's width or dtype differs from
+        the previous call's. New vectors replace the kept ones once the call has reached C (it
+        returned, or raised PlumbError); an argument refused in Python keeps the warm start."""
         w = float_array(w, "w", ndim=(2,))
-        if self.v is None or self.v.shape != (w.shape[1],) or self.v.dtype != w.dtype:
-            self.v = np.zeros(w.shape[1], dtype=w.dtype)
-            self.v2 = np.zeros(w.shape[1], dtype=w.dtype)
-        return self.v, self.v2
+        if self.v is not None and self.v.shape == (w.shape[1],) and self.v.dtype == w.dtype:
+            v, v2 = self.v, self.v2
+        else:
+            v, v2 = np.zeros(w.shape[1], dtype=w.dtype), np.zeros(w.shape[1], dtype=w.dtype)
+        try:
+            result = call(v, v2)
+        except PlumbError:
+            self.v, self.v2 = v, v2
+            raise
+        self.v, self.v2 = v, v2
+        self.last_info = result[-1]
+        return result
 
     def norm(self, w: np.ndarray) -> Tuple[float, np.ndarray, np.ndarray, Dict[str, float]]:
         """:func:`spectral_norm` warm-started from the previous call."""
-        v, v2 = self._vectors(w)
-        r = spectral_norm(w, v, self.max_iters, self.tol, self.strict, v2=v2)
-        self.last_info = r[3]
-        return r
+        return self._run(w, lambda v, v2: spectral_norm(w, v, self.max_iters, self.tol, self.strict, v2=v2))
 
     def grad(self, w: np.ndarray, squared: bool = False, grad_out: Optional[np.ndarray] = None
              ) -> Tuple[np.ndarray, Dict[str, float]]:
         """:func:`spectral_grad` warm-started (``grad_out`` as there); returns ``(grad, info)``."""
-        v, v2 = self._vectors(w)
-        g, _, info = spectral_grad(w, squared, v, self.max_iters, self.tol, self.strict, v2=v2,
-                                   grad_out=grad_out)
-        self.last_info = info
+        g, _, info = self._run(w, lambda v, v2: spectral_grad(w, squared, v, self.max_iters, self.tol, self.strict,
+                                                             v2=v2, grad_out=grad_out))
         return g, info
 
     def decay_(self, w: np.ndarray, coefficient: float) -> Dict[str, float]:
         """:func:`spectral_decay_` in place, warm-started; returns ``info``."""
-        v, v2 = self._vectors(w)
-        _, info = spectral_decay_(w, coefficient, v, self.max_iters, self.tol, self.strict, v2=v2)
-        self.last_info = info
-        return info
+        return self._run(w, lambda v, v2: spectral_decay_(w, coefficient, v, self.max_iters, self.tol,
+                                                          self.strict, v2=v2))[1]
