@@ -86,7 +86,10 @@ func blockLanczos(
             var usable = hasRandomDirection
             if let partner, partner.count == cols {
                 var p = partner
-                if p.withUnsafeMutableBufferPointer({ orthonormalise($0.baseAddress!, against: qp, count: 1, cols: cols, floor: 1e-8) }) {
+                let usablePartner = p.withUnsafeMutableBufferPointer {
+                    orthonormalise($0.baseAddress!, against: qp, count: 1, cols: cols, floor: 1e-8)
+                }
+                if usablePartner {
                     for k in 0..<cols { second[k] += p[k] }
                     usable = orthonormalise(second, against: qp, count: 1, cols: cols, floor: 1e-8)
                 }
