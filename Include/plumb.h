@@ -447,6 +447,21 @@ plumb_status plumb_exact_soft_topk(plumb_topk_method method, const double *x, in
  *    and 1.8e-10); a start v that mixes v_1 and its near-tied partner, at tol 1e-3 or 1e-4 with
  *    v2 = v_3 as the partner: 10 of 40 float32 and 3 of 40 float64 runs. In every understated run
  *    the second Ritz value had settled on sigma_3 (gap_ratio reported sigma_3 / sigma_1).
+ *  - Warm starts and a singular value that overtakes: a warm v that is (nearly) an exact singular
+ *    vector meets tol in the first passes, and the search stops once the gap below it shows, after
+ *    as few as 7 passes. If another singular value has overtaken v's since v was computed (W
+ *    changed abruptly, or the top moved to a direction that v and v2 do not cover), the start holds
+ *    only the pseudo-random part's small share of the new v_1, which so few passes may not lift
+ *    above v's value: the call then returns the old value with the residual and angle_bound of a
+ *    converged pair, while the angle to v_1 is ~pi/2. Measured (warm-start hunt, shapes to 200):
+ *    one-step jumps of another block or direction above sigma by a relative 1e-4..3e-2: 16-26 of
+ *    40 float32 and 4-6 of 40 float64 _pair calls, 1-5 of 40 from v alone; slow loops in which a
+ *    block's top value crosses another's: 11 of 1600 float32 steps with v2 (at the crossing), 21
+ *    from v alone (a 1 x 1 block: up to 11 steps in a row), none in float64; gradual drift,
+ *    crossings on dense spectra, decay loops, abrupt new matrices, shape and scale changes: 0-1
+ *    of ~1500 each. Cold starts (v = 0) did not fail. So after an abrupt change of W start cold,
+ *    and in long loops an occasional cold call (v and v2 zeroed) bounds how long a missed
+ *    overtaking can last.
  *  - Repeated or unresolved top singular values (sigma_1 = sigma_2): the gradient is not unique;
  *    the functions return the best estimate with gap_ratio ~ 1 and angle_bound = +inf.
  *  - iterations: passes over W; converged: 1 when tol was met.

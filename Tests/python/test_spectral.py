@@ -161,6 +161,17 @@ def test_state_keeps_v():
     assert st.v2 is not None and st.v2.shape == (30,) and abs(float(st.v @ st.v2)) <= 1e-5
 
 
+def test_state_reset_starts_cold():
+    w = np.ascontiguousarray(small_gap(40, 30, 6).astype(np.float32))
+    st = plumb.SpectralState()
+    st.grad(w)
+    st.reset()
+    assert st.v is None and st.v2 is None
+    g, info = st.grad(w)
+    g0, _, info0 = plumb.spectral_grad(w, strict=False)
+    assert np.array_equal(g, g0) and info == info0
+
+
 def test_state_keeps_its_vectors_when_python_refuses_a_call():
     """A call refused before C (a read-only W of another width) reset v and v2 to zeros first."""
     st = plumb.SpectralState()

@@ -176,6 +176,12 @@ class SpectralState:
         self.max_iters, self.tol, self.strict = max_iters, tol, flag(strict, "strict")
         self.last_info: Optional[Dict[str, float]] = None
 
+    def reset(self) -> None:
+        """Forget v and v2: the next call starts cold. Do this after an abrupt change of W: a warm
+        start can stop on a singular value that another has overtaken (see plumb.h, "Warm starts
+        and a singular value that overtakes")."""
+        self.v = self.v2 = None
+
     def _run(self, w: np.ndarray, call):
         """``call(v, v2)`` on the kept vectors, or on zeros when w's width or dtype differs from
         the previous call's. New vectors replace the kept ones once the call has reached C (it
