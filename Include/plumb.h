@@ -448,20 +448,19 @@ plumb_status plumb_exact_soft_topk(plumb_topk_method method, const double *x, in
  *    v2 = v_3 as the partner: 10 of 40 float32 and 3 of 40 float64 runs. In every understated run
  *    the second Ritz value had settled on sigma_3 (gap_ratio reported sigma_3 / sigma_1).
  *  - Warm starts and a singular value that overtakes: a warm v that is (nearly) an exact singular
- *    vector meets tol in the first passes, and the search stops once the gap below it shows, after
- *    as few as 7 passes. If another singular value has overtaken v's since v was computed (W
- *    changed abruptly, or the top moved to a direction that v and v2 do not cover), the start holds
- *    only the pseudo-random part's small share of the new v_1, which so few passes may not lift
- *    above v's value: the call then returns the old value with the residual and angle_bound of a
- *    converged pair, while the angle to v_1 is ~pi/2. Measured (warm-start hunt, shapes to 200):
- *    one-step jumps of another block or direction above sigma by a relative 1e-4..3e-2: 16-26 of
- *    40 float32 and 4-6 of 40 float64 _pair calls, 1-5 of 40 from v alone; slow loops in which a
- *    block's top value crosses another's: 11 of 1600 float32 steps with v2 (at the crossing), 21
- *    from v alone (a 1 x 1 block: up to 11 steps in a row), none in float64; gradual drift,
- *    crossings on dense spectra, decay loops, abrupt new matrices, shape and scale changes: 0-1
- *    of ~1500 each. Cold starts (v = 0) did not fail. So after an abrupt change of W start cold,
- *    and in long loops an occasional cold call (v and v2 zeroed) bounds how long a missed
- *    overtaking can last.
+ *    vector meets tol in the first passes. If another singular value has overtaken v's since v was
+ *    computed (W changed abruptly, or the top moved to a direction that v and v2 do not cover),
+ *    only the pseudo-random part of the start reaches the new v_1, and a search that stops early
+ *    returns the old value with the residual and angle_bound of a converged pair (while the angle
+ *    to v_1 is ~pi/2). So a search whose top pair met tol within two passes makes at least 12
+ *    (a converged warm start costs ~13 passes, not 7). Measured (warm-start hunts, shapes to 200):
+ *    one-step jumps of a 1 x 1 or 20 x 20 block to 1e-4..1e-1 above an 80 x 60 block: the old
+ *    value was returned in 8 of 800 calls (233 with the earlier minimum of 6 passes), all at jumps
+ *    of 1e-4..1e-3; an interior singular value of a dense W raised to (1 + g) sigma_1, g =
+ *    1e-4..1e-2: float32 0 of 972 calls, float64 7 of 486 with v2 and 12 of 486 from v alone;
+ *    slow loops in which a block's top value crosses another's, 0 of 800; gradual drift, decay
+ *    loops, abrupt new matrices, shape and scale changes: 0-1 of ~1500 each. Cold starts (v = 0)
+ *    did not fail. After an abrupt change of W, start cold.
  *  - Repeated or unresolved top singular values (sigma_1 = sigma_2): the gradient is not unique;
  *    the functions return the best estimate with gap_ratio ~ 1 and angle_bound = +inf.
  *  - iterations: passes over W; converged: 1 when tol was met.
@@ -546,7 +545,8 @@ plumb_status plumb_spectral_decay_f64(double *w, int64_t rows, int64_t cols, dou
  *  alone may span (to rounding) an invariant subspace without v_1, e.g. for a block-diagonal W
  *  whose top singular value moves to the other block; their Krylov space never sees v_1 and the
  *  search certifies sigma_2 (v2 alone did in 45 of 800 steps of such training loops, float32 and
- *  float64; the sum in 1, at the step of the crossing; v with the pseudo-random vector in 0).
+ *  float64; the sum in 1, at the step of the crossing, and in 0 with the 12-pass minimum for
+ *  converged warm starts described above; v with the pseudo-random vector in 0).
  *  Arguments, outputs and errors otherwise as above; v2 must not be NULL, must
  *  be finite (else PLUMB_ERR_ARGUMENT, nothing written) and must not alias another argument.
  *  @return see the section introduction. */

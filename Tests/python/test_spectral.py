@@ -212,6 +212,26 @@ def test_state_sees_a_top_value_that_moves_to_another_block():
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("seed", range(4))
+def test_warm_start_sees_a_value_that_overtook_it(dtype, seed):
+    """v converged on W(0.9) = diag(A, 0.9), ||A|| = 1; then W(1.001): the top moved to the 1 x 1
+    block. v, now the singular vector of sigma_2, met tol at once and the search stopped after 7
+    passes on sigma = 1 with residual ~1e-8 (f32) / 1e-14 (f64), plain and pair (warm-start hunt)."""
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal((80, 60)); a /= np.linalg.norm(a, 2)
+
+    def w(b):
+        m = np.zeros((81, 61)); m[:80, :60] = a; m[80, 60] = b
+        return m.astype(dtype)
+    for pair in (False, True):
+        v, v2 = np.zeros(61, dtype), np.zeros(61, dtype)
+        plumb.spectral_norm(w(0.9), v, v2=v2 if pair else None)
+        sigma, _, v, info = plumb.spectral_norm(w(1.001), v, v2=v2 if pair else None)
+        assert abs(sigma - 1.001) <= info["residual"] + 4 * np.finfo(dtype).eps, (pair, sigma, info)
+        assert abs(float(v[60])) > 0.99, (pair, info)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_pair_start_inside_an_invariant_subspace(dtype):
     """v = e_2, v2 = e_3 for a diagonal W: the space they span is invariant and misses e_1. The
     search used to stop after 12 passes on sigma_2 with a tight certificate."""
