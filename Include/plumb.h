@@ -392,8 +392,9 @@ plumb_status plumb_exact_soft_topk(plumb_topk_method method, const double *x, in
  * W^T (W x) for both vectors row by row. The search makes at least six passes (a 12-vector
  * basis; fewer only when cols < 12), so that nearly tied top pairs are told apart: a Krylov space
  * that closes earlier (rank-deficient W, or a caller's pair inside an invariant subspace) is
- * extended by pseudo-random directions, one vector per pass. Cut short by max_iters, the search
- * claims no gap (gap_ratio NaN, angle_bound +inf). Accumulation is binary64, except that
+ * extended by pseudo-random directions, one vector per pass. Cut short by max_iters before its
+ * basis holds min(cols, 12) vectors, the search claims no gap (gap_ratio NaN, angle_bound +inf);
+ * cut short later, it certifies whatever gap its basis shows by then. Accumulation is binary64, except that
  * float32 matrices with tol >= 2^-20 (the default 1e-6 qualifies) search in float32 arithmetic
  * with binary64 partial sums (relative error ~1e-7; if the verification below does not confirm tol,
  * the search goes on in binary64). Rows are split into blocks fixed by `rows` alone, so results
@@ -405,17 +406,20 @@ plumb_status plumb_exact_soft_topk(plumb_topk_method method, const double *x, in
  * v_1 (unit norm up to the format's rounding). An all-zero v selects a fixed pseudo-random start.
  * Keeping v between training steps makes the next call converge in fewer passes (never fewer
  * than the six search passes plus the verification); keeping the second vector too (the _pair
- * functions below) saves about a third more. A start that is already converged meets tol before
- * the gap below sigma_1 is resolved; the search then goes on, at most 24 more passes, until the
- * gap shows (measured on unchanged Gaussian W from 40 x 30 to 500 x 500, float32 and float64,
- * restarted from their converged v: every restart showed the gap, after 10 to 29 passes, where
- * they stopped at 7 without one before). A truly repeated sigma_1 never shows a gap and pays
- * all 24.
+ * functions below) saves about a third more. A start that is already converged meets tol at
+ * once, before the gap below sigma_1 is resolved; the search then makes at least 12 passes (see
+ * "Warm starts and a singular value that overtakes" below) and goes on, at most 24 passes beyond
+ * those, until the gap shows (measured on unchanged Gaussian W from 40 x 30 to 500 x 500,
+ * float32 and float64, restarted from their converged v: every restart showed the gap, after
+ * 13 to 25 passes). A truly repeated sigma_1 never shows a gap and pays all of them (37 passes
+ * with the verification). Such a start cut short by max_iters (below 12) meets tol, so it
+ * returns converged = 1 and PLUMB_OK, but without a visible gap: residual raised to
+ * ||W||_F - sigma and angle_bound +inf (see the certificate below).
  *
  * Stopping: relative residual rho / sigma^2 <= tol, with rho = ||W^T W v - sigma^2 v||, or max_iters
  * passes. Useful tolerances: about 1e-6 for float32 (float32 rounding of v limits it near 1e-7) and
  * 1e-12 for float64. tol = 0 runs all max_iters passes, unless the Krylov space fills all of
- * R^cols first (cols <= 12, or a W of low rank), which ends the search earlier.
+ * R^cols first (cols <= 32, the basis size, or a W of low rank), which ends the search earlier.
  *
  * Certificate (plumb_spectral_info):
  *  - residual = rho / sigma plus a binary64 rounding allowance. Some singular value of W lies within
@@ -453,14 +457,16 @@ plumb_status plumb_exact_soft_topk(plumb_topk_method method, const double *x, in
  *    only the pseudo-random part of the start reaches the new v_1, and a search that stops early
  *    returns the old value with the residual and angle_bound of a converged pair (while the angle
  *    to v_1 is ~pi/2). So a search whose top pair met tol within two passes makes at least 12
- *    (a converged warm start costs ~13 passes, not 7). Measured (warm-start hunts, shapes to 200):
- *    one-step jumps of a 1 x 1 or 20 x 20 block to 1e-4..1e-1 above an 80 x 60 block: the old
- *    value was returned in 8 of 800 calls (233 with the earlier minimum of 6 passes), all at jumps
- *    of 1e-4..1e-3; an interior singular value of a dense W raised to (1 + g) sigma_1, g =
- *    1e-4..1e-2: float32 0 of 972 calls, float64 7 of 486 with v2 and 12 of 486 from v alone;
- *    slow loops in which a block's top value crosses another's, 0 of 800; gradual drift, decay
- *    loops, abrupt new matrices, shape and scale changes: 0-1 of ~1500 each. Cold starts (v = 0)
- *    did not fail. After an abrupt change of W, start cold.
+ *    (unless its Krylov space fills R^cols first): a converged warm start costs ~13 passes, not 7,
+ *    still fewer than a cold start. Measured (warm-start hunts, shapes to 200): one-step jumps of
+ *    a 1 x 1 or 20 x 20 block to 1e-4..1e-1 above an 80 x 60 block: the old value was returned in
+ *    8 of 800 calls, all at jumps of 1e-4..1e-3 (233 with the earlier minimum of 6 passes; a
+ *    16-pass minimum gave 2, but no saving over a cold start for small W); an interior singular
+ *    value of a dense W raised to (1 + g) sigma_1, g = 1e-4..1e-2: float32 0 of 972 calls,
+ *    float64 7 of 486 with v2 and 12 of 486 from v alone; slow loops in which
+ *    a block's top value crosses another's, 0 of 800; gradual drift, decay loops, abrupt new
+ *    matrices, shape and scale changes: 0-1 of ~1500 each. Cold starts (v = 0) did not fail.
+ *    After an abrupt change of W, start cold.
  *  - Repeated or unresolved top singular values (sigma_1 = sigma_2): the gradient is not unique;
  *    the functions return the best estimate with gap_ratio ~ 1 and angle_bound = +inf.
  *  - iterations: passes over W; converged: 1 when tol was met.
