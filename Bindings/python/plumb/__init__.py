@@ -10,13 +10,14 @@ from ._arrays import int64
 from ._errors import PlumbError, check
 from ._lib import header_version, lib
 from ._metrics import compare
+from ._output_cache import output_cache_info, set_output_cache
 from .contrastive import contrastive_embeddings, flatnce, infonce
 from .hessian import HessianProbe, hutchinson_diag
 from .spectral import SpectralState, spectral_decay_, spectral_grad, spectral_norm
 from .topk import soft_topk, soft_topk_vjp
 
 __all__ = ["PlumbError", "compare", "exact", "version", "set_num_threads", "get_num_threads",
-           "set_exact_precision_cap", "get_exact_precision_cap",
+           "set_exact_precision_cap", "get_exact_precision_cap", "set_output_cache", "output_cache_info",
            "infonce", "flatnce", "contrastive_embeddings",
            "soft_topk", "soft_topk_vjp",
            "spectral_norm", "spectral_grad", "spectral_decay_", "SpectralState",

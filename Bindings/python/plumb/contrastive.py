@@ -11,6 +11,7 @@ import numpy as np
 
 from ._arrays import flag, float32_parameter, float_array, output_array, ptr, temperature_value
 from ._errors import check
+from ._output_cache import empty_output
 from ._lib import c_double_p, c_float_p, c_int64_p, declare, lib, status_t
 
 __all__ = ["infonce", "flatnce", "contrastive_embeddings"]
@@ -73,7 +74,7 @@ def _run(kind: str, scores: np.ndarray, positive, temperature: float, grad: bool
     if grad_out is not None:
         g = output_array(grad_out, "grad_out", scores.shape, dtype, *inputs, ("loss_out", loss))
     else:
-        g = np.empty(scores.shape, dtype=dtype) if grad else None
+        g = empty_output(scores.shape, dtype) if grad else None
     fn = getattr(lib, f"plumb_exact_{kind}" if exact else
                  f"plumb_{kind}_{'f32' if dtype == np.float32 else 'f64'}")
     check(fn(ptr(scores, ctype), rows, cols, ptr(pos, ctypes.c_int64), tau, ptr(loss, ctype),
@@ -91,7 +92,8 @@ def _doc(kind: str, formula: str) -> str:
     shape of ``scores`` (``None`` when ``grad=False``), both in the dtype of ``scores``.
     ``loss_out`` / ``grad_out``: preallocated outputs of exactly that dtype and shape (C-contiguous,
     writable, sharing no memory with the inputs or each other), filled and returned instead of new
-    arrays: a training loop that reuses them saves the page faults of a fresh gradient each call.
+    arrays. (A new gradient of 1 MiB or more comes from plumb's output cache, which recycles the
+    memory of earlier outputs nothing refers to any more: see :func:`plumb.set_output_cache`.)
     Raises TypeError / ValueError for bad arguments and ``PlumbError`` (PLUMB_ERR_DOMAIN) when a
     row holds NaN or +inf or a non-finite positive score (other rows are still computed)."""
 
@@ -143,8 +145,8 @@ def contrastive_embeddings(a: np.ndarray, b: np.ndarray, temperature: float = 0.
                          f"not {n} x {dim}")
     ctype = ctypes.c_float if a.dtype == np.float32 else ctypes.c_double
     out = np.empty(1, dtype=a.dtype)
-    ga = np.empty_like(a) if grad else None
-    gb = np.empty_like(b) if grad else None
+    ga = empty_output(a.shape, a.dtype) if grad else None
+    gb = empty_output(b.shape, b.dtype) if grad else None
     fn = lib.plumb_contrastive_embeddings_f32 if a.dtype == np.float32 else lib.plumb_contrastive_embeddings_f64
     check(fn(_KINDS[loss], ptr(a, ctype), ptr(b, ctype), n, dim, int(normalize), int(symmetric), tau,
              ptr(out, ctype), ptr(ga, ctype) if ga is not None else None,

@@ -14,6 +14,7 @@ import numpy as np
 
 from ._arrays import finite_float, flag, float32_parameter, float_array, int64, output_array, ptr, real, writable
 from ._errors import PlumbError, check
+from ._output_cache import empty_output
 from ._lib import c_double_p, c_float_p, declare, lib, status_t
 
 __all__ = ["spectral_norm", "spectral_grad", "spectral_decay_", "SpectralState", "default_tol"]
@@ -121,15 +122,15 @@ def spectral_grad(w: np.ndarray, squared: bool = False, v: Optional[np.ndarray] 
     """Gradient of ``||w||_2`` (``u v^T``) or, with ``squared=True``, of ``0.5 ||w||_2^2``
     (``sigma u v^T = w v v^T``). Returns ``(grad, v, info)``; ``v`` and ``v2`` as in
     :func:`spectral_norm`. ``grad_out``: optional preallocated result (``w``'s shape and dtype,
-    C-contiguous, writable, sharing no memory with ``w``, ``v`` or ``v2``), returned as ``grad``; a
-    training loop that reuses it saves an allocation per call (and, for arrays beyond malloc's mmap
-    threshold, the first-touch page faults of a fresh mapping). A zero ``w``
+    C-contiguous, writable, sharing no memory with ``w``, ``v`` or ``v2``), returned as ``grad``
+    (without it, a gradient of 1 MiB or more comes from plumb's output cache: see
+    :func:`plumb.set_output_cache`). A zero ``w``
     with ``squared=False`` raises PlumbError (PLUMB_ERR_DOMAIN)."""
     squared, strict = flag(squared, "squared"), flag(strict, "strict")
     w, v, rows, cols, mi, t, cty, s = _prepare(w, v, max_iters, tol)
     v2, pair = _partner(v2, w, v)
     if grad_out is None:
-        g = np.empty_like(w)
+        g = empty_output(w.shape, w.dtype)
     else:
         g = output_array(grad_out, "grad_out", w.shape, w.dtype, ("w", w), ("v", v), ("v2", v2))
     info = SpectralInfo()

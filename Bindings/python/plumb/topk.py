@@ -8,6 +8,7 @@ import numpy as np
 
 from ._arrays import enum_code, float32_parameter, float_array, int64, ptr, same_shape, temperature_value, writable
 from ._errors import check
+from ._output_cache import empty_output
 from ._lib import declare, lib, status_t
 
 __all__ = ["soft_topk", "soft_topk_vjp", "TOPK_METHODS"]
@@ -59,7 +60,7 @@ def soft_topk(x: np.ndarray, k: int, method: str = "gradient", temperature: floa
     t = temperature_value(temperature)
     rows, n = _shape(x)
     if out is None:
-        out = np.empty_like(x)
+        out = empty_output(x.shape, x.dtype)
     else:
         out = writable(float_array(out, "out", ndim=(1, 2), dtypes=(x.dtype,)), "out")
         same_shape(out, x, "out", "x")
@@ -87,7 +88,7 @@ def soft_topk_vjp(x: np.ndarray, k: int, grad_out: np.ndarray, method: str = "gr
     k = int64(k, "k")
     t = temperature_value(temperature)
     rows, n = _shape(x)
-    gx = np.empty_like(x)
+    gx = empty_output(x.shape, x.dtype)
     if x.dtype == np.float32:
         float32_parameter(t, "temperature")
         c = ctypes.c_float
