@@ -1,7 +1,9 @@
 """The binding's output cache: large outputs reuse the memory of earlier outputs that nothing refers
 to any more, never the memory of one that is still alive (through any view), and give bitwise
 the results of fresh arrays."""
+import os
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -149,3 +151,37 @@ def test_threads_never_share_live_outputs():
         np.testing.assert_array_equal(g, reference)
         for h in alive[i + 1:]:
             assert not np.shares_memory(g, h)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_fork_while_another_thread_holds_the_lock():
+    gate, release = threading.Event(), threading.Event()
+
+    def holder():
+        with _output_cache._lock:
+            gate.set()
+            release.wait(10)
+
+    t = threading.Thread(target=holder)
+    t.start()
+    gate.wait(10)
+    pid = os.fork()
+    if pid == 0:  # the child: the lock's holder did not come along
+        try:
+            g = grad_of()
+            os._exit(0 if np.isfinite(g).all() else 1)
+        except BaseException:  # noqa: BLE001
+            os._exit(2)
+    release.set()
+    t.join()
+    deadline = time.monotonic() + 30
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() > deadline:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+            pytest.fail("the forked child deadlocked on the output cache's lock")
+        time.sleep(0.05)
+    assert os.waitstatus_to_exitcode(status) == 0

@@ -16,6 +16,7 @@ where reference counts are not exact.
 """
 from __future__ import annotations
 
+import os
 import sys
 import threading
 from typing import List, Tuple
@@ -28,6 +29,16 @@ MIN_BYTES = 1 << 20
 _limit = 256 << 20
 _buffers: List[np.ndarray] = []  # uint8 owners, least recently handed out first
 _lock = threading.Lock()
+
+
+def _after_fork_in_child() -> None:
+    # A thread of the parent may have held the lock when it forked; the child has only this thread.
+    global _lock
+    _lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 _exact_refcounts = not (hasattr(sys, "_is_gil_enabled") and not sys._is_gil_enabled())
 
 
