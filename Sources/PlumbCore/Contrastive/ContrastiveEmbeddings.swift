@@ -69,13 +69,38 @@ public enum ContrastiveEmbeddings {
         }
         // Below tau = 2^-960 the scores' gradients (~1 / tau) overflow: the row kernels then run on
         // S 2^k at tau 2^k, the same loss (they take score differences first) and gradients 2^-k
-        // those of S, carried as an exponent to the end.
+        // those of S, carried as an exponent to the end. At such temperatures the subnormal range
+        // is no longer negligible beside tau: a score whose products may fall below the normal
+        // range (rows' largest binades summing below -960) is formed from the rows scaled to unit
+        // binades and scaled by 2^(e + k) in one rounding (from the plain dot product it kept only
+        // the subnormal range's bits: 6% off in a loss at scores ~2^-1070 and tau 2^-1072).
         var k = 0
         if tau < 0x1p-960 {
-            var largest = 0.0
-            for x in 0..<nn { largest = max(largest, abs(s[x])) }
-            k = max(0, min(-960 - Int(tau.exponent), 1022 - binade(largest)))
-            for x in 0..<nn { s[x] = timesPowerOfTwo(s[x], k) }
+            let binadesA = (0..<n).map { largestBinade(UnsafeBufferPointer(start: an + $0 * dim, count: dim)) }
+            let binadesB = (0..<n).map { largestBinade(UnsafeBufferPointer(start: bn + $0 * dim, count: dim)) }
+            func tiny(_ i: Int, _ j: Int) -> Bool { binadesA[i] + binadesB[j] < -960 }
+            var largest = Int.min  // the largest score's binade
+            for i in 0..<n {
+                for j in 0..<n {
+                    if tiny(i, j) {
+                        let (sum, e) = unitScaledDot(an + i * dim, bn + j * dim, dim, binadesA[i], binadesB[j])
+                        if sum != 0 { largest = max(largest, binade(abs(sum)) + e) }
+                    } else if s[i * n + j] != 0 {
+                        largest = max(largest, binade(abs(s[i * n + j])))
+                    }
+                }
+            }
+            k = max(0, min(-960 - Int(tau.exponent), largest == Int.min ? Int.max : 1022 - largest))
+            for i in 0..<n {
+                for j in 0..<n {
+                    if tiny(i, j) {
+                        let (sum, e) = unitScaledDot(an + i * dim, bn + j * dim, dim, binadesA[i], binadesB[j])
+                        s[i * n + j] = timesPowerOfTwo(sum, e + k)
+                    } else {
+                        s[i * n + j] = timesPowerOfTwo(s[i * n + j], k)
+                    }
+                }
+            }
         }
         let kernelTau = timesPowerOfTwo(tau, k)
         let positive = (0..<n).map(Int64.init)
@@ -168,9 +193,18 @@ public enum ContrastiveEmbeddings {
     private static func scaledDot(_ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>, _ dim: Int) -> Double {
         let ex = largestBinade(UnsafeBufferPointer(start: x, count: dim))
         let ey = largestBinade(UnsafeBufferPointer(start: y, count: dim))
+        let (sum, e) = unitScaledDot(x, y, dim, ex, ey)
+        return timesPowerOfTwo(sum, e)
+    }
+
+    /// `x . y = sum 2^e`: the dot product of `x 2^-ex` and `y 2^-ey` (ex, ey the vectors' largest
+    /// binades, so no product overflows or, beside the largest, underflows) and `e = ex + ey`.
+    private static func unitScaledDot(
+        _ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>, _ dim: Int, _ ex: Int, _ ey: Int
+    ) -> (sum: Double, e: Int) {
         var sum = 0.0
         for c in 0..<dim { sum += timesPowerOfTwo(x[c], -ex) * timesPowerOfTwo(y[c], -ey) }
-        return timesPowerOfTwo(sum, ex + ey)
+        return (sum, ex + ey)
     }
 
     @inline(__always)
