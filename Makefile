@@ -65,6 +65,11 @@ test-cli: build
 	  "--dim 1000000000"; do \
 	  $(CLI) hessian $$a --steps 400 >/dev/null 2>&1 && exit 1; test $$? -eq 64 || exit 1; \
 	done
+	@# `plumb bench` runs the scripts on the repository's package and the library beside the command.
+	@rm -rf $(CBIN)/benchprobe && mkdir -p $(CBIN)/benchprobe/benchmarks && ln -s $(CURDIR)/Bindings $(CBIN)/benchprobe/Bindings
+	@printf 'import plumb, os\nfrom plumb._lib import lib\nassert lib._name == "%s", lib._name\nassert plumb.__file__.startswith(os.getcwd() + "/Bindings/python/"), plumb.__file__\n' \
+	  "$(realpath $(LIB))" > $(CBIN)/benchprobe/benchmarks/bench_probe.py
+	cd $(CBIN)/benchprobe && env -u PLUMB_LIBRARY -u PYTHONPATH $(CURDIR)/$(CLI) bench probe
 
 test-swift: deps
 	$(SWIFT) test
@@ -132,6 +137,9 @@ test-dist: dist
 
 # The C tests under valgrind: no invalid reads or writes, 0 bytes definitely lost (error paths included).
 test-valgrind: test-c
+	@command -v valgrind >/dev/null || { \
+	  echo "make test-valgrind: installing valgrind"; \
+	  $(SUDO) apt-get update && $(SUDO) apt-get install -y valgrind; }
 	@set -e; for bin in $(CBIN)/test_*; do \
 	  echo "== valgrind $$bin"; \
 	  valgrind -q --leak-check=full --show-possibly-lost=no --errors-for-leak-kinds=definite --error-exitcode=9 $$bin >/dev/null; \

@@ -9,12 +9,15 @@ PYTHONPATH=Bindings/python python benchmarks/bench_hessian.py [--n N] [--repeats
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-import plumb
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "Bindings" / "python"))
+import plumb  # noqa: E402
 
 
 def best_time(fn, repeats: int) -> float:

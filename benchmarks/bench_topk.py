@@ -4,11 +4,14 @@
 2. 64 x 1024, k = 32: plumb gradient method vs numpy's published log-space recursion
    (target: plumb >= 5x faster).
 """
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
-import plumb
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "Bindings" / "python"))
+import plumb  # noqa: E402
 
 
 def best(fn, repeat=7):

@@ -92,7 +92,7 @@ public func plumb_hess_compare(
         let reference = try Check.pointer(reference, "reference_diag")
         let out = try Check.pointer(out, "out")
         for i in 0..<p.dim where !reference[i].isFinite {
-            throw .domain(row: 0, "reference_diag[\(i)] = \(reference[i]) is not finite")
+            throw .domain(row: nil, "reference_diag[\(i)] = \(reference[i]) is not finite")
         }
         try p.locked { () throws(PlumbError) in
             var est = [Double](repeating: 0, count: p.dim)

@@ -23,6 +23,7 @@ struct Bench: ParsableCommand {
         guard !scripts.isEmpty else {
             throw RuntimeFailure("no benchmarks/bench_*.py here; run `plumb bench` from the plumb repository")
         }
+        Bench.useThisBuild()
         for script in scripts {
             guard access(script, R_OK) == 0 else { throw RuntimeFailure("no benchmark script \(script)") }
             print("== \(script)")
@@ -40,6 +41,22 @@ struct Bench: ParsableCommand {
             if name.hasPrefix("bench_") && name.hasSuffix(".py") { names.append("benchmarks/" + name) }
         }
         return names.sorted()
+    }
+
+    /// Points the scripts' `import plumb` at the repository's package (`Bindings/python` first on
+    /// PYTHONPATH) and, unless PLUMB_LIBRARY is set, at the library built beside this executable, so
+    /// that they measure this build (not a copy `make dist` left inside the package).
+    static func useThisBuild() {
+        let path = getenv("PYTHONPATH").map { "Bindings/python:" + String(cString: $0) } ?? "Bindings/python"
+        setenv("PYTHONPATH", path, 1)
+        guard getenv("PLUMB_LIBRARY") == nil else { return }
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let n = readlink("/proc/self/exe", &buffer, Int(PATH_MAX))
+        guard n > 0 else { return }
+        let exe = String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard let slash = exe.lastIndex(of: "/") else { return }
+        let library = String(exe[..<slash]) + "/libplumb.so"
+        if access(library, R_OK) == 0 { setenv("PLUMB_LIBRARY", library, 1) }
     }
 
     /// Runs argv[0] found on PATH, waits, returns its exit status.

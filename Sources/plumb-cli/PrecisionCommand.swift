@@ -96,7 +96,7 @@ struct Precision: ParsableCommand {
                 for row in try sweep.measure(dtype, value) {
                     rows.append(row)
                     print(pad(formatParameter(value), 10) + pad(dtype, 10) + pad(row.formulation, 22)
-                          + pad(format1(row.stats.min_bits), 10) + pad(formatULP(row.stats.max_ulp), 12)
+                          + pad(format1(row.stats.min_bits), 10) + pad(formatULP(row.stats), 12)
                           + String(row.stats.special_mismatches))
                 }
             }
@@ -110,8 +110,12 @@ func formatParameter(_ x: Double) -> String {
     x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : String(x)
 }
 
-func formatULP(_ x: Double) -> String {
-    x < 1e5 ? format1(x) : sci(x)
+/// The largest ULP error, or "n/a" when every element is a class mismatch (an overflow, a NaN):
+/// those stay out of the ULP figures, which then cover nothing.
+func formatULP(_ stats: plumb_error_stats) -> String {
+    if stats.count > 0 && stats.special_mismatches == stats.count { return "n/a" }
+    let x = stats.max_ulp
+    return x < 1e5 ? format1(x) : sci(x)
 }
 
 /// A progress line on stderr (the table on stdout stays clean for redirection).

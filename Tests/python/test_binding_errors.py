@@ -105,3 +105,17 @@ def test_bad_arguments_raise(name, call, error):
     assert str(info.value)
     if error is plumb.PlumbError:
         assert info.value.name == "PLUMB_ERR_ARGUMENT"
+
+
+@pytest.mark.parametrize("call", [
+    lambda: plumb.hutchinson_diag(lambda v: v * np.nan, 4),
+    lambda: plumb.spectral_grad(np.zeros((3, 3))),
+    lambda: plumb.HessianProbe(3).observe(np.array([1.0, np.nan, 2.0])),
+    lambda: plumb.HessianProbe(3).compare(np.array([1.0, np.nan, 2.0])),
+])
+def test_domain_errors_without_rows_name_none(call):
+    # Data that has no rows (a vector, a whole matrix, a callback's output) is not blamed on "row 0".
+    with pytest.raises(plumb.PlumbError) as info:
+        call()
+    assert info.value.name == "PLUMB_ERR_DOMAIN"
+    assert "row 0" not in str(info.value), str(info.value)

@@ -232,3 +232,17 @@ def test_compare_argument_errors():
 def test_plumb_error_carries_status_and_message():
     err = plumb.PlumbError(1, "x is NULL")
     assert err.status == 1 and err.name == "PLUMB_ERR_ARGUMENT" and "x is NULL" in str(err)
+
+
+@pytest.mark.parametrize("path", ["/nonexistent/libplumb.so", "/etc/hostname"])
+def test_a_bad_plumb_library_is_an_import_error(path, tmp_path):
+    # A missing file and a file that is not a shared library both raise ImportError naming the path.
+    import os
+    import sys
+    bindings = Path(plumb.__file__).resolve().parents[1]
+    env = dict(os.environ, PLUMB_LIBRARY=path, PYTHONPATH=str(bindings))
+    code = ("import sys\ntry:\n    import plumb\nexcept ImportError as e:\n    print('ImportError', e)\n"
+            "    sys.exit(0)\nsys.exit(1)\n")
+    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=tmp_path, capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert path in out.stdout

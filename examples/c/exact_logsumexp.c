@@ -1,7 +1,8 @@
 /* How many bits does a float32 logsumexp keep? Compute it the textbook way and with the max
  * shift, then measure both against plumb's correctly rounded reference.
  *
- *   cc -std=c11 exact_logsumexp.c $(pkg-config --cflags --libs plumb) -lm */
+ * Build from the repository after `make build`:
+ *   cc -std=c11 -IInclude examples/c/exact_logsumexp.c -L.build/release -Wl,-rpath,$PWD/.build/release -lplumb -lm */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,9 +35,13 @@ int main(void) {
     plumb_error_stats a, b;
     plumb_compare_f32(naive, exact, ROWS, &a);
     plumb_compare_f32(shifted, exact, ROWS, &b);
-    /* Overflowed rows (inf where the exact value is finite) are counted apart from the ULP figures. */
-    printf("scale %5d: naive %4.1f bits (max %.3g ULP, %lld overflowed)   max-shifted %4.1f bits (max %.3g ULP)\n",
-           scale, a.min_bits, a.max_ulp, (long long)a.special_mismatches, b.min_bits, b.max_ulp);
+    /* Overflowed rows (inf where the exact value is finite) are counted apart from the ULP figures,
+     * which cover nothing once every row overflowed. */
+    char naive_ulp[32];
+    if (a.special_mismatches == a.count) snprintf(naive_ulp, sizeof naive_ulp, "ULP n/a");
+    else snprintf(naive_ulp, sizeof naive_ulp, "max %.3g ULP", a.max_ulp);
+    printf("scale %5d: naive %4.1f bits (%s, %lld overflowed)   max-shifted %4.1f bits (max %.3g ULP)\n",
+           scale, a.min_bits, naive_ulp, (long long)a.special_mismatches, b.min_bits, b.max_ulp);
   }
   return 0;
 }

@@ -4,7 +4,8 @@
  * growing gap. For each gap: the InfoNCE and FlatNCE losses, the size of the gradient on the
  * positive (InfoNCE's vanishes like exp(-gap), FlatNCE's stays -1/tau), and the worst ULP error of
  * plumb's float32 gradients against plumb_exact_*. Build:
- *   cc -std=c11 -IInclude examples/c/flatnce.c -L.build/release -lplumb -lm
+ *   (from the repository, after `make build`)
+ *   cc -std=c11 -IInclude examples/c/flatnce.c -L.build/release -Wl,-rpath,$PWD/.build/release -lplumb -lm
  */
 #include <math.h>
 #include <stdio.h>

@@ -7,7 +7,8 @@
  *   noise:     g = per-sample gradients at w*    -> sqrt(v_hat) ~ sqrt(diag H) (exponent ~0.5)
  * and cross-checks diag H with Hutchinson's estimator through a Hessian-vector-product callback.
  *
- *   cc -std=c11 -IInclude examples/c/hessian_least_squares.c -L.build/release -lplumb -lm
+ * Build from the repository after `make build`:
+ *   cc -std=c11 -IInclude examples/c/hessian_least_squares.c -L.build/release -Wl,-rpath,$PWD/.build/release -lplumb -lm
  */
 #include <math.h>
 #include <stdio.h>

@@ -1,4 +1,7 @@
-/* Smooth top-k from C: forward, backward, and the exact reference with plumb_compare. */
+/* Smooth top-k from C: forward, backward, and the exact reference with plumb_compare.
+ *
+ * Build from the repository after `make build`:
+ *   cc -std=c11 -IInclude examples/c/topk.c -L.build/release -Wl,-rpath,$PWD/.build/release -lplumb -lm */
 #include <stdio.h>
 
 #include "plumb.h"

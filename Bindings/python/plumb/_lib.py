@@ -32,7 +32,10 @@ def _load() -> ctypes.CDLL:
     tried = _candidates()
     for path in tried:
         if path.is_file():
-            return ctypes.CDLL(str(path))
+            try:
+                return ctypes.CDLL(str(path))
+            except OSError as e:  # not a loadable library (wrong file, architecture, missing GMP/MPFR)
+                raise ImportError(f"plumb: cannot load {path}: {e}") from e
     raise ImportError(
         "plumb: cannot find libplumb.so (tried: " + ", ".join(str(p) for p in tried) + "). "
         "Build it with `make build` in the plumb repository, or set PLUMB_LIBRARY to its path, "

@@ -124,7 +124,7 @@ public enum ContrastiveEmbeddings {
             loss += mean(rowLoss, weight)
             if loss.isNaN {
                 // Finite inputs, so some row losses overflowed with opposite signs (FlatNCE).
-                throw .domain(row: 0, "row losses overflow binary64 with opposite signs at temperature \(tau): "
+                throw .domain(row: nil, "row losses overflow binary64 with opposite signs at temperature \(tau): "
                               + "their mean cannot be formed in binary64")
             }
             if wantGrad {

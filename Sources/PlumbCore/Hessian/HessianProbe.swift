@@ -141,7 +141,7 @@ public final class HessianProbe: @unchecked Sendable {
 
     private func update<T: BinaryFloatingPoint>(_ grad: UnsafePointer<T>) throws(PlumbError) {
         if let bad = firstNonFinite(grad, dim) {
-            throw .domain(row: 0, "grad[\(bad)] = \(Double(grad[bad])) is not finite; probe state unchanged")
+            throw .domain(row: nil, "grad[\(bad)] = \(Double(grad[bad])) is not finite; probe state unchanged")
         }
         let b1 = beta1, c1 = 1 - beta1, b2 = beta2, c2 = 1 - beta2
         let st = state, wide = widened

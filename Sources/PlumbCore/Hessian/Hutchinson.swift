@@ -56,7 +56,7 @@ public struct Hutchinson {
                 hz.initialize(repeating: 0, count: n)
                 try hvp(k - 1, z, hz)
                 for i in 0..<n where !hz[i].isFinite {
-                    throw .domain(row: 0, "sample \(k - 1): hvp wrote hv[\(i)] = \(hz[i]), not finite")
+                    throw .domain(row: nil, "sample \(k - 1): hvp wrote hv[\(i)] = \(hz[i]), not finite")
                 }
                 let kk = Double(k)
                 for i in 0..<n {

@@ -38,7 +38,7 @@ private func solve<T: SpectralElement>(
         if let r = firstNonFiniteRow(w, rows, cols) {
             throw .domain(row: r, "W contains NaN or inf")
         }
-        throw .domain(row: 0, "a pass over W overflows binary64 (||W||_2 is too close to 1e308; scale W down)")
+        throw .domain(row: nil, "a pass over W overflows binary64 (||W||_2 is too close to 1e308; scale W down)")
     }
     for j in 0..<cols { v[j] = T(narrowing: work.v[j]) }
     if let v2, let p = work.partner {
@@ -81,7 +81,7 @@ private func grad<T: SpectralElement>(
     let sigma = work.result.sigma
     if sigma == 0 && !squared {
         g.update(repeating: .nan, count: rows * cols)
-        return (work.result, .domain(row: 0, "sigma_1 is 0 (W is the zero matrix, or its entries are too near binary64's subnormal floor): the gradient of ||W||_2 is undefined"))
+        return (work.result, .domain(row: nil, "sigma_1 is 0 (W is the zero matrix, or its entries are too near binary64's subnormal floor): the gradient of ||W||_2 is undefined"))
     }
     // W v v^T / ||v||^2, or that over sigma (in the rescaled units: see `TripletWork.scaledSigma`).
     let (scale, unscale) = squared ? (1 / (work.vNorm * work.vNorm), work.scale)

@@ -3,8 +3,9 @@
 public enum PlumbError: Error, Equatable, Sendable {
     /// An argument is invalid (NULL, size, k, temperature, ...). The message names the argument.
     case argument(String)
-    /// Data outside the function's domain; `row` is the first offending row.
-    case domain(row: Int, String)
+    /// Data outside the function's domain; `row` is the first offending row (nil for data without
+    /// rows: a gradient vector, a matrix as a whole, a callback's output).
+    case domain(row: Int?, String)
     /// An allocation failed.
     case noMemory(String)
     /// An iteration stopped before meeting its tolerance.
@@ -16,7 +17,8 @@ public enum PlumbError: Error, Equatable, Sendable {
     public var message: String {
         switch self {
         case .argument(let m), .noMemory(let m), .notConverged(let m): return m
-        case .domain(let row, let m): return "row \(row): \(m)"
+        case .domain(let row?, let m): return "row \(row): \(m)"
+        case .domain(nil, let m): return m
         case .precision(let row, let m): return "row \(row): \(m)"
         }
     }
