@@ -303,10 +303,9 @@ def test_bad_sizes_and_modes():
             p.implied_diag("full", 1.0)
         with pytest.raises(plumb.PlumbError, match="full_matrix"):
             p.compare_matrix(np.eye(3))
-        with pytest.raises(plumb.PlumbError, match="lr"):
-            p.implied_diag("adam", -1.0)
-        with pytest.raises(plumb.PlumbError, match="lr"):
-            p.implied_diag("adam", 0.0)
+        for lr in (-1.0, 0.0, -0.0, float("nan"), float("inf")):  # as for temperatures: ValueError
+            with pytest.raises(ValueError, match="lr"):
+                p.implied_diag("adam", lr)
         with pytest.raises(plumb.PlumbError) as e:
             p.implied_diag(9, 1.0)
         assert e.value.status == 1

@@ -85,12 +85,17 @@ def flag(x, name: str) -> bool:
     raise TypeError(f"{name} must be True or False, not {x!r}")
 
 
+def positive_float(x, name: str) -> float:
+    """A parameter that must be finite and > 0 (a temperature, a learning rate), else ValueError."""
+    v = finite_float(x, name)
+    if not v > 0:
+        raise ValueError(f"{name} must be > 0, got {v}")
+    return v
+
+
 def temperature_value(x) -> float:
     """A temperature: finite and > 0 (every function taking one), else ValueError."""
-    tau = finite_float(x, "temperature")
-    if not tau > 0:
-        raise ValueError(f"temperature must be > 0, got {tau}")
-    return tau
+    return positive_float(x, "temperature")
 
 
 def float32_parameter(v: float, name: str) -> float:

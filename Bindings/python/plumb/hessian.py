@@ -10,7 +10,7 @@ from typing import Callable, Dict, Optional, Tuple, Union
 
 import numpy as np
 
-from ._arrays import enum_code, finite_float, flag, float_array, int64, ptr, real, uint64
+from ._arrays import enum_code, flag, float_array, int64, positive_float, ptr, real, uint64
 from ._errors import PlumbError, check
 from ._lib import c_double_p, c_float_p, declare, lib, status_t
 
@@ -109,9 +109,10 @@ class HessianProbe:
             check(lib.plumb_hess_observe_f64(h, ptr(grad, ctypes.c_double)))
 
     def implied_diag(self, estimator: Union[str, int] = "adam", lr: float = 1.0) -> np.ndarray:
-        """The Hessian diagonal the estimator ("adam", "rms", "belief", "full") implies at ``lr``."""
+        """The Hessian diagonal the estimator ("adam", "rms", "belief", "full") implies at ``lr``
+        (finite, > 0: ValueError otherwise)."""
         e = _estimator(estimator)
-        lr = finite_float(lr, "lr")
+        lr = positive_float(lr, "lr")
         out = np.empty(self.dim, dtype=np.float64)
         check(lib.plumb_hess_implied_diag(self._handle(), e, lr, ptr(out, ctypes.c_double)))
         return out
