@@ -232,6 +232,12 @@ SUBNORMAL_B = np.random.default_rng(8).standard_normal((3, 2)) * 2.0**-70  # sco
     (SUBNORMAL_A, SUBNORMAL_B, 2.0**-1072, "infonce", False, False),
     (SUBNORMAL_A, SUBNORMAL_B, 2.0**-1072, "flatnce", False, True),
     (SUBNORMAL_A * 2.0**-30, SUBNORMAL_B * 2.0**40, 1e-320, "infonce", False, True),
+    # Unit-row components in the subnormal range, brought back to normal numbers by 1 / ||A|| or
+    # 1 / tau: formed at the row's common scale they kept only subnormal bits (12% off).
+    (np.array([[1.0, 0.0]] * 3) * 2.0**-1000, [[1.0, 0.0], [1.0, 1.5e-323], [1.0, 0.0]], 0.5, "infonce", True, False),
+    ([[1.0, 0.0]] * 3, [[1.0, 0.0], [1.0, 1.5e-323], [1.0, 0.0]], 2.0**-955, "infonce", True, False),
+    ([[1.0, 1e-310], [1.0, 0.0], [-1.0, 3e-311]], [[1.0, 0.0], [1.0, 1.5e-323], [0.5, -4e-320]], 2.0**-950,
+     "flatnce", True, True),
 ])
 def test_extreme_scales_against_mpmath(a, b, tau, kind, normalize, symmetric):
     a, b = np.array(a), np.array(b)

@@ -139,6 +139,7 @@ public enum ContrastiveEmbeddings {
         // d an = G bn, then through the normalisation; likewise d bn = G^T an.
         for (out, m, unit, norms, transposeG) in [(gradA, bn, an, normA, false), (gradB, an, bn, normB, true)] {
             guard let out else { continue }
+            var own = [Double](repeating: 0, count: normalize ? dim : 0)
             let (rowExponents, columnExponents) = scaledMatmul(g, m, n, dim, transposeG: transposeG, scratch: mScaled,
                                                                into: out.baseAddress!)
             for i in 0..<n {
@@ -147,10 +148,15 @@ public enum ContrastiveEmbeddings {
                 if normalize {
                     // The projection mixes the columns: bring them to the row's one scale first (unit
                     // rows have entries <= 1, so their column exponents are <= 0).
-                    for c in 0..<dim { row[c] = timesPowerOfTwo(row[c], columnExponents[c]) }
-                    backNormalize(row, unit + i * dim, norms[i].r, dim)
                     shift -= norms[i].e
-                    for c in 0..<dim { row[c] = timesPowerOfTwo(row[c], shift) }
+                    for c in 0..<dim { own[c] = row[c] }
+                    for c in 0..<dim { row[c] = timesPowerOfTwo(row[c], columnExponents[c]) }
+                    let (p, top) = backNormalize(row, unit + i * dim, norms[i].r, dim)
+                    for c in 0..<dim {
+                        row[c] = c == top ? timesPowerOfTwo(row[c], shift)
+                            : projected(own[c], columnExponents[c], unit[i * dim + c], p, norms[i].r, shift,
+                                        atCommonScale: row[c])
+                    }
                 } else {
                     for c in 0..<dim { row[c] = timesPowerOfTwo(row[c], shift + columnExponents[c]) }
                 }
@@ -259,9 +265,9 @@ public enum ContrastiveEmbeddings {
     /// factor applied by the caller. The entry of u's largest component, when that exceeds 1/2 in
     /// square, uses the equal `d_k sum_{j != k} u_j^2 - u_k sum_{j != k} u_j d_j` (||u|| = 1):
     /// `d_k - u_k (u . d)` loses it to cancellation for a nearly axis-aligned row (7% measured on a
-    /// row [5e-324, 1e-310]).
+    /// row [5e-324, 1e-310]). Returns `u . d` and the dominant entry's index (for `projected`).
     private static func backNormalize(_ d: UnsafeMutablePointer<Double>, _ unit: UnsafePointer<Double>, _ r: Double,
-                                      _ dim: Int) {
+                                      _ dim: Int) -> (p: Double, top: Int) {
         var p = 0.0, top = 0
         for k in 0..<dim {
             p += unit[k] * d[k]
@@ -272,5 +278,25 @@ public enum ContrastiveEmbeddings {
         let dominant = unit[top] * unit[top] > 0.5 ? d[top] * rest2 - unit[top] * restDot : nil
         for k in 0..<dim { d[k] = (d[k] - unit[k] * p) / r }
         if let dominant { d[top] = dominant / r }
+        return (p, top)
+    }
+
+    /// Entry c of a back-normalised gradient row, `((d_c - u_c p) / r) 2^shift`, from the value
+    /// `backNormalize` formed at the row's common scale (`atCommonScale`), unless that scale held
+    /// `d_c = own 2^y` only to subnormal precision (a unit-row component of 3 * 2^-1074 beside 1:
+    /// 12% off once 1 / ||A|| = 2^1000 brought the entry back to normal numbers). Such an entry is
+    /// formed at its own scale 2^y instead, with `u_c p` brought there from its factors' exponents,
+    /// unless `u_c p` dominates it (then the common scale held it well).
+    @inline(__always)
+    private static func projected(
+        _ own: Double, _ y: Int, _ u: Double, _ p: Double, _ r: Double, _ shift: Int, atCommonScale common: Double
+    ) -> Double {
+        let d = timesPowerOfTwo(own, y)
+        guard abs(d) < 0x1p-969, own != 0 else { return timesPowerOfTwo(common, shift) }
+        if u == 0 || p == 0 { return timesPowerOfTwo(own / r, y + shift) }
+        let e = u.exponent + p.exponent - y
+        if e > 1000 { return timesPowerOfTwo(common, shift) }
+        let up = e < -1100 ? 0 : timesPowerOfTwo(u.significand * p.significand * (u.sign == p.sign ? 1 : -1), e)
+        return timesPowerOfTwo((own - up) / r, y + shift)
     }
 }
