@@ -263,14 +263,13 @@ typedef enum plumb_contrastive_kind {
  *  way is recomputed from power-of-two-scaled rows, the gradient products run on power-of-two-
  *  scaled factors, and below temperature 2^-960 the score gradients (~1/tau) are carried with a
  *  separate exponent (and scores whose products may leave the normal range are formed from
- *  power-of-two-scaled rows, rounded once), so a gradient is +-inf only when its value exceeds
- *  binary64 and 0 only when it is 0, below the subnormals, or made of score gradients that are
- *  (an exp(-800) weight times 1 / ||A|| = 1e300 stays 0). Scores have the usual dot-product
- *  accuracy, relative to sum_k |a_ik b_jk|. Score gradients are binary64 values: where they are
- *  subnormal they keep only that range's bits, even when 1/||A|| brings a gradient entry back to
- *  normal numbers (1/||A|| = 1e300 times a weight of exp(-740): 1.6e-5 relative off; float32
- *  inputs cannot reach it). A row loss beyond binary64 makes *loss +-inf even when the mean of
- *  the row losses would be finite. Cost O(n^2 dim) time; work space 4 n dim + 2 n^2
+ *  power-of-two-scaled rows, rounded once); score gradients that are all below 2^-960 (every
+ *  weight near exp(-740)) are recomputed 2^k larger the same way, so that 1 / ||A|| = 1e300 can
+ *  bring them back to normal numbers with their bits. So a gradient is +-inf only when its value
+ *  exceeds binary64 and 0 only when it is 0, below the subnormals, or made of score gradients
+ *  that are (an exp(-800) weight times 1 / ||A|| = 1e300 stays 0). Scores have the usual
+ *  dot-product accuracy, relative to sum_k |a_ik b_jk|. A row loss beyond binary64 makes *loss
+ *  +-inf even when the mean of the row losses would be finite. Cost O(n^2 dim) time; work space 4 n dim + 2 n^2
  *  doubles (7 n dim + 4 n^2 with gradients), allocated per call.
  *  Aliasing: outputs must not alias inputs or each other.
  *  @return PLUMB_OK; PLUMB_ERR_ARGUMENT for a NULL a/b/loss, n < 2, dim < 1, an overflowing size,

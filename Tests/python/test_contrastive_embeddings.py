@@ -164,7 +164,7 @@ def mp_reference(a, b, tau, kind, normalize, symmetric):
                 e = [mp.exp((Sm[i][j] - Sm[i][i]) / t) if j != i else mp.mpf(0) for j in range(n)]
                 xi = mp.fsum(e)
                 den = (1 + xi) if kind == "infonce" else xi
-                total += mp.log(den)
+                total += mp.log1p(xi) if kind == "infonce" else mp.log(xi)  # 1 + xi may round to 1
                 for j in range(n):
                     G[i][j] = e[j] / (den * t) / n
                 G[i][i] = (-xi / ((1 + xi) * t) if kind == "infonce" else -1 / t) / n
@@ -244,6 +244,23 @@ def test_extreme_scales_against_mpmath(a, b, tau, kind, normalize, symmetric):
     loss, ga, gb = plumb.contrastive_embeddings(a, b, tau, loss=kind, normalize=normalize, symmetric=symmetric)
     want, wa, wb = mp_reference(a, b, tau, kind, normalize, symmetric)
     assert_close([loss], [want])
+    assert_close(ga, wa)
+    assert_close(gb, wb)
+
+
+@pytest.mark.parametrize("tau, kind, symmetric", [(1 / 740, "infonce", False), (1 / 745, "infonce", True),
+                                                  (1 / 742, "flatnce", True)])
+def test_subnormal_score_gradients_against_mpmath(tau, kind, symmetric):
+    # Every score gradient subnormal (weights exp(-740) / tau), the embedding gradients brought back
+    # to ~1e-19 by 1 / ||A|| = 1e300: they kept only subnormal bits (1.6e-5 off at gap 740, 1e-3 at
+    # 745). The InfoNCE loss (~1e-321) is itself subnormal: within a few units of 2^-1074.
+    a, b = np.eye(3) * 1e-300, np.eye(3) * (3.0 if kind == "flatnce" else 1.0)
+    loss, ga, gb = plumb.contrastive_embeddings(a, b, tau, loss=kind, normalize=True, symmetric=symmetric)
+    want, wa, wb = mp_reference(a, b, tau, kind, True, symmetric)
+    if kind == "infonce":
+        assert abs(loss - want) <= 4 * 2.0**-1074, (loss, want)
+    else:
+        assert_close([loss], [want])
     assert_close(ga, wa)
     assert_close(gb, wb)
 

@@ -102,37 +102,59 @@ public enum ContrastiveEmbeddings {
                 }
             }
         }
-        let kernelTau = timesPowerOfTwo(tau, k)
         let positive = (0..<n).map(Int64.init)
-        if wantGrad { g.update(repeating: 0, count: nn) }
-        var loss = 0.0
         let directions = symmetric ? 2 : 1
         let weight = 1 / Double(n * directions)
         var rowLoss = [Double](repeating: 0, count: n)
-        for direction in 0..<directions {
-            // direction 1 scores S^T: rows are B's anchors.
-            if direction == 0 {
-                scores.update(from: s, count: nn)
-            } else {
-                for i in 0..<n { for j in 0..<n { scores[i * n + j] = s[j * n + i] } }
-            }
-            let failure = rowLoss.withUnsafeMutableBufferPointer { lp in
-                ContrastiveKernels.lossF64(kind, scores: scores, rows: n, cols: n, positive: positive,
-                                           temperature: kernelTau, loss: lp.baseAddress!, grad: wantGrad ? rowGrad : nil)
-            }
-            if let failure { throw failure }
-            loss += mean(rowLoss, weight)
-            if loss.isNaN {
-                // Finite inputs, so some row losses overflowed with opposite signs (FlatNCE).
-                throw .domain(row: nil, "row losses overflow binary64 with opposite signs at temperature \(tau): "
-                              + "their mean cannot be formed in binary64")
-            }
-            if wantGrad {
-                for i in 0..<n {
-                    for j in 0..<n {
-                        let x = rowGrad[i * n + j] * weight
-                        if direction == 0 { g[i * n + j] += x } else { g[j * n + i] += x }
+        /// The mean row loss of S (scaled by 2^k, as tau) and, with gradients, G = dLoss/dS 2^-k.
+        func lossAndScoreGradients() throws(PlumbError) -> Double {
+            let kernelTau = timesPowerOfTwo(tau, k)
+            if wantGrad { g.update(repeating: 0, count: nn) }
+            var loss = 0.0
+            for direction in 0..<directions {
+                // direction 1 scores S^T: rows are B's anchors.
+                if direction == 0 {
+                    scores.update(from: s, count: nn)
+                } else {
+                    for i in 0..<n { for j in 0..<n { scores[i * n + j] = s[j * n + i] } }
+                }
+                let failure = rowLoss.withUnsafeMutableBufferPointer { lp in
+                    ContrastiveKernels.lossF64(kind, scores: scores, rows: n, cols: n, positive: positive,
+                                               temperature: kernelTau, loss: lp.baseAddress!, grad: wantGrad ? rowGrad : nil)
+                }
+                if let failure { throw failure }
+                loss += mean(rowLoss, weight)
+                if loss.isNaN {
+                    // Finite inputs, so some row losses overflowed with opposite signs (FlatNCE).
+                    throw .domain(row: nil, "row losses overflow binary64 with opposite signs at temperature \(tau): "
+                                  + "their mean cannot be formed in binary64")
+                }
+                if wantGrad {
+                    for i in 0..<n {
+                        for j in 0..<n {
+                            let x = rowGrad[i * n + j] * weight
+                            if direction == 0 { g[i * n + j] += x } else { g[j * n + i] += x }
+                        }
                     }
+                }
+            }
+            return loss
+        }
+        let loss = try lossAndScoreGradients()
+        // Score gradients all far below 1 (every weight below ~exp(-700), over tau) keep only the
+        // subnormal range's bits, although 1 / ||A|| may bring the embedding gradients back to
+        // normal numbers (1e300 times exp(-740) weights: 1.6e-5 off). Then the kernels run once
+        // more on S 2^k and tau 2^k with k < 0 (tau 2^k >= 2^-960): the same loss (kept from the
+        // first run, bit for bit), gradients 2^-k larger. Scores that underflow on the way err by
+        // at most 2^-1075, below 2^-115 tau 2^k.
+        if wantGrad && k == 0 {
+            var largest = 0.0
+            for x in 0..<nn { largest = max(largest, abs(g[x])) }
+            if largest > 0 && largest < 0x1p-960 {
+                k = max(binade(largest) + 2, -960 - Int(tau.exponent))
+                if k < 0 {
+                    for x in 0..<nn { s[x] = timesPowerOfTwo(s[x], k) }
+                    _ = try lossAndScoreGradients()
                 }
             }
         }
