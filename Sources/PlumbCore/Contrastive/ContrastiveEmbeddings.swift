@@ -78,29 +78,23 @@ public enum ContrastiveEmbeddings {
         if tau < 0x1p-960 {
             let binadesA = (0..<n).map { largestBinade(UnsafeBufferPointer(start: an + $0 * dim, count: dim)) }
             let binadesB = (0..<n).map { largestBinade(UnsafeBufferPointer(start: bn + $0 * dim, count: dim)) }
-            func tiny(_ i: Int, _ j: Int) -> Bool { binadesA[i] + binadesB[j] < -960 }
+            // Such a score is held as s 2^e (e in `exponents`, 0 for the others) until k is known.
+            var exponents = [Int](repeating: 0, count: nn)
             var largest = Int.min  // the largest score's binade
             for i in 0..<n {
                 for j in 0..<n {
-                    if tiny(i, j) {
+                    let x = i * n + j
+                    if binadesA[i] + binadesB[j] < -960 {
                         let (sum, e) = unitScaledDot(an + i * dim, bn + j * dim, dim, binadesA[i], binadesB[j])
+                        (s[x], exponents[x]) = (sum, e)
                         if sum != 0 { largest = max(largest, binade(abs(sum)) + e) }
-                    } else if s[i * n + j] != 0 {
-                        largest = max(largest, binade(abs(s[i * n + j])))
+                    } else if s[x] != 0 {
+                        largest = max(largest, binade(abs(s[x])))
                     }
                 }
             }
             k = max(0, min(-960 - Int(tau.exponent), largest == Int.min ? Int.max : 1022 - largest))
-            for i in 0..<n {
-                for j in 0..<n {
-                    if tiny(i, j) {
-                        let (sum, e) = unitScaledDot(an + i * dim, bn + j * dim, dim, binadesA[i], binadesB[j])
-                        s[i * n + j] = timesPowerOfTwo(sum, e + k)
-                    } else {
-                        s[i * n + j] = timesPowerOfTwo(s[i * n + j], k)
-                    }
-                }
-            }
+            for x in 0..<nn { s[x] = timesPowerOfTwo(s[x], exponents[x] + k) }
         }
         let positive = (0..<n).map(Int64.init)
         let directions = symmetric ? 2 : 1
