@@ -11,8 +11,8 @@ import numpy as np
 
 from ._arrays import flag, float32_parameter, float_array, output_array, ptr, temperature_value
 from ._errors import check
-from ._output_cache import empty_output
 from ._lib import c_double_p, c_float_p, c_int64_p, declare, lib, status_t
+from ._output_cache import empty_output
 
 __all__ = ["infonce", "flatnce", "contrastive_embeddings"]
 

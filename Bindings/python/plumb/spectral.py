@@ -14,8 +14,8 @@ import numpy as np
 
 from ._arrays import finite_float, flag, float32_parameter, float_array, int64, output_array, ptr, real, writable
 from ._errors import PlumbError, check
-from ._output_cache import empty_output
 from ._lib import c_double_p, c_float_p, declare, lib, status_t
+from ._output_cache import empty_output
 
 __all__ = ["spectral_norm", "spectral_grad", "spectral_decay_", "SpectralState", "default_tol"]
 

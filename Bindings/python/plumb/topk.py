@@ -8,8 +8,8 @@ import numpy as np
 
 from ._arrays import enum_code, float32_parameter, float_array, int64, ptr, same_shape, temperature_value, writable
 from ._errors import check
-from ._output_cache import empty_output
 from ._lib import declare, lib, status_t
+from ._output_cache import empty_output
 
 __all__ = ["soft_topk", "soft_topk_vjp", "TOPK_METHODS"]
 
