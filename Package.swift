@@ -4,12 +4,20 @@ import PackageDescription
 // Layout and data flow: README.md ("Layout"). ABI -> (Core | Exact); Exact may use Core, never the reverse.
 let optimize: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
 
-// PlumbCoreHaswell builds some of PlumbCore's kernel sources (symbolic links) for the "haswell"
-// target (AVX2); the ABI calls them only on CPUs that have it (CPlumbCPU's check).
+// PlumbCoreHaswell and PlumbCoreAVX512 build some of PlumbCore's kernel sources (symbolic links)
+// for wider instruction sets: "haswell" (AVX2, FMA), and "haswell" with AVX-512 F/CD/BW/DQ/VL
+// (x86-64-v4) preferring 512-bit vectors; the ABI calls them only on CPUs that have them
+// (CPlumbCPU's checks). Swift takes the AVX-512 features and the vector width from clang's options.
 #if arch(x86_64)
-let haswell: [SwiftSetting] = [.define("PLUMB_HASWELL"), .unsafeFlags(["-target-cpu", "haswell"])]
+let haswell: [SwiftSetting] = [.define("PLUMB_DISPATCHED"), .unsafeFlags(["-target-cpu", "haswell"])]
+let avx512: [SwiftSetting] = [
+    .define("PLUMB_DISPATCHED"),
+    .unsafeFlags(["-target-cpu", "haswell"] + ["-mavx512f", "-mavx512cd", "-mavx512bw", "-mavx512dq", "-mavx512vl",
+                                                "-mprefer-vector-width=512"].flatMap { ["-Xcc", $0] }),
+]
 #else
-let haswell: [SwiftSetting] = [.define("PLUMB_HASWELL")]
+let haswell: [SwiftSetting] = [.define("PLUMB_DISPATCHED")]
+let avx512: [SwiftSetting] = [.define("PLUMB_DISPATCHED")]
 #endif
 
 let package = Package(
@@ -25,16 +33,17 @@ let package = Package(
         // The hand-written C header, imported into Swift so @implementation can check it.
         .target(name: "CPlumb", path: "Include", publicHeadersPath: "."),
         .systemLibrary(name: "CNumerics", path: "Sources/CNumerics"),
-        .target(name: "PlumbCore", swiftSettings: optimize),
         .target(name: "CPlumbCPU"),
-        .target(name: "PlumbCoreHaswell", dependencies: ["PlumbCore"], swiftSettings: optimize + haswell),
+        .target(name: "PlumbCore", dependencies: ["CPlumbCPU"], swiftSettings: optimize),
+        .target(name: "PlumbCoreHaswell", dependencies: ["PlumbCore", "CPlumbCPU"], swiftSettings: optimize + haswell),
+        .target(name: "PlumbCoreAVX512", dependencies: ["PlumbCore", "CPlumbCPU"], swiftSettings: optimize + avx512),
         .target(
             name: "PlumbExact",
             dependencies: ["CNumerics", "PlumbCore"],
             swiftSettings: optimize),
         .target(
             name: "Plumb",
-            dependencies: ["CPlumb", "CPlumbCPU", "PlumbCore", "PlumbCoreHaswell", "PlumbExact"],
+            dependencies: ["CPlumb", "CPlumbCPU", "PlumbCore", "PlumbCoreHaswell", "PlumbCoreAVX512", "PlumbExact"],
             swiftSettings: optimize),
         .executableTarget(
             name: "plumb-cli",

@@ -76,12 +76,13 @@ const char *plumb_last_error(void);
  *  Bounds the number of threads a single plumb call may use (process-wide).
  *  n <= 0 selects all online cores (the default). Results do not depend on the thread count.
  *  Instruction sets: on x86-64 CPUs with AVX2 the float32 contrastive kernels, the smooth top-k
- *  gradient method and the spectral passes run a build of the same code for that instruction set,
- *  chosen at the first call; PLUMB_BASELINE=1 in the environment selects the baseline build
- *  instead. The results are bitwise those of the baseline build, except that the float32
- *  contrastive kernels' exponential uses fused multiply-adds in the AVX2 build: a float32 result
- *  may then differ in its last bit (rarely: none in 17M gradient entries measured), both builds
- *  within the stated bounds. */
+ *  methods and the spectral passes run a build of the same code for that instruction set, and
+ *  on CPUs with AVX-512 (F, CD, BW, DQ, VL) a build for AVX-512, chosen at the first call;
+ *  PLUMB_BASELINE=avx2 in the environment allows no build wider than AVX2, PLUMB_BASELINE=1
+ *  selects the baseline build. The results are bitwise the same in every build, except that the
+ *  float32 contrastive kernels' exponential uses fused multiply-adds in the AVX2 and AVX-512
+ *  builds: a float32 result may then differ from the baseline's in its last bit (rarely: none in
+ *  17M gradient entries measured), every build within the stated bounds. */
 void plumb_set_num_threads(int32_t n);
 
 /*! plumb_get_num_threads() :
@@ -401,7 +402,7 @@ plumb_status plumb_exact_soft_topk(plumb_topk_method method, const double *x, in
  * float32 matrices with tol >= 2^-20 (the default 1e-6 qualifies) search in float32 arithmetic
  * with binary64 partial sums (relative error ~1e-7; if the verification below does not confirm tol,
  * the search goes on in binary64). Rows are split into blocks fixed by `rows` alone, so results
- * are bitwise identical for any plumb_set_num_threads() and for the AVX2 and baseline builds.
+ * are bitwise identical for any plumb_set_num_threads() and for the AVX-512, AVX2 and baseline builds.
  * The last pass always VERIFIES the returned (format-rounded) v in binary64: sigma = ||W v|| / ||v||,
  * u = W v / ||W v||, and the certificate below is computed from it.
  *

@@ -1,9 +1,10 @@
-#if PLUMB_HASWELL  // also compiled into PlumbCoreHaswell, which gets PlumbCore's types by import
+#if PLUMB_DISPATCHED  // also compiled into PlumbCoreHaswell and PlumbCoreAVX512, which import PlumbCore
 import PlumbCore
 #endif
 #if canImport(Glibc)
 import Glibc
 #endif
+import CPlumbCPU
 
 /// Float32 rows of InfoNCE or FlatNCE (the form in `ContrastiveForm`), computed in float64.
 ///
@@ -32,21 +33,62 @@ enum ContrastiveRowF32 {
     static func scratchCount(cols: Int) -> Int { 2 * max(cols, 1) }
 
     /// A finished row whose gradient is still to be written: `g[i] = Float(u[i] * scale)`, then
-    /// `g[t] = gradT`.
+    /// `g[t] = gradT`. The fused pass writes eight columns at a time from column `first` on,
+    /// with non-temporal stores when `streaming` (then `g + first` is 32-byte aligned).
     struct PendingGradient {
         let u: UnsafeMutablePointer<Double>, g: UnsafeMutablePointer<Float>
         let scale: Double, t: Int, gradT: Float
+        let first: Int, streaming: Bool
+
+        init(u: UnsafeMutablePointer<Double>, g: UnsafeMutablePointer<Float>, scale: Double, t: Int, gradT: Float,
+             streaming: Bool) {
+            self.u = u
+            self.g = g
+            self.scale = scale
+            self.t = t
+            self.gradT = gradT
+            let misalignment = Int(UInt(bitPattern: g) & 31)
+            self.streaming = streaming && misalignment % 4 == 0
+            self.first = self.streaming ? (32 - misalignment) % 32 / 4 : 0
+        }
+
+        /// Columns `j..<j+8`.
+        @inline(__always)
+        func write8(_ j: Int) {
+            var v = narrowed(UnsafeRawPointer(u + j).loadUnaligned(as: SIMD8<Double>.self) * scale)
+            if UInt(bitPattern: t &- j) < 8 { v[t - j] = gradT }
+            if streaming {
+                plumbcpu_stream_float8(g + j, v)
+            } else {
+                UnsafeMutableRawPointer(g + j).storeBytes(of: v, as: SIMD8<Float>.self)
+            }
+        }
+
+        /// The columns outside `first..<end` (those `write8` did not write).
+        @inline(__always)
+        func writeRest(end: Int, cols: Int) {
+            scaleRange(u, g, 0, first, scale)
+            scaleRange(u, g, end, cols, scale)
+            if t < first || t >= end { g[t] = gradT }
+        }
     }
 
     /// Rows `rows` of a batch (see `ContrastiveKernels.lossF32` for the arguments); `scratch`
     /// holds `scratchCount(cols:)` doubles. Writes every row's loss (and gradient row when `grad`
-    /// is non-nil); a row outside the domain gets NaN loss and gradient. Returns the lowest
-    /// failing row and its error, or nil.
+    /// is non-nil); a row outside the domain gets NaN loss and gradient. With `streaming` the
+    /// gradient goes past the caches (non-temporal stores, fenced before returning): for a
+    /// gradient far larger than the caches, whose lines then need not be read before they are
+    /// written. Returns the lowest failing row and its error, or nil.
+    ///
+    /// While row r's exps are taken, the scores `lead` rows after the next are prefetched (~32 KB
+    /// ahead of the scan, which would otherwise wait for memory).
     static func runRows(
         _ kind: ContrastiveLoss, _ scores: UnsafePointer<Float>, cols: Int, positive: UnsafePointer<Int64>,
         rows: Range<Int>, tau: Double, scratch: UnsafeMutablePointer<Double>,
-        loss: UnsafeMutablePointer<Float>, grad: UnsafeMutablePointer<Float>?
+        loss: UnsafeMutablePointer<Float>, grad: UnsafeMutablePointer<Float>?, streaming: Bool
     ) -> (row: Int, error: PlumbError)? {
+        defer { if streaming { plumbcpu_store_fence() } }
+        let lead = max(1, 8192 / cols)
         var failure: (row: Int, error: PlumbError)? = nil
         var uCur = scratch, uNext = scratch + max(cols, 1)
         var pending: PendingGradient? = nil
@@ -89,8 +131,10 @@ enum ContrastiveRowF32 {
                 let S: Double
                 if best > -.infinity {
                     var nextMax = -Float.infinity, nextBad = false
+                    let ahead = next.flatMap { $0 + lead < rows.upperBound ? scores + ($0 + lead) * cols : nil }
                     S = fusedPass(s, cols: cols, positive: t, reference: sr, scale2: 1.4426950408889634 / tau,
-                                  u: uCur, next: nextRow?.0, nextMax: &nextMax, nextBad: &nextBad, pending: pending)
+                                  u: uCur, next: nextRow?.0, ahead: ahead, nextMax: &nextMax, nextBad: &nextBad,
+                                  pending: pending)
                     scan = nextRow.map { (ns, nt) in
                         // The fused scan covered every column, the positive's too: redo it (from
                         // cache) when the positive may be the row's largest score.
@@ -105,7 +149,9 @@ enum ContrastiveRowF32 {
                 let (value, scale, gradT) = finish(kind, s, cols: cols, positive: t, tau: tau, S: S, best: thisScan.best,
                                                    shifted: shifted, m: shifted ? (sr - st) / tau : 0)
                 loss[r] = value
-                pending = grad.map { PendingGradient(u: uCur, g: $0 + r * cols, scale: scale, t: t, gradT: gradT) }
+                pending = grad.map {
+                    PendingGradient(u: uCur, g: $0 + r * cols, scale: scale, t: t, gradT: gradT, streaming: streaming)
+                }
                 swap(&uCur, &uNext)
             }
             row = next
@@ -161,7 +207,7 @@ enum ContrastiveRowF32 {
 
     /// One loop over the columns: `u[i] = exp((s_i - sr) / tau) = 2^((s_i - sr) * scale2)` for
     /// i != t, returning their sum; the largest entry of `next` (every column) and whether any is
-    /// NaN or +inf; and the pending gradient row. The positive's column is treated as a masked
+    /// NaN or +inf; a prefetch of the row `ahead`; and the pending gradient row. The positive's column is treated as a masked
     /// score (`fastExp2NonPositive`'s floor in the vector part, 0 in the tail). The sum is taken
     /// lane by lane over the first `8 * floor(cols / 8)` columns, then the lanes in a fixed tree,
     /// then the rest in order: a fixed order, so the bits depend neither on the thread count nor
@@ -169,9 +215,10 @@ enum ContrastiveRowF32 {
     @inline(__always)
     private static func fusedPass(
         _ s: UnsafePointer<Float>, cols: Int, positive t: Int, reference sr: Double, scale2: Double,
-        u: UnsafeMutablePointer<Double>, next: UnsafePointer<Float>?, nextMax: inout Float, nextBad: inout Bool,
-        pending: PendingGradient?
+        u: UnsafeMutablePointer<Double>, next: UnsafePointer<Float>?, ahead: UnsafePointer<Float>?,
+        nextMax: inout Float, nextBad: inout Bool, pending: PendingGradient?
     ) -> Double {
+        var written = pending?.first ?? 0  // the pending row's columns first..<written are written
         let cols8 = cols & ~7, tBlock = t & ~7
         let positiveLane = SIMD8<Int64>(0, 1, 2, 3, 4, 5, 6, 7) .== Int64(t - tBlock)
         var acc = SIMD8<Double>()
@@ -184,14 +231,15 @@ enum ContrastiveRowF32 {
             let e = fastExp2NonPositive((v - sr) * scale2)
             UnsafeMutableRawPointer(u + i).storeBytes(of: e, as: SIMD8<Double>.self)
             acc += e
+            if let ahead, i & 15 == 0 { plumbcpu_prefetch(ahead + i) }
             if let next {
                 let w = UnsafeRawPointer(next + i).loadUnaligned(as: SIMD8<Float>.self)
                 flags = flags .| .!(w .< .infinity)
                 m = m.replacing(with: w, where: w .> m)
             }
-            if let p = pending {
-                let pu = UnsafeRawPointer(p.u + i).loadUnaligned(as: SIMD8<Double>.self)
-                UnsafeMutableRawPointer(p.g + i).storeBytes(of: narrowed(pu * p.scale), as: SIMD8<Float>.self)
+            if let p = pending, written + 8 <= cols {
+                p.write8(written)
+                written += 8
             }
             i += 8
         }
@@ -208,10 +256,7 @@ enum ContrastiveRowF32 {
             nextMax = best
             nextBad = bad
         }
-        if let p = pending {
-            scaleRange(p.u, p.g, cols8, cols, p.scale)
-            p.g[p.t] = p.gradT
-        }
+        pending?.writeRest(end: written, cols: cols)
         return sum
     }
 

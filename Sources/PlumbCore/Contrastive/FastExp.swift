@@ -60,12 +60,12 @@ func fastExp2NonPositive(_ y: SIMD8<Double>) -> SIMD8<Double> {
     return unsafeBitCast(bits, to: SIMD8<Double>.self)
 }
 
-/// `a * b + c`: one fused multiply-add in the AVX2 build, a product and a sum in the baseline
-/// (baseline x86-64 has no FMA instruction, and libm's software `fma` would cost a call per
-/// step). The two builds' results may therefore differ in the last bit of a double.
+/// `a * b + c`: one fused multiply-add in the dispatched builds (AVX2, AVX-512), a product and a
+/// sum in the baseline (baseline x86-64 has no FMA instruction, and libm's software `fma` would
+/// cost a call per step). The baseline's results may therefore differ in the last bit of a double.
 @inline(__always)
 func productPlus(_ a: Double, _ b: Double, _ c: Double) -> Double {
-    #if PLUMB_HASWELL
+    #if PLUMB_DISPATCHED
     c.addingProduct(a, b)
     #else
     a * b + c
@@ -74,7 +74,7 @@ func productPlus(_ a: Double, _ b: Double, _ c: Double) -> Double {
 
 @inline(__always)
 func productPlus(_ a: SIMD8<Double>, _ b: SIMD8<Double>, _ c: SIMD8<Double>) -> SIMD8<Double> {
-    #if PLUMB_HASWELL
+    #if PLUMB_DISPATCHED
     c.addingProduct(a, b)
     #else
     a * b + c

@@ -1,4 +1,4 @@
-#if PLUMB_HASWELL  // also compiled into PlumbCoreHaswell, which gets PlumbCore's types by import
+#if PLUMB_DISPATCHED  // also compiled into PlumbCoreHaswell and PlumbCoreAVX512, which import PlumbCore
 import PlumbCore
 #endif
 /// Checks one row's scores: every entry must be finite or `-inf`, and the positive finite.

@@ -1,4 +1,4 @@
-#if PLUMB_HASWELL  // also compiled into PlumbCoreHaswell, which gets PlumbCore's types by import
+#if PLUMB_DISPATCHED  // also compiled into PlumbCoreHaswell and PlumbCoreAVX512, which import PlumbCore
 import PlumbCore
 #endif
 /// The fused pass for a pair of vectors, `Y = W^T (W X)` (as `gramPassPairBody`), for a float32 W

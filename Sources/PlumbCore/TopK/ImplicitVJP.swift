@@ -1,4 +1,4 @@
-#if PLUMB_HASWELL  // also compiled into PlumbCoreHaswell, which gets PlumbCore's types by import
+#if PLUMB_DISPATCHED  // also compiled into PlumbCoreHaswell and PlumbCoreAVX512, which import PlumbCore
 import PlumbCore
 #endif
 /// `out_i = d_i (g_i - (d . g) / sum d)`, i.e. `J^T g` for `J = diag(d) - d d^T / sum d` (d >= 0):

@@ -1,0 +1,1 @@
+../PlumbCore/Contrastive/ContrastiveRowF32.swift

@@ -1,0 +1,1 @@
+../PlumbCore/Support/DoubleDouble.swift

@@ -1,0 +1,1 @@
+../PlumbCoreHaswell/Entry.swift

@@ -1,0 +1,1 @@
+../PlumbCore/Contrastive/FastExp.swift

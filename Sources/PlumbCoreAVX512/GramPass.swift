@@ -1,0 +1,1 @@
+../PlumbCore/Spectral/GramPass.swift

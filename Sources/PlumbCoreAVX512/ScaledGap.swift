@@ -1,0 +1,1 @@
+../PlumbCore/Support/ScaledGap.swift

@@ -1,0 +1,1 @@
+../PlumbCore/TopK/TopKGradient.swift
