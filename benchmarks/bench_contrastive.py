@@ -1,7 +1,8 @@
 """Benchmark: InfoNCE / FlatNCE forward + backward on 4096 x 4096 float32 scores.
 
 plumb against a numpy implementation in the same process (and JAX when importable), plus the
-achieved bandwidth against a large numpy copy measured in the same run. plumb's default call takes
+achieved bandwidth against a large numpy copy measured in the same run; every contender runs in
+turn within each repeat, so that all see the same machine. plumb's default call takes
 its gradient from the binding's output cache (recycled memory, see ``plumb.set_output_cache``); the
 benchmark also times it into caller-reused outputs and with the cache off, where each call's
 gradient is a fresh mapping whose first-touch page faults the kernel pays. Run via `make bench` or
@@ -20,14 +21,34 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "Bindings" / "pytho
 import plumb  # noqa: E402
 
 
-def best_time(fn, repeats: int) -> float:
-    fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
+def race(fns: dict, repeats: int) -> dict:
+    """Best time of each function, the functions run in turn within every repeat: this host's speed
+    drifts over seconds, and interleaving gives every contender the same conditions."""
+    for fn in fns.values():
         fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+    best = {name: float("inf") for name in fns}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            t0 = time.perf_counter()
+            fn()
+            best[name] = min(best[name], time.perf_counter() - t0)
+    return best
+
+
+def with_settings(fn, cache: int | None = None, threads: int | None = None):
+    """fn run with the output cache limit and/or the thread count changed, and then restored."""
+    def run():
+        old_cache = plumb.set_output_cache(cache) if cache is not None else None
+        old_threads = plumb.get_num_threads()
+        if threads is not None:
+            plumb.set_num_threads(threads)
+        try:
+            fn()
+        finally:
+            if old_cache is not None:
+                plumb.set_output_cache(old_cache)
+            plumb.set_num_threads(old_threads)
+    return run
 
 
 def numpy_infonce(s: np.ndarray, pos: np.ndarray, tau: float):
@@ -73,10 +94,8 @@ def main() -> None:
 
     big = np.empty(n * n * 2, dtype=np.float32)
     dst = np.empty_like(big)
-    t_copy = best_time(lambda: np.copyto(dst, big), repeats)
-    copy_gbs = 2 * big.nbytes / t_copy / 1e9
+    copy = lambda: np.copyto(dst, big)  # noqa: E731
     print(f"problem: {n} x {n} float32, tau={tau}, threads={plumb.get_num_threads()}")
-    print(f"roofline: numpy copy of {big.nbytes / 1e6:.0f} MB: {copy_gbs:.1f} GB/s (read + write)")
     traffic = 2 * s.nbytes + 4 * n  # read scores, write grad (loss negligible)
 
     peers = {"numpy": {"infonce": numpy_infonce, "flatnce": numpy_flatnce}}
@@ -95,28 +114,32 @@ def main() -> None:
 
     for kind in ("infonce", "flatnce"):
         fn = getattr(plumb, kind)
-        t_plumb = best_time(lambda: fn(s, pos, tau), repeats)
-        gbs = traffic / t_plumb / 1e9
-        print(f"{kind}: plumb {t_plumb * 1e3:8.2f} ms  {gbs:6.1f} GB/s ({100 * gbs / copy_gbs:.0f}% of copy)")
         loss_out, grad_out = np.empty(n, np.float32), np.empty_like(s)
-        t_reuse = best_time(lambda: fn(s, pos, tau, loss_out=loss_out, grad_out=grad_out), repeats)
-        print(f"{kind}: plumb into reused outputs (loss_out=, grad_out=) {t_reuse * 1e3:8.2f} ms")
-        limit = plumb.set_output_cache(0)
-        t_fresh = best_time(lambda: fn(s, pos, tau), repeats)
-        plumb.set_output_cache(limit)
-        print(f"{kind}: plumb with the output cache off (a fresh gradient mapping per call) {t_fresh * 1e3:8.2f} ms")
         threads = plumb.get_num_threads()
-        plumb.set_num_threads(1)
-        t_one = best_time(lambda: fn(s, pos, tau), repeats)
-        plumb.set_num_threads(0)
-        print(f"{kind}: plumb on 1 thread {t_one * 1e3:8.2f} ms (x{t_one / t_plumb:.2f} of {threads} threads)")
-        for peer, impls in peers.items():
-            if kind not in impls:
+        contenders = {
+            "plumb": lambda: fn(s, pos, tau),
+            "reused": lambda: fn(s, pos, tau, loss_out=loss_out, grad_out=grad_out),
+            "fresh": with_settings(lambda: fn(s, pos, tau), cache=0),
+            "one": with_settings(lambda: fn(s, pos, tau), threads=1),
+            "copy": copy,
+        }
+        contenders.update({peer: (lambda impl=impls[kind]: impl(s, pos, tau))
+                           for peer, impls in peers.items() if kind in impls})
+        t = race(contenders, repeats)
+        copy_gbs = 2 * big.nbytes / t["copy"] / 1e9
+        gbs = traffic / t["plumb"] / 1e9
+        print(f"{kind}: roofline: numpy copy of {big.nbytes / 1e6:.0f} MB: {copy_gbs:.1f} GB/s (read + write)")
+        print(f"{kind}: plumb {t['plumb'] * 1e3:8.2f} ms  {gbs:6.1f} GB/s ({100 * gbs / copy_gbs:.0f}% of copy)")
+        print(f"{kind}: plumb into reused outputs (loss_out=, grad_out=) {t['reused'] * 1e3:8.2f} ms")
+        print(f"{kind}: plumb with the output cache off (a fresh gradient mapping per call) {t['fresh'] * 1e3:8.2f} ms")
+        print(f"{kind}: plumb on 1 thread {t['one'] * 1e3:8.2f} ms (x{t['one'] / t['plumb']:.2f} of {threads} threads)")
+        for peer in peers:
+            if peer not in t:
                 continue
-            t_peer = best_time(lambda: impls[kind](s, pos, tau), repeats)
-            print(f"{kind}: {peer:5s} {t_peer * 1e3:8.2f} ms  ratio {peer}/plumb = {t_peer / t_plumb:5.1f}x "
-                  f"(reused outputs: {t_peer / t_reuse:5.1f}x; cache off: {t_peer / t_fresh:5.1f}x; "
-                  f"1 thread: {t_peer / t_one:5.1f}x)")
+            tp = t[peer]
+            print(f"{kind}: {peer:5s} {tp * 1e3:8.2f} ms  ratio {peer}/plumb = {tp / t['plumb']:5.1f}x "
+                  f"(reused outputs: {tp / t['reused']:5.1f}x; cache off: {tp / t['fresh']:5.1f}x; "
+                  f"1 thread: {tp / t['one']:5.1f}x)")
 
 
 if __name__ == "__main__":
