@@ -24,12 +24,17 @@ except ImportError:  # scipy is an optional peer
     svds = None
 
 
-def best_time(fn, repeats):
-    best, out = float("inf"), None
+def race(fns, repeats):
+    """Best time and last result of each function, the functions run in turn within every repeat:
+    this host's speed drifts over seconds, and interleaving gives every contender the same
+    conditions."""
+    best = {name: float("inf") for name in fns}
+    out = {}
     for _ in range(repeats):
-        t = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t)
+        for name, fn in fns.items():
+            t = time.perf_counter()
+            out[name] = fn()
+            best[name] = min(best[name], time.perf_counter() - t)
     return best, out
 
 
@@ -61,40 +66,11 @@ def main():
     # memcpy roofline: a 256 MB copy reads and writes every byte.
     src = np.ones(32 * 1024 * 1024, dtype=np.float64)
     dst = np.empty_like(src)
-    tc, _ = best_time(lambda: np.copyto(dst, src), 5)
-    roof = 2 * src.nbytes / tc / 1e9
-    print(f"memcpy roofline: {roof:.1f} GB/s (read + write)")
-
-    rows = []
-
-    def plumb_cold():
-        return plumb.spectral_grad(w)
-
-    t_cold, (g, v, info) = best_time(plumb_cold, reps)
-    err_cold = grad_error(g, refs[0][1])
-    passes = info["iterations"]
-    rows.append(("plumb cold", t_cold, err_cold, passes, info["angle_bound"]))
-    v_cold = v.copy()
-
-    def plumb_warm():
-        vv = v_cold.copy()
-        return plumb.spectral_grad(w2, v=vv)
-
-    t_warm, (g2, _, info2) = best_time(plumb_warm, reps)
-    err_warm = grad_error(g2, refs[1][1])
-    rows.append(("plumb warm from v", t_warm, err_warm, info2["iterations"], info2["angle_bound"]))
 
     # The training-loop state: v and its partner v2 (plumb.SpectralState, the _pair C functions).
-    # A cold call with a zero v2 is bitwise the cold call above and also returns v2.
-    v2_cold = np.zeros_like(v_cold)
-    plumb.spectral_grad(w, v2=v2_cold)
-
-    def plumb_warm_pair():
-        return plumb.spectral_grad(w2, v=v_cold.copy(), v2=v2_cold.copy())
-
-    t_pair, (g3, _, info3) = best_time(plumb_warm_pair, reps)
-    err_pair = grad_error(g3, refs[1][1])
-    rows.append(("plumb warm from v, v2", t_pair, err_pair, info3["iterations"], info3["angle_bound"]))
+    # A cold call with a zero v2 is bitwise the cold call and also returns v2.
+    v2_cold = np.zeros(n, dtype=np.float32)
+    _, v_cold, _ = plumb.spectral_grad(w, v2=v2_cold)
 
     def recipe():
         v = np.ones(n, dtype=np.float32)
@@ -104,41 +80,57 @@ def main():
         wv = w @ v
         return np.outer(wv / np.linalg.norm(wv), v)
 
-    t_rec, g_rec = best_time(recipe, reps)
-    rows.append(("numpy 10-step recipe", t_rec, grad_error(g_rec, refs[0][1]), 10, float("nan")))
+    def scipy_grad(m):
+        u, s, vt = svds(m, k=1, tol=1e-6, random_state=0)
+        return np.outer(u[:, 0], vt[0]).astype(np.float32)
 
-    t_svds = None
+    x1 = np.ones(n, dtype=np.float32)
+    contenders = {
+        "plumb cold": lambda: plumb.spectral_grad(w),
+        "plumb warm from v": lambda: plumb.spectral_grad(w2, v=v_cold.copy()),
+        "plumb warm from v, v2": lambda: plumb.spectral_grad(w2, v=v_cold.copy(), v2=v2_cold.copy()),
+        "numpy 10-step recipe": recipe,
+        # Bytes per pass: each pass reads W once (for both vectors of the block search). The time of
+        # one pass is the difference of two runs with a fixed number of passes (both stop at
+        # max_iters, short of the default tol), so set-up and the final write do not count.
+        "fixed 11": lambda: plumb.spectral_norm(w, max_iters=11, strict=False),
+        "fixed 41": lambda: plumb.spectral_norm(w, max_iters=41, strict=False),
+        "blas": lambda: w.T @ (w @ x1),
+        "copy": lambda: np.copyto(dst, src),
+    }
     if svds is not None:
-        def scipy_cold(m):
-            u, s, vt = svds(m, k=1, tol=1e-6, random_state=0)
-            return np.outer(u[:, 0], vt[0]).astype(np.float32)
-
-        t_svds, g_s = best_time(lambda: scipy_cold(w), reps)
-        rows.append(("scipy svds(k=1) cold", t_svds, grad_error(g_s, refs[0][1]), -1, float("nan")))
-        t_svds2, g_s2 = best_time(lambda: scipy_cold(w2), reps)
-        rows.append(("scipy svds(k=1) on W+dW", t_svds2, grad_error(g_s2, refs[1][1]), -1, float("nan")))
+        contenders["scipy svds(k=1) cold"] = lambda: scipy_grad(w)
+        contenders["scipy svds(k=1) on W+dW"] = lambda: scipy_grad(w2)
     else:
         print("scipy not importable: svds comparison skipped")
+    t, out = race(contenders, reps)
+    roof = 2 * src.nbytes / t["copy"] / 1e9
+    print(f"memcpy roofline: {roof:.1f} GB/s (read + write)")
 
     print(f"\n{'method':<26} {'time ms':>9} {'grad rel err':>13} {'passes':>7} {'angle_bound':>12}")
-    for name, t, err, p, ab in rows:
-        ps = "" if p < 0 else str(p)
-        print(f"{name:<26} {t * 1e3:9.2f} {err:13.2e} {ps:>7} {ab:12.2e}")
+    for name, ref in [("plumb cold", refs[0][1]), ("plumb warm from v", refs[1][1]),
+                      ("plumb warm from v, v2", refs[1][1])]:
+        g, _, info = out[name]
+        print(f"{name:<26} {t[name] * 1e3:9.2f} {grad_error(g, ref):13.2e} {info['iterations']:>7} "
+              f"{info['angle_bound']:12.2e}")
+    print(f"{'numpy 10-step recipe':<26} {t['numpy 10-step recipe'] * 1e3:9.2f} "
+          f"{grad_error(out['numpy 10-step recipe'], refs[0][1]):13.2e} {10:>7} {float('nan'):12.2e}")
+    t_svds = t.get("scipy svds(k=1) cold")
+    for name, ref in [("scipy svds(k=1) cold", refs[0][1]), ("scipy svds(k=1) on W+dW", refs[1][1])]:
+        if name in out:
+            print(f"{name:<26} {t[name] * 1e3:9.2f} {grad_error(out[name], ref):13.2e} {'':>7} {float('nan'):12.2e}")
 
-    # Bytes per pass: each pass reads W once (for both vectors of the block search). The time of one
-    # pass is the difference of two runs with a fixed number of passes (both stop at max_iters,
-    # short of the default tol), so set-up and the final write do not count.
-    def fixed(k):
-        return best_time(lambda: plumb.spectral_norm(w, max_iters=k, strict=False), reps)
-    (t_a, ra), (t_b, rb) = fixed(11), fixed(41)
-    t_pass = (t_b - t_a) / (rb[3]["iterations"] - ra[3]["iterations"])
+    ra, rb = out["fixed 11"], out["fixed 41"]
+    t_pass = (t["fixed 41"] - t["fixed 11"]) / (rb[3]["iterations"] - ra[3]["iterations"])
     gbs = w.nbytes / t_pass / 1e9
     print(f"\none pass over W ({w.nbytes / 1e6:.1f} MB): {t_pass * 1e3:.2f} ms = {gbs:.1f} GB/s read "
           f"= {gbs / (roof / 2):.0%} of memcpy read bandwidth (W fits in this machine's L3 cache)")
-    x1 = np.ones(n, dtype=np.float32)
-    t_blas, _ = best_time(lambda: w.T @ (w @ x1), 5 * reps)
-    print(f"numpy (BLAS sgemv, float32 accumulation) w.T @ (w @ x), two reads of W: {t_blas * 1e3:.2f} ms "
-          f"= {t_blas / t_pass:.2f}x plumb's pass")
+    print(f"numpy (BLAS sgemv, float32 accumulation) w.T @ (w @ x), two reads of W: {t['blas'] * 1e3:.2f} ms "
+          f"= {t['blas'] / t_pass:.2f}x plumb's pass")
+    err_cold = grad_error(out["plumb cold"][0], refs[0][1])
+    err_warm = grad_error(out["plumb warm from v"][0], refs[1][1])
+    err_pair = grad_error(out["plumb warm from v, v2"][0], refs[1][1])
+    t_cold, t_warm, t_pair = t["plumb cold"], t["plumb warm from v"], t["plumb warm from v, v2"]
     if t_svds is not None:
         print(f"cold: plumb / svds speedup = {t_svds / t_cold:.1f}x (target >= 3x); "
               f"error ok: {err_cold <= 1e-4}")
