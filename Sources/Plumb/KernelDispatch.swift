@@ -25,6 +25,7 @@ let kernelDispatch: Void = {
         SpectralKernels.pairF32 = Build.gramPassPair
         SpectralKernels.pairF64 = Build.gramPassPair
         SpectralKernels.pairSingle = Build.gramPassPairSingle
+        SpectralKernels.reorthogonalisation = Build.reorthogonalise
         TopKKernels.f32 = Build.softTopK
         TopKKernels.f64 = Build.softTopK
     } else if plumbcpu_has_haswell() != 0 {
@@ -35,6 +36,7 @@ let kernelDispatch: Void = {
         SpectralKernels.pairF32 = Build.gramPassPair
         SpectralKernels.pairF64 = Build.gramPassPair
         SpectralKernels.pairSingle = Build.gramPassPairSingle
+        SpectralKernels.reorthogonalisation = Build.reorthogonalise
         TopKKernels.f32 = Build.softTopK
         TopKKernels.f64 = Build.softTopK
     }

@@ -57,6 +57,14 @@ public enum DispatchedKernels {
         gramPassPairSingleBody(w, rows: rows, cols: cols, x: x, y: y, scratch: scratch)
     }
 
+    /// The Lanczos basis's reorthogonalisation (`reorthogonaliseBody`).
+    public static func reorthogonalise(
+        _ y: UnsafeMutablePointer<Double>, _ count: Int, _ q: UnsafePointer<Double>, _ basis: Int, _ cols: Int,
+        _ coefficients: UnsafeMutablePointer<Double>
+    ) {
+        reorthogonaliseBody(y, count: count, against: q, basis: basis, cols: cols, coefficients: coefficients)
+    }
+
     /// Batched smooth top-k (`softTopKBody`).
     public static func softTopK(
         _ method: TopKMethod, _ x: UnsafePointer<Float>, _ rows: Int, _ n: Int, _ k: Int, _ temperature: Double,

@@ -27,6 +27,24 @@ public enum SpectralKernels {
     nonisolated(unsafe) public static var pairSingle: PairPass<Float> = {
         gramPassPairSingleBody($0, rows: $1, cols: $2, x: $3, y: $4, scratch: $5)
     }
+
+    /// The Lanczos basis's reorthogonalisation (`reorthogonaliseBody`): y, count, q, basis, cols,
+    /// coefficients.
+    public typealias Reorthogonalisation = (UnsafeMutablePointer<Double>, Int, UnsafePointer<Double>, Int, Int,
+                                            UnsafeMutablePointer<Double>) -> Void
+
+    nonisolated(unsafe) public static var reorthogonalisation: Reorthogonalisation = {
+        reorthogonaliseBody($0, count: $1, against: $2, basis: $3, cols: $4, coefficients: $5)
+    }
+}
+
+/// `reorthogonaliseBody` through the installed build (see `SpectralKernels`).
+@inline(__always)
+func reorthogonalise(
+    _ y: UnsafeMutablePointer<Double>, count: Int, against q: UnsafePointer<Double>, basis: Int, cols: Int,
+    coefficients: UnsafeMutablePointer<Double>
+) {
+    SpectralKernels.reorthogonalisation(y, count, q, basis, cols, coefficients)
 }
 
 /// `gramPassBody` through the installed build for `T` (see `SpectralKernels`).

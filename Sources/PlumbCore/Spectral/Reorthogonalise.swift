@@ -1,3 +1,7 @@
+#if PLUMB_DISPATCHED  // also compiled into PlumbCoreHaswell and PlumbCoreAVX512, which import PlumbCore
+import PlumbCore
+#endif
+
 /// Classical Gram-Schmidt, twice ("twice is enough": Giraud, Langou & Rozloznik 2005): each of the
 /// `count` (1 or 2) columns `y_c` (consecutive, `cols` values each) becomes `y_c - Q Q^T y_c`
 /// against the `basis` orthonormal columns Q at `q` (consecutive, `cols` values each), and
@@ -10,8 +14,9 @@
 /// dot-then-axpy per basis vector and column, as modified Gram-Schmidt does, loads about three
 /// times as often, and these loops are bound by loads (measured 2048 columns, 20-vector basis: the
 /// reorthogonalisation took 105 us of each Lanczos pass that way). Fixed operation order: the same
-/// bits on every run and in every build.
-func reorthogonalise(
+/// bits on every run and in every build. Callers use `reorthogonalise` (which picks this module's
+/// build or a wider one of the same source); this is the implementation.
+func reorthogonaliseBody(
     _ y: UnsafeMutablePointer<Double>, count: Int, against q: UnsafePointer<Double>, basis: Int, cols: Int,
     coefficients: UnsafeMutablePointer<Double>
 ) {
