@@ -269,16 +269,17 @@ typedef enum plumb_contrastive_kind {
  *  bring them back to normal numbers with their bits. So a gradient is +-inf only when its value
  *  exceeds binary64 and 0 only when it is 0, below the subnormals, or made of score gradients
  *  that are (an exp(-800) weight times 1 / ||A|| = 1e300 stays 0). Scores have the usual
- *  dot-product accuracy, relative to sum_k |a_ik b_jk|. A row loss beyond binary64 makes *loss
- *  +-inf even when the mean of the row losses would be finite. Cost O(n^2 dim) time; work space 4 n dim + 2 n^2
+ *  dot-product accuracy, relative to sum_k |a_ik b_jk|. A row loss beyond binary64 (a score gap
+ *  over ~1e308 temperatures) enters the mean from its parts, so *loss is +-inf only when the mean
+ *  itself exceeds binary64 (or a row's share of it exceeds 2^1088). Cost O(n^2 dim) time; work space 4 n dim + 2 n^2
  *  doubles (7 n dim + 4 n^2 with gradients), allocated per call.
  *  Aliasing: outputs must not alias inputs or each other.
  *  @return PLUMB_OK; PLUMB_ERR_ARGUMENT for a NULL a/b/loss, n < 2, dim < 1, an overflowing size,
  *  an unknown kind, or a temperature that is NaN, infinite or <= 0; PLUMB_ERR_DOMAIN when an
  *  embedding entry is NaN or infinite, (normalize != 0) a row is all zeros (tiny rows are fine:
  *  the norm is computed scaled), (normalize == 0) a score a_i . b_j exceeds binary64 (the
- *  message names i and j), row losses overflow binary64 with opposite signs (FlatNCE at a tiny
- *  temperature; an overflow of one sign gives *loss = +-inf with PLUMB_OK), or a gradient entry
+ *  message names i and j), row losses whose shares of the mean exceed 2^1088 with opposite signs
+ *  (FlatNCE at a temperature near 1e-320 with scores near 1e308), or a gradient entry
  *  is undefined (inf - inf: only at subnormal temperatures with scores beyond ~1e273): the
  *  loss couples all rows, so *loss and both gradients are then all NaN and the message names the
  *  row;

@@ -129,17 +129,19 @@ def test_work_space_too_large_is_a_status_not_a_crash():
 
 def test_overflowing_row_losses():
     # Regression: a row loss of +inf (tau = 1e-310) made the compensated mean NaN with PLUMB_OK.
-    # InfoNCE row losses are >= 0, so their mean is +inf; FlatNCE's +inf and -inf rows have no
-    # binary64 mean: PLUMB_ERR_DOMAIN.
+    # Row losses beyond binary64 enter the mean from their parts: here the means are 1e310 and
+    # (FlatNCE: rows of +2e310 and -4e310) -1e310, beyond binary64 too, so +-inf with PLUMB_OK.
     a, b = np.array([[1.0], [2.0]]), np.array([[-1.0], [1.0]])
     for symmetric in (False, True):
-        loss, _, _ = plumb.contrastive_embeddings(a, b, loss="infonce", normalize=False, symmetric=symmetric,
-                                                  temperature=1e-310, grad=False)
-        assert loss == np.inf
-        with pytest.raises(plumb.PlumbError, match="opposite signs") as info:
-            plumb.contrastive_embeddings(a, b, loss="flatnce", normalize=False, symmetric=symmetric,
-                                         temperature=1e-310, grad=False)
-        assert info.value.name == "PLUMB_ERR_DOMAIN"
+        for kind, want in (("infonce", np.inf), ("flatnce", -np.inf)):
+            loss, _, _ = plumb.contrastive_embeddings(a, b, loss=kind, normalize=False, symmetric=symmetric,
+                                                      temperature=1e-310, grad=False)
+            assert loss == want, (kind, symmetric, loss)
+    # Shares of the mean beyond 2^1088 with opposite signs have no binary64 mean.
+    a, b = np.array([[1e308], [1e308]]), np.array([[-1.0], [1.0]])  # rows of +-4e631
+    with pytest.raises(plumb.PlumbError, match="opposite signs") as info:
+        plumb.contrastive_embeddings(a, b, loss="flatnce", normalize=False, temperature=5e-324, grad=False)
+    assert info.value.name == "PLUMB_ERR_DOMAIN"
 
 
 def mp_reference(a, b, tau, kind, normalize, symmetric):
@@ -227,6 +229,15 @@ SUBNORMAL_B = np.random.default_rng(8).standard_normal((3, 2)) * 2.0**-70  # sco
      0.1, "infonce", True, True),
     # Row losses of 9.1e307: their sum overflows, their mean does not.
     ([[1.0, 0.0], [0.0, 1.0]], [[0.0, 1.0], [1.0, 0.0]], 1.1e-308, "infonce", False, True),
+    # Row losses beyond binary64 (score gaps of 2.2e308 and 1e308 temperatures), means within it:
+    # they made the loss +-inf, the gradients being finite.
+    ([[1.0, 0.0], [0.0, 1.0], [0.0, 0.0], [0.0, 0.0]], [[0.0, 1.0], [1.0, 0.0], [0.0, 0.0], [0.0, 0.0]],
+     4.5e-309, "infonce", False, False),
+    ([[1.0, 0.0], [0.0, 1.0], [0.0, 0.0], [0.0, 0.0]], [[0.0, 1.0], [1.0, 0.0], [0.0, 0.0], [0.0, 0.0]],
+     4.5e-309, "infonce", False, True),
+    ([[1.0], [-1.0], [1.0]], [[-1.0], [1.0], [1.0]], 1e-308, "flatnce", False, False),  # +2e308 and -2e308 cancel
+    ([[1.0], [-1.0], [0.5], [0.0]], [[-1.0], [1.0], [1.0], [0.3]], 1e-308, "flatnce", False, True),
+    ([[1.0, 0.0], [0.0, 1.0], [1.0, 2.0]], [[-1.0, 0.0], [0.0, -1.0], [2.0, 1.0]], 1e-308, "infonce", True, False),
     # Scores in the subnormal range at subnormal temperatures: the plain dot products kept only the
     # subnormal bits (a loss 6% off, FlatNCE's 0.083 read 0.267).
     (SUBNORMAL_A, SUBNORMAL_B, 2.0**-1072, "infonce", False, False),

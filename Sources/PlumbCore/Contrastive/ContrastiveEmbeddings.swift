@@ -117,10 +117,10 @@ public enum ContrastiveEmbeddings {
                                                temperature: kernelTau, loss: lp.baseAddress!, grad: wantGrad ? rowGrad : nil)
                 }
                 if let failure { throw failure }
-                loss += mean(rowLoss, weight)
+                loss += meanRowLoss(rowLoss, weight, scores: scores, n: n, tau: kernelTau)
                 if loss.isNaN {
-                    // Finite inputs, so some row losses overflowed with opposite signs (FlatNCE).
-                    throw .domain(row: nil, "row losses overflow binary64 with opposite signs at temperature \(tau): "
+                    // Finite inputs, so some row losses exceeded 2^1088 / weight with opposite signs (FlatNCE).
+                    throw .domain(row: nil, "row losses beyond 2^1088 with opposite signs at temperature \(tau): "
                                   + "their mean cannot be formed in binary64")
                 }
                 if wantGrad {
@@ -184,16 +184,36 @@ public enum ContrastiveEmbeddings {
         return loss
     }
 
-    /// The sum of `values`, times `weight`: rounded once unless the sum itself overflows, then
-    /// summed from the weighted terms.
-    private static func mean(_ values: [Double], _ weight: Double) -> Double {
+    /// `weight * sum_i L_i` over the row losses `losses` of the n x n `scores` at `tau`: the
+    /// compensated sum rounded once when it and every row loss are finite. Otherwise the terms
+    /// `weight L_i 2^-64` are summed (and the sum scaled back), a row loss beyond binary64 formed
+    /// from its parts, `L_i = (m - s_ii) / tau + log(sum_{j != i} exp((s_ij - m) / tau))` with m
+    /// the row's largest negative score (InfoNCE's `log(1 + xi)` loses its 1 below the rounding of
+    /// such a loss): the mean is then infinite only where it exceeds binary64, or where a term
+    /// exceeds 2^1088 (NaN when such terms have opposite signs; the caller reports it).
+    private static func meanRowLoss(
+        _ losses: [Double], _ weight: Double, scores: UnsafePointer<Double>, n: Int, tau: Double
+    ) -> Double {
         var sum = CompensatedSum()
-        for v in values { sum.add(v) }
-        let v = sum.value
-        if (v.hi + v.lo).isFinite || values.contains(where: { !$0.isFinite }) { return (v.hi + v.lo) * weight }
-        var weighted = CompensatedSum()
-        for v in values { weighted.add(v * weight) }
-        return weighted.value.hi + weighted.value.lo
+        for v in losses { sum.add(v) }
+        let total = sum.value.hi + sum.value.lo
+        if total.isFinite { return total * weight }
+        var scaled = CompensatedSum()
+        for i in 0..<n {
+            if losses[i].isFinite {
+                scaled.add(timesPowerOfTwo(losses[i] * weight, -64))
+                continue
+            }
+            let row = scores + i * n
+            var top = -Double.infinity
+            for j in 0..<n where j != i { top = max(top, row[j]) }
+            var terms = 0.0  // >= 1: the largest negative's term
+            for j in 0..<n where j != i { terms += exp((row[j] - top) / tau) }
+            // (m - s_ii) w from halves: the scores may lie near DBL_MAX with opposite signs.
+            let gap = (top / 2 - row[i] / 2) * (2 * weight)
+            scaled.add(timesPowerOfTwo(gap, -64) / tau + timesPowerOfTwo(weight * log(terms), -64))
+        }
+        return timesPowerOfTwo(scaled.value.hi + scaled.value.lo, 64)
     }
 
     /// Divides each row by its L2 norm, returned as `(e, r)` with norm = `2^e r`: the row is first
