@@ -21,8 +21,9 @@ public enum ContrastiveKernels {
     static let streamingBytes = 32 << 20
 
     /// The float32 rows kernel in use: this module's baseline build, unless the ABI installs a build
-    /// of the same source for a wider instruction set the CPU supports (`PlumbCoreHaswell`). Set
-    /// once, before the first float32 call (the ABI does it under `swift_once`).
+    /// of the same source for a wider instruction set the CPU supports (`PlumbCoreHaswell`,
+    /// `PlumbCoreAVX512`). Set once, before the first float32 call (the ABI does it under
+    /// `swift_once`).
     nonisolated(unsafe) public static var rowsF32: RowsF32 = {
         (kind, s, cols, positive, rows, tau, scratch, loss, grad, streaming) in
         ContrastiveRowF32.runRows(kind, s, cols: cols, positive: positive, rows: rows, tau: tau, scratch: scratch,

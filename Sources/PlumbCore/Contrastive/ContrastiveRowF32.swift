@@ -207,11 +207,11 @@ enum ContrastiveRowF32 {
 
     /// One loop over the columns: `u[i] = exp((s_i - sr) / tau) = 2^((s_i - sr) * scale2)` for
     /// i != t, returning their sum; the largest entry of `next` (every column) and whether any is
-    /// NaN or +inf; a prefetch of the row `ahead`; and the pending gradient row. The positive's column is treated as a masked
-    /// score (`fastExp2NonPositive`'s floor in the vector part, 0 in the tail). The sum is taken
-    /// lane by lane over the first `8 * floor(cols / 8)` columns, then the lanes in a fixed tree,
-    /// then the rest in order: a fixed order, so the bits depend neither on the thread count nor
-    /// on the vector width of the build.
+    /// NaN or +inf; a prefetch of the row `ahead`; and the pending gradient row. The positive's
+    /// column is treated as a masked score (`fastExp2NonPositive`'s floor in the vector part, 0 in
+    /// the tail). The sum is taken lane by lane over the first `8 * floor(cols / 8)` columns, then
+    /// the lanes in a fixed tree, then the rest in order: a fixed order, so the bits depend neither
+    /// on the thread count nor on the vector width of the build.
     @inline(__always)
     private static func fusedPass(
         _ s: UnsafePointer<Float>, cols: Int, positive t: Int, reference sr: Double, scale2: Double,

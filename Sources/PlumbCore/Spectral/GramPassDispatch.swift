@@ -1,7 +1,7 @@
 /// The fused pass `W^T (W x)` in use for each element type: this module's baseline build, unless
 /// the ABI installs a build of the same source for a wider instruction set the CPU supports
-/// (`PlumbCoreHaswell`). Set once, before the first spectral call (the ABI does it under
-/// `swift_once`). Arguments as `gramPassBody`: w, rows, cols, x, y, wx, scratch.
+/// (`PlumbCoreHaswell`, `PlumbCoreAVX512`). Set once, before the first spectral call (the ABI does
+/// it under `swift_once`). Arguments as `gramPassBody`: w, rows, cols, x, y, wx, scratch.
 public enum SpectralKernels {
     public typealias Pass<T> = (UnsafePointer<T>, Int, Int, UnsafePointer<Double>, UnsafeMutablePointer<Double>,
                                 UnsafeMutablePointer<Double>?, UnsafeMutablePointer<Double>) -> Void

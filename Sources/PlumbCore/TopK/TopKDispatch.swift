@@ -1,7 +1,7 @@
 /// The batched smooth top-k in use for each element type: this module's baseline build, unless the
 /// ABI installs a build of the same source for a wider instruction set the CPU supports
-/// (`PlumbCoreHaswell`). Set once, before the first call (the ABI does it under `swift_once`).
-/// Arguments as `softTopK`.
+/// (`PlumbCoreHaswell`, `PlumbCoreAVX512`). Set once, before the first call (the ABI does it under
+/// `swift_once`). Arguments as `softTopK`.
 public enum TopKKernels {
     public typealias Run<T> = (TopKMethod, UnsafePointer<T>, Int, Int, Int, Double, UnsafePointer<T>?,
                                UnsafeMutablePointer<T>) -> PlumbError?
