@@ -421,40 +421,51 @@ def test_float32_batch_rows_equal_rows_alone(kind, cols):
 
 
 @pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize("cols,offset", [(4099, 0), (4099, 4), (1024, 12), (1024, 16), (9, 8), (9, 28), (2, 4)])
+@pytest.mark.parametrize("cols,offset", [(4099, 0), (4099, 4), (1024, 12), (1024, 16), (17, 60), (16, 4), (15, 8),
+                                         (14, 4), (9, 28), (3, 20), (2, 4)])
 def test_float32_streamed_gradient_equals_cached_writes(kind, cols, offset):
     """A float32 gradient of 32 MiB or more is written past the caches (non-temporal stores from
-    the first 32-byte boundary of each row); it must be bit for bit the gradient computed in
-    batches small enough for plain stores, whatever the row's alignment (`offset` bytes past a
-    64-byte boundary), with the positive anywhere (before the first streamed column, in the
-    streamed part, in the tail), ignored, outside-the-domain and all-masked rows."""
+    the first 32-byte boundary of each row of 15 columns or more); it must be bit for bit the
+    gradient computed in batches small enough for plain stores, whatever the row's alignment
+    (`offset` bytes past a 64-byte boundary), with the positive anywhere (before the first
+    streamed column, in the streamed part, in the tail), ignored rows (every third row, next to
+    rows of every alignment), outside-the-domain and all-masked rows, and not one float written
+    outside the gradient. (Regression: rows shorter than their alignment peel overran into the
+    next rows and past the buffer.)"""
     rng = np.random.default_rng(cols * 100 + offset)
     rows = -(-(33 << 20) // (4 * cols))
     s = (rng.normal(size=(rows, cols)) * 0.3).astype(np.float32)
     pos = rng.integers(0, cols, rows).astype(np.int64)
     pos[:8] = np.arange(8) % cols  # positives in the first columns
     pos[8:12] = cols - 1 - np.arange(4) % cols  # and in the last
-    pos[[20, 21]] = -1
+    pos[20::3] = -1
     s[22, (pos[22] + 1) % cols] = np.nan
     s[23, :] = -np.inf
     s[23, pos[23]] = 0.5
-    buf = np.empty(rows * cols + 64, np.float32)
-    start = ((-buf.ctypes.data) % 64 + offset) // 4
+    guard = 64
+    buf = np.full(rows * cols + 3 * guard, 7.0, np.float32)
+    start = guard + ((-buf.ctypes.data) % 64 + offset) // 4
     grad = buf[start:start + rows * cols].reshape(rows, cols)
     assert grad.ctypes.data % 64 == offset
     loss = np.empty(rows, np.float32)
     fn = getattr(plumb, kind)
-    with pytest.raises(plumb.PlumbError, match="row 22"):  # the other rows are still computed
-        fn(s, pos, 0.07, loss_out=loss, grad_out=grad)
-    step = (8 << 20) // (4 * cols)  # 8 MiB batches: plain stores
-    for a in range(0, rows, step):
-        b = min(rows, a + step)
-        l1, g1 = np.empty(b - a, np.float32), np.empty((b - a, cols), np.float32)
+    for threads in (2, 1):
+        plumb.set_num_threads(threads)
         try:
-            fn(s[a:b], pos[a:b], 0.07, loss_out=l1, grad_out=g1)
-        except plumb.PlumbError:
-            assert a <= 22 < b
-        assert g1.tobytes() == grad[a:b].tobytes() and l1.tobytes() == loss[a:b].tobytes(), a
+            with pytest.raises(plumb.PlumbError, match="row 22"):  # the other rows are still computed
+                fn(s, pos, 0.07, loss_out=loss, grad_out=grad)
+        finally:
+            plumb.set_num_threads(0)
+        assert np.all(buf[:start] == 7.0) and np.all(buf[start + rows * cols:] == 7.0), threads
+        step = (8 << 20) // (4 * cols)  # 8 MiB batches: plain stores
+        for a in range(0, rows, step):
+            b = min(rows, a + step)
+            l1, g1 = np.empty(b - a, np.float32), np.empty((b - a, cols), np.float32)
+            try:
+                fn(s[a:b], pos[a:b], 0.07, loss_out=l1, grad_out=g1)
+            except plumb.PlumbError:
+                assert a <= 22 < b
+            assert g1.tobytes() == grad[a:b].tobytes() and l1.tobytes() == loss[a:b].tobytes(), (threads, a)
 
 
 @pytest.mark.parametrize("cols", [2, 11, 64])

@@ -34,21 +34,22 @@ enum ContrastiveRowF32 {
 
     /// A finished row whose gradient is still to be written: `g[i] = Float(u[i] * scale)`, then
     /// `g[t] = gradT`. The fused pass writes eight columns at a time from column `first` on,
-    /// with non-temporal stores when `streaming` (then `g + first` is 32-byte aligned).
+    /// with non-temporal stores when `streaming` (then `g + first` is 32-byte aligned, and
+    /// `first + 8 <= cols`: rows shorter than 15 columns are not streamed).
     struct PendingGradient {
         let u: UnsafeMutablePointer<Double>, g: UnsafeMutablePointer<Float>
         let scale: Double, t: Int, gradT: Float
         let first: Int, streaming: Bool
 
-        init(u: UnsafeMutablePointer<Double>, g: UnsafeMutablePointer<Float>, scale: Double, t: Int, gradT: Float,
-             streaming: Bool) {
+        init(u: UnsafeMutablePointer<Double>, g: UnsafeMutablePointer<Float>, cols: Int, scale: Double, t: Int,
+             gradT: Float, streaming: Bool) {
             self.u = u
             self.g = g
             self.scale = scale
             self.t = t
             self.gradT = gradT
             let misalignment = Int(UInt(bitPattern: g) & 31)
-            self.streaming = streaming && misalignment % 4 == 0
+            self.streaming = streaming && misalignment % 4 == 0 && cols >= 15
             self.first = self.streaming ? (32 - misalignment) % 32 / 4 : 0
         }
 
@@ -150,7 +151,8 @@ enum ContrastiveRowF32 {
                                                    shifted: shifted, m: shifted ? (sr - st) / tau : 0)
                 loss[r] = value
                 pending = grad.map {
-                    PendingGradient(u: uCur, g: $0 + r * cols, scale: scale, t: t, gradT: gradT, streaming: streaming)
+                    PendingGradient(u: uCur, g: $0 + r * cols, cols: cols, scale: scale, t: t, gradT: gradT,
+                                    streaming: streaming)
                 }
                 swap(&uCur, &uNext)
             }
