@@ -270,8 +270,9 @@ typedef enum plumb_contrastive_kind {
  *  exceeds binary64 and 0 only when it is 0, below the subnormals, or made of score gradients
  *  that are (an exp(-800) weight times 1 / ||A|| = 1e300 stays 0). Scores have the usual
  *  dot-product accuracy, relative to sum_k |a_ik b_jk|. A row loss beyond binary64 (a score gap
- *  over ~1e308 temperatures) enters the mean from its parts, so *loss is +-inf only when the mean
- *  itself exceeds binary64 (or a row's share of it exceeds 2^1088). Cost O(n^2 dim) time; work space 4 n dim + 2 n^2
+ *  over ~1e308 temperatures) enters the mean from its parts, both directions' rows in one sum, so
+ *  *loss is +-inf only when the mean itself exceeds binary64 (or a row's share of it exceeds
+ *  2^1088). Cost O(n^2 dim) time; work space 4 n dim + 2 n^2
  *  doubles (7 n dim + 4 n^2 with gradients), allocated per call.
  *  Aliasing: outputs must not alias inputs or each other.
  *  @return PLUMB_OK; PLUMB_ERR_ARGUMENT for a NULL a/b/loss, n < 2, dim < 1, an overflowing size,

@@ -137,6 +137,10 @@ def test_overflowing_row_losses():
             loss, _, _ = plumb.contrastive_embeddings(a, b, loss=kind, normalize=False, symmetric=symmetric,
                                                       temperature=1e-310, grad=False)
             assert loss == want, (kind, symmetric, loss)
+    # A share of the mean beyond 2^1088 (2e328): +inf, not an error.
+    loss, _, _ = plumb.contrastive_embeddings(np.array([[1.0], [1.0]]), np.array([[-1e5], [1e5]]), loss="infonce",
+                                              normalize=False, temperature=5e-324, grad=False)
+    assert loss == np.inf
     # Shares of the mean beyond 2^1088 with opposite signs have no binary64 mean.
     a, b = np.array([[1e308], [1e308]]), np.array([[-1.0], [1.0]])  # rows of +-4e631
     with pytest.raises(plumb.PlumbError, match="opposite signs") as info:
@@ -274,6 +278,21 @@ def test_subnormal_score_gradients_against_mpmath(tau, kind, symmetric):
         assert_close([loss], [want])
     assert_close(ga, wa)
     assert_close(gb, wb)
+
+
+@pytest.mark.parametrize("a, b, tau", [
+    ([[18.0], [-28.0], [-17.0]], [[-0.1], [-0.3], [-0.3]], 2e-309),
+    ([[4.0, 21.0], [-1.0, -15.0], [2.0, 11.0]], [[0.9, -0.6], [-0.4, -0.9], [-0.6, -0.5]], 5e-309),
+    ([[44.0], [32.0], [6.0]], [[-0.6], [-0.2], [-1.6]], 1e-308),
+])
+def test_symmetric_means_beyond_binary64_with_opposite_signs(a, b, tau):
+    """Symmetric FlatNCE whose two directions' means lie beyond binary64 with opposite signs while
+    their average lies within it: summed direction by direction they gave inf - inf
+    (PLUMB_ERR_DOMAIN). (The loss only: the gradients' small entries here are cancellations
+    binary64 cannot resolve.)"""
+    a, b = np.array(a), np.array(b)
+    loss, _, _ = plumb.contrastive_embeddings(a, b, tau, loss="flatnce", normalize=False, symmetric=True, grad=False)
+    assert_close([loss], [mp_reference(a, b, tau, "flatnce", False, True)[0]])
 
 
 def test_overflowing_score_is_a_domain_error():

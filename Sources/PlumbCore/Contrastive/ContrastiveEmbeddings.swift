@@ -105,6 +105,9 @@ public enum ContrastiveEmbeddings {
             let kernelTau = timesPowerOfTwo(tau, k)
             if wantGrad { g.update(repeating: 0, count: nn) }
             var loss = 0.0
+            var scaledLoss = CompensatedSum()  // the loss 2^-64, from weighted terms (`weightedRowLosses`)
+            var beyond = 0.0  // the sum of the terms beyond binary64 (+-inf, or NaN for both signs)
+            var lossesFinite = true
             for direction in 0..<directions {
                 // direction 1 scores S^T: rows are B's anchors.
                 if direction == 0 {
@@ -117,12 +120,15 @@ public enum ContrastiveEmbeddings {
                                                temperature: kernelTau, loss: lp.baseAddress!, grad: wantGrad ? rowGrad : nil)
                 }
                 if let failure { throw failure }
-                loss += meanRowLoss(rowLoss, weight, scores: scores, n: n, tau: kernelTau)
-                if loss.isNaN {
-                    // Finite inputs, so some row losses exceeded 2^1088 / weight with opposite signs (FlatNCE).
-                    throw .domain(row: nil, "row losses beyond 2^1088 with opposite signs at temperature \(tau): "
-                                  + "their mean cannot be formed in binary64")
-                }
+                // The mean rounded once from the row losses' sum, unless a row loss or the sum lies
+                // beyond binary64; then from the weighted terms, both directions in one sum.
+                var sum = CompensatedSum()
+                for v in rowLoss { sum.add(v) }
+                let total = sum.value.hi + sum.value.lo
+                lossesFinite = lossesFinite && total.isFinite
+                loss += total * weight
+                weightedRowLosses(rowLoss, weight, scores: scores, n: n, tau: kernelTau, into: &scaledLoss,
+                                  beyond: &beyond)
                 if wantGrad {
                     for i in 0..<n {
                         for j in 0..<n {
@@ -132,7 +138,14 @@ public enum ContrastiveEmbeddings {
                     }
                 }
             }
-            return loss
+            if lossesFinite { return loss }
+            if beyond.isNaN {
+                // Finite inputs, so some terms exceeded 2^1088 with opposite signs (FlatNCE).
+                throw .domain(row: nil, "row losses beyond 2^1088 with opposite signs at temperature \(tau): "
+                              + "their mean cannot be formed in binary64")
+            }
+            let v = scaledLoss.value
+            return beyond != 0 ? beyond : timesPowerOfTwo(v.hi + v.lo, 64)
         }
         let loss = try lossAndScoreGradients()
         // Score gradients all far below 1 (every weight below ~exp(-700), over tau) keep only the
@@ -184,24 +197,19 @@ public enum ContrastiveEmbeddings {
         return loss
     }
 
-    /// `weight * sum_i L_i` over the row losses `losses` of the n x n `scores` at `tau`: the
-    /// compensated sum rounded once when it and every row loss are finite. Otherwise the terms
-    /// `weight L_i 2^-64` are summed (and the sum scaled back), a row loss beyond binary64 formed
-    /// from its parts, `L_i = (m - s_ii) / tau + log(sum_{j != i} exp((s_ij - m) / tau))` with m
-    /// the row's largest negative score (InfoNCE's `log(1 + xi)` loses its 1 below the rounding of
-    /// such a loss): the mean is then infinite only where it exceeds binary64, or where a term
-    /// exceeds 2^1088 (NaN when such terms have opposite signs; the caller reports it).
-    private static func meanRowLoss(
-        _ losses: [Double], _ weight: Double, scores: UnsafePointer<Double>, n: Int, tau: Double
-    ) -> Double {
-        var sum = CompensatedSum()
-        for v in losses { sum.add(v) }
-        let total = sum.value.hi + sum.value.lo
-        if total.isFinite { return total * weight }
-        var scaled = CompensatedSum()
+    /// Adds `weight L_i 2^-64` for the row losses `losses` of the n x n `scores` at `tau` to `sum`,
+    /// a row loss beyond binary64 formed from its parts, `L_i = (m - s_ii) / tau +
+    /// log(sum_{j != i} exp((s_ij - m) / tau))` with m the row's largest negative score (InfoNCE's
+    /// `log(1 + xi)` loses its 1 below the rounding of such a loss); a term beyond binary64 even so
+    /// (`weight L_i > 2^1088`) goes to `beyond` instead. Scaled back, `sum` is infinite only where
+    /// the mean exceeds binary64.
+    private static func weightedRowLosses(
+        _ losses: [Double], _ weight: Double, scores: UnsafePointer<Double>, n: Int, tau: Double,
+        into sum: inout CompensatedSum, beyond: inout Double
+    ) {
         for i in 0..<n {
             if losses[i].isFinite {
-                scaled.add(timesPowerOfTwo(losses[i] * weight, -64))
+                sum.add(timesPowerOfTwo(losses[i] * weight, -64))
                 continue
             }
             let row = scores + i * n
@@ -211,9 +219,9 @@ public enum ContrastiveEmbeddings {
             for j in 0..<n where j != i { terms += exp((row[j] - top) / tau) }
             // (m - s_ii) w from halves: the scores may lie near DBL_MAX with opposite signs.
             let gap = (top / 2 - row[i] / 2) * (2 * weight)
-            scaled.add(timesPowerOfTwo(gap, -64) / tau + timesPowerOfTwo(weight * log(terms), -64))
+            let term = timesPowerOfTwo(gap, -64) / tau + timesPowerOfTwo(weight * log(terms), -64)
+            if term.isFinite { sum.add(term) } else { beyond += term }
         }
-        return timesPowerOfTwo(scaled.value.hi + scaled.value.lo, 64)
     }
 
     /// Divides each row by its L2 norm, returned as `(e, r)` with norm = `2^e r`: the row is first
