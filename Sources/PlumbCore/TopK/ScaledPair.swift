@@ -28,7 +28,7 @@ struct ScaledPair: BitwiseCopyable {
 
     /// Keeps the mantissas within [2^-64, 2^64] so products of two entries stay normal and the
     /// exponent `e` tells the magnitude within a factor 2^64.
-    @inlinable mutating func normalize() {
+    @inlinable @inline(__always) mutating func normalize() {
         let a = Swift.max(Swift.abs(m), Swift.abs(f))
         if a == 0 { e = 0; return }
         if a > 0x1p64 || a < 0x1p-64 {
@@ -40,7 +40,7 @@ struct ScaledPair: BitwiseCopyable {
 
     /// `self + other`: aligns to the larger exponent; a term more than 2^-900 (times the mantissa range)
     /// smaller vanishes. The result is always normalised.
-    @inlinable static func + (a: ScaledPair, b: ScaledPair) -> ScaledPair {
+    @inlinable @inline(__always) static func + (a: ScaledPair, b: ScaledPair) -> ScaledPair {
         var r: ScaledPair
         if b.m == 0 && b.f == 0 { r = a; r.normalize(); return r }
         if a.m == 0 && a.f == 0 { r = b; r.normalize(); return r }
