@@ -204,7 +204,9 @@ plumb_status plumb_exact_logsumexp(const double *x, int64_t rows, int64_t cols, 
  *    PLUMB_ERR_ARGUMENT (nothing is written).
  *  - temperature: finite and > 0.
  *  - loss: rows values (out). grad: rows*cols values (out), or NULL to skip the gradient.
- *    Outputs must not alias `scores` or `positive`, nor each other.
+ *    Outputs must not alias `scores` or `positive`, nor each other. The f32 functions write a
+ *    gradient of 32 MiB or more with non-temporal (streaming) stores, fenced before they return:
+ *    it then ends in memory, not in the caches (which it would not fit), same values.
  *  - Every negative masked (xi = 0): InfoNCE gives loss 0 and gradient 0; FlatNCE gives loss
  *    -inf (log 0), gradient 0 for the negatives and -1/tau at t, with status PLUMB_OK.
  * @return PLUMB_OK; PLUMB_ERR_ARGUMENT for a NULL scores/positive/loss, rows < 0, cols < 2, an
