@@ -12,27 +12,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "Bindings" / "python"))
 import plumb  # noqa: E402
-
-
-def race(fns: dict, repeats: int) -> dict:
-    """Best time of each function, the functions run in turn within every repeat: this host's speed
-    drifts over seconds, and interleaving gives every contender the same conditions."""
-    for fn in fns.values():
-        fn()
-    best = {name: float("inf") for name in fns}
-    for _ in range(repeats):
-        for name, fn in fns.items():
-            t0 = time.perf_counter()
-            fn()
-            best[name] = min(best[name], time.perf_counter() - t0)
-    return best
+from timing import race  # noqa: E402
 
 
 def with_settings(fn, cache: int | None = None, threads: int | None = None):
@@ -125,7 +111,7 @@ def main() -> None:
         }
         contenders.update({peer: (lambda impl=impls[kind]: impl(s, pos, tau))
                            for peer, impls in peers.items() if kind in impls})
-        t = race(contenders, repeats)
+        t, _ = race(contenders, repeats)
         copy_gbs = 2 * big.nbytes / t["copy"] / 1e9
         gbs = traffic / t["plumb"] / 1e9
         print(f"{kind}: roofline: numpy copy of {big.nbytes / 1e6:.0f} MB: {copy_gbs:.1f} GB/s (read + write)")

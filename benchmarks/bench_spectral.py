@@ -17,25 +17,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "Bindings" / "python"))
 import plumb  # noqa: E402
+from timing import race  # noqa: E402
 
 try:
     from scipy.sparse.linalg import svds
 except ImportError:  # scipy is an optional peer
     svds = None
-
-
-def race(fns, repeats):
-    """Best time and last result of each function, the functions run in turn within every repeat:
-    this host's speed drifts over seconds, and interleaving gives every contender the same
-    conditions."""
-    best = {name: float("inf") for name in fns}
-    out = {}
-    for _ in range(repeats):
-        for name, fn in fns.items():
-            t = time.perf_counter()
-            out[name] = fn()
-            best[name] = min(best[name], time.perf_counter() - t)
-    return best, out
 
 
 def grad_error(g, ref):

@@ -6,27 +6,13 @@
 Every contender runs in turn within each repeat, so that all see the same machine.
 """
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "Bindings" / "python"))
 import plumb  # noqa: E402
-
-
-def race(fns, repeat=7):
-    """Best time of each function, the functions run in turn within every repeat: this host's speed
-    drifts over seconds, and interleaving gives every contender the same conditions."""
-    for fn in fns.values():
-        fn()
-    best = {name: float("inf") for name in fns}
-    for _ in range(repeat):
-        for name, fn in fns.items():
-            t = time.perf_counter()
-            fn()
-            best[name] = min(best[name], time.perf_counter() - t)
-    return best
+from timing import race  # noqa: E402
 
 
 def hard_topk(x, k):
@@ -53,13 +39,13 @@ def main():
     x = rng.normal(size=(64, 4096))
     copy_src = np.ones(64 * 1024 * 1024 // 8)
     y = rng.normal(size=(64, 1024))
-    t = race({
+    t, _ = race({
         "copy": lambda: copy_src.copy(),
         "exp_clip": lambda: plumb.soft_topk(x, 256, "exp_clip"),
         "hard": lambda: hard_topk(x, 256),
         "gradient": lambda: plumb.soft_topk(y, 32, "gradient"),
         "recursion": lambda: published_recursion(y, 32),
-    })
+    }, 7)
     bw = 2 * copy_src.nbytes / t["copy"]
     print(f"roofline: numpy copy {bw / 1e9:.1f} GB/s")
     t_p, t_n = t["exp_clip"], t["hard"]
