@@ -72,6 +72,10 @@ enum ContrastiveRowF32 {
             scaleRange(u, g, end, cols, scale)
             if t < first || t >= end { g[t] = gradT }
         }
+
+        /// The whole row with plain stores, outside a fused pass.
+        @inline(__always)
+        func writeAlone(cols: Int) { writeRest(end: first, cols: cols) }
     }
 
     /// Rows `rows` of a batch (see `ContrastiveKernels.lossF32` for the arguments); `scratch`
@@ -119,7 +123,7 @@ enum ContrastiveRowF32 {
                 }
                 loss[r] = .nan
                 grad?.advanced(by: r * cols).update(repeating: .nan, count: cols)
-                if let p = pending { writeAlone(p, cols: cols) }
+                pending?.writeAlone(cols: cols)
                 pending = nil
                 scan = nextRow.map { RowScanF32($0.0, cols: cols, positive: $0.1) }
             } else {
@@ -144,7 +148,7 @@ enum ContrastiveRowF32 {
                 } else {
                     uCur.update(repeating: 0, count: cols)
                     S = 0
-                    if let p = pending { writeAlone(p, cols: cols) }
+                    pending?.writeAlone(cols: cols)
                     scan = nextRow.map { RowScanF32($0.0, cols: cols, positive: $0.1) }
                 }
                 let (value, scale, gradT) = finish(kind, s, cols: cols, positive: t, tau: tau, S: S, best: thisScan.best,
@@ -158,7 +162,7 @@ enum ContrastiveRowF32 {
             }
             row = next
         }
-        if let p = pending { writeAlone(p, cols: cols) }
+        pending?.writeAlone(cols: cols)
         return failure
     }
 
@@ -198,13 +202,6 @@ enum ContrastiveRowF32 {
             gradT = -1 / tau
         }
         return (Float(loss), scale, Float(gradT == 0 ? 0 : gradT))
-    }
-
-    /// Writes a pending gradient row on its own.
-    @inline(__always)
-    private static func writeAlone(_ p: PendingGradient, cols: Int) {
-        scaleRange(p.u, p.g, 0, cols, p.scale)
-        p.g[p.t] = p.gradT
     }
 
     /// One loop over the columns: `u[i] = exp((s_i - sr) / tau) = 2^((s_i - sr) * scale2)` for
