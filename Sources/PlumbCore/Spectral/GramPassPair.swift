@@ -22,7 +22,7 @@ func gramPassPairBody<T: SpectralElement>(
             while r + 4 <= r1 {
                 let w0 = w + r * cols, w1 = w0 + cols, w2 = w1 + cols, w3 = w2 + cols
                 let (ta, tb) = rowDot4Pair(w0, w1, w2, w3, x, cols)
-                rowAxpy4Pair(ta, tb, w0, w1, w2, w3, acc, cols)
+                rowAxpy4Pair(ta, tb, w0, w1, w2, w3, acc, cols, prefetch: r + 8 <= r1 ? w3 + cols : nil)
                 r += 4
             }
             while r < r1 {
@@ -70,12 +70,13 @@ private func rowDot4Pair<T: SpectralElement>(
     return (ta, tb)
 }
 
-/// `acc[0..<n] += sum_k ta[k] w_k` and `acc[n..<2n] += sum_k tb[k] w_k` (pairwise brackets).
+/// `acc[0..<n] += sum_k ta[k] w_k` and `acc[n..<2n] += sum_k tb[k] w_k` (pairwise brackets);
+/// `prefetch`: the next four rows (`prefetchRows4`).
 @inline(__always)
 private func rowAxpy4Pair<T: SpectralElement>(
     _ ta: SIMD4<Double>, _ tb: SIMD4<Double>,
     _ w0: UnsafePointer<T>, _ w1: UnsafePointer<T>, _ w2: UnsafePointer<T>, _ w3: UnsafePointer<T>,
-    _ acc: UnsafeMutablePointer<Double>, _ n: Int
+    _ acc: UnsafeMutablePointer<Double>, _ n: Int, prefetch next: UnsafePointer<T>? = nil
 ) {
     let ra = UnsafeMutableRawPointer(acc), rb = UnsafeMutableRawPointer(acc + n)
     let a0 = SIMD4<Double>(repeating: ta[0]), a1 = SIMD4<Double>(repeating: ta[1])
@@ -84,6 +85,7 @@ private func rowAxpy4Pair<T: SpectralElement>(
     let b2 = SIMD4<Double>(repeating: tb[2]), b3 = SIMD4<Double>(repeating: tb[3])
     var j = 0
     while j + 4 <= n {
+        prefetchRows4(next, rowLength: n, at: j)
         let e0 = T.load4(w0 + j), e1 = T.load4(w1 + j), e2 = T.load4(w2 + j), e3 = T.load4(w3 + j)
         let pa = (a0 * e0 + a1 * e1) + (a2 * e2 + a3 * e3)
         let pb = (b0 * e0 + b1 * e1) + (b2 * e2 + b3 * e3)

@@ -73,7 +73,8 @@ private func singleBlock(
         while r + 4 <= end {
             let w0 = w + r * cols, w1 = w0 + cols, w2 = w1 + cols, w3 = w2 + cols
             let (ta, tb) = rowDot4PairSingle(w0, w1, w2, w3, x, cols)
-            rowAxpy4PairSingle(SIMD4<Float>(ta), SIMD4<Float>(tb), w0, w1, w2, w3, group, cols)
+            rowAxpy4PairSingle(SIMD4<Float>(ta), SIMD4<Float>(tb), w0, w1, w2, w3, group, cols,
+                               prefetch: r + 8 <= r1 ? w3 + cols : nil)
             r += 4
         }
         while r < end {
@@ -124,12 +125,12 @@ private func rowDot4PairSingle(
 }
 
 /// `group[0..<n] += (ta0 w0 + ta1 w1) + (ta2 w2 + ta3 w3)` and likewise `group[n..<2n]` with tb,
-/// in float32.
+/// in float32; `prefetch`: the next four rows (`prefetchRows4`).
 @inline(__always)
 private func rowAxpy4PairSingle(
     _ ta: SIMD4<Float>, _ tb: SIMD4<Float>,
     _ w0: UnsafePointer<Float>, _ w1: UnsafePointer<Float>, _ w2: UnsafePointer<Float>, _ w3: UnsafePointer<Float>,
-    _ group: UnsafeMutablePointer<Float>, _ n: Int
+    _ group: UnsafeMutablePointer<Float>, _ n: Int, prefetch next: UnsafePointer<Float>? = nil
 ) {
     let ra = UnsafeMutableRawPointer(group), rb = UnsafeMutableRawPointer(group + n)
     let a0 = SIMD8<Float>(repeating: ta[0]), a1 = SIMD8<Float>(repeating: ta[1])
@@ -138,6 +139,7 @@ private func rowAxpy4PairSingle(
     let b2 = SIMD8<Float>(repeating: tb[2]), b3 = SIMD8<Float>(repeating: tb[3])
     var j = 0
     while j + 8 <= n {
+        prefetchRows4(next, rowLength: n, at: j)
         let e0 = load8(w0 + j), e1 = load8(w1 + j), e2 = load8(w2 + j), e3 = load8(w3 + j)
         let pa = (a0 * e0 + a1 * e1) + (a2 * e2 + a3 * e3)
         let pb = (b0 * e0 + b1 * e1) + (b2 * e2 + b3 * e3)
