@@ -1,3 +1,4 @@
+import Dispatch
 import Glibc
 import PlumbCore
 import Synchronization
@@ -40,6 +41,29 @@ final class ThreadsTests: XCTestCase {
             }
             XCTAssertLessThanOrEqual(peak.load(ordering: .relaxed), limit)
         }
+    }
+
+    func testNestedAndConcurrentCallsVisitEveryIndexOnce() {
+        // A parallel call from inside another's work, and calls from several threads at once, find
+        // the worker pool busy and run on Dispatch's threads instead: nothing waits for itself.
+        Threads.setLimit(2)
+        let n = 64
+        let visits = UnsafeMutableBufferPointer<Int>.allocate(capacity: n * n)
+        visits.initialize(repeating: 0)
+        defer { visits.deallocate() }
+        parallelChunks(n) { outer in
+            for i in outer {
+                parallelChunks(n) { inner in for j in inner { visits[i * n + j] += 1 } }
+            }
+        }
+        XCTAssertTrue(visits.allSatisfy { $0 == 1 })
+        let total = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: 8) { _ in
+            for _ in 0..<50 {
+                parallelChunks(1000) { range in total.wrappingAdd(range.count, ordering: .relaxed) }
+            }
+        }
+        XCTAssertEqual(total.load(ordering: .relaxed), 8 * 50 * 1000)
     }
 
     func testForEachRowReportsLowestFailingRowAndComputesTheRest() {

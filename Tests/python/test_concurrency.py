@@ -1,7 +1,10 @@
 """Every capability called from many Python threads at once (ctypes releases the GIL, so the calls
 really overlap inside the library) gives results bitwise identical to serial calls, and the
 library's own thread count (plumb_set_num_threads 1, 2, 8) changes no result bit."""
+import os
+import signal
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -104,3 +107,30 @@ def test_all_capabilities_at_once_from_many_threads():
     assert not errors
     for i, name in enumerate(names):
         assert got[i] == serial[name], name
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_forked_child_computes_the_same_bits():
+    # The parent's worker threads (kept between calls) do not exist in a fork child; the child's
+    # parallel calls must neither wait for them nor differ in any bit.
+    plumb.set_num_threads(2)
+    expected = {name: as_bytes(WORKLOADS[name]()) for name in ("spectral", "soft_topk", "infonce_f32")}
+    pid = os.fork()
+    if pid == 0:  # the child: report through the exit status only
+        status = 1
+        try:
+            same = all(as_bytes(WORKLOADS[name]()) == bits for name, bits in expected.items())
+            status = 0 if same else 2
+        finally:
+            os._exit(status)
+    deadline = time.monotonic() + 60
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            pytest.fail("the fork child's plumb calls did not finish within 60 s")
+        time.sleep(0.01)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status

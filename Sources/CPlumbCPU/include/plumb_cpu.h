@@ -13,6 +13,15 @@ int plumbcpu_has_avx512(void);
 /* Eight floats, as Swift's SIMD8<Float>. */
 typedef float plumbcpu_float8 __attribute__((vector_size(32)));
 
+/* A spin-wait hint: lets the core's other hardware thread run and saves power in busy-wait loops. */
+static inline __attribute__((always_inline)) void plumbcpu_pause(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  __asm__ __volatile__("yield");
+#endif
+}
+
 /* A hint to bring the cache line holding p into cache for reading soon (no fault on any address). */
 static inline __attribute__((always_inline)) void plumbcpu_prefetch(const void *p) {
   __builtin_prefetch(p, 0, 3);

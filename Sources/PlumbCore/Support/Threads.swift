@@ -31,18 +31,23 @@ public func parallelChunks(_ count: Int, grain: Int = 1, _ body: (Range<Int>) ->
         body(0..<count)
         return
     }
-    // A few chunks per thread balance rows of uneven cost. Exactly `threads` workers claim chunks
-    // from a shared counter, so no more than `threads` run at once whatever the core count.
+    // A few chunks per thread balance rows of uneven cost. The calling thread and at most
+    // `threads - 1` others claim chunks from a shared counter, so no more than `threads` run at
+    // once whatever the core count.
     let chunks = min(count, threads * 4)
     let nextChunk = Atomic<Int>(0)
-    withoutActuallyEscaping(body) { body in
-        DispatchQueue.concurrentPerform(iterations: threads) { _ in
-            while true {
-                let c = nextChunk.wrappingAdd(1, ordering: .relaxed).oldValue
-                if c >= chunks { break }
-                body((c * count / chunks)..<((c + 1) * count / chunks))
-            }
+    func claimChunks() {
+        while true {
+            let c = nextChunk.wrappingAdd(1, ordering: .relaxed).oldValue
+            if c >= chunks { break }
+            body((c * count / chunks)..<((c + 1) * count / chunks))
         }
+    }
+    // The pool's waiting threads first (see `WorkerPool`); Dispatch's when the pool is busy with
+    // another call.
+    if WorkerPool.shared.run(helpers: min(threads, Threads.available) - 1, claimChunks) != nil { return }
+    withoutActuallyEscaping(claimChunks) { claim in
+        DispatchQueue.concurrentPerform(iterations: threads) { _ in claim() }
     }
 }
 
