@@ -45,7 +45,7 @@ public func parallelChunks(_ count: Int, grain: Int = 1, _ body: (Range<Int>) ->
     }
     // The pool's waiting threads first (see `WorkerPool`); Dispatch's when the pool is busy with
     // another call.
-    if WorkerPool.shared.run(helpers: min(threads, Threads.available) - 1, claimChunks) != nil { return }
+    if WorkerPool.shared.run(helpers: min(threads, Threads.available) - 1, claimChunks) { return }
     withoutActuallyEscaping(claimChunks) { claim in
         DispatchQueue.concurrentPerform(iterations: threads) { _ in claim() }
     }

@@ -25,12 +25,14 @@ final class WorkerPool: @unchecked Sendable {
     static let spinNanoseconds: UInt64 = 1_000_000
 
     private let busy = Atomic<Bool>(false)
-    /// Bumped once per job; workers wait for it to change.
-    private let generation = Atomic<Int>(0)
-    /// Workers that take part in the current job, and those of them not yet done.
-    private let participants = Atomic<Int>(0)
-    private let remaining = Atomic<Int>(0)
-    /// The current job, written only while no worker runs one (ordered by `generation`/`remaining`).
+    /// The current job's generation (bits 32-63, bumped once per job), whether it is closed to
+    /// workers that have not joined yet (bit 31), and how many workers run it (bits 0-30).
+    private let state = Atomic<UInt64>(closedBit)
+    private static let closedBit: UInt64 = 1 << 31
+    private static let activeMask: UInt64 = closedBit - 1
+    /// At most this many workers join the current job.
+    private let slots = Atomic<Int>(0)
+    /// The current job, written only while no worker runs one (ordered by `state`).
     private nonisolated(unsafe) var job: (() -> Void)? = nil
     /// Workers created; changed only by the holder of `busy` (and after fork).
     private nonisolated(unsafe) var workers = 0
@@ -44,42 +46,49 @@ final class WorkerPool: @unchecked Sendable {
     }
 
     /// Runs `work` on the calling thread and on up to `helpers` workers at once, and returns when
-    /// every one has returned from it; the number of workers that ran it, or nil (nothing run)
-    /// when the pool is busy.
-    func run(helpers: Int, _ work: () -> Void) -> Int? {
-        guard busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return nil }
+    /// every one that joined has returned from it; false (nothing run) when the pool is busy.
+    ///
+    /// `work` must be able to run on any number of threads, doing everything itself if it is
+    /// alone (as `parallelChunks`' claiming of chunks does): workers join only while the calling
+    /// thread still runs it, so a worker that the OS keeps waiting (cores taken by other
+    /// programs' threads) delays nobody.
+    func run(helpers: Int, _ work: () -> Void) -> Bool {
+        guard busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return false }
         defer { busy.store(false, ordering: .releasing) }
-        let current = generation.load(ordering: .relaxed)
-        while workers < helpers && spawn(index: workers, seen: current) { workers += 1 }
-        let helpers = min(helpers, workers)
-        if helpers == 0 {
+        let generation = state.load(ordering: .relaxed) >> 32
+        while workers < helpers && spawn(seen: generation) { workers += 1 }
+        guard helpers > 0 && workers > 0 else {
             work()
-            return 0
+            return true
         }
         withoutActuallyEscaping(work) { work in
             job = work
-            participants.store(helpers, ordering: .relaxed)
-            remaining.store(helpers, ordering: .relaxed)
+            slots.store(min(helpers, workers), ordering: .relaxed)
             // Under the mutex, so that a worker about to sleep either sees the new generation or
             // is already waiting when the broadcast comes.
             pthread_mutex_lock(mutex)
-            generation.add(1, ordering: .releasing)
+            state.store((generation &+ 1) << 32, ordering: .releasing)
             pthread_cond_broadcast(wake)
             pthread_mutex_unlock(mutex)
             work()
+            // Closed: the work is done or taken; wait only for the workers that joined.
+            var s = state.bitwiseOr(WorkerPool.closedBit, ordering: .acquiring).newValue
             var spins = 0
-            while remaining.load(ordering: .acquiring) > 0 { relax(&spins) }
+            while s & WorkerPool.activeMask != 0 {
+                relax(&spins)
+                s = state.load(ordering: .acquiring)
+            }
             job = nil  // before withoutActuallyEscaping ends: no reference may outlive the call
         }
-        return helpers
+        return true
     }
 
-    private func spawn(index: Int, seen: Int) -> Bool {
-        let context = Unmanaged.passRetained(WorkerStart(pool: self, index: index, seen: seen)).toOpaque()
+    private func spawn(seen: UInt64) -> Bool {
+        let context = Unmanaged.passRetained(WorkerStart(pool: self, seen: seen)).toOpaque()
         var thread = pthread_t()
         let started = pthread_create(&thread, nil, { raw in
             let start = Unmanaged<WorkerStart>.fromOpaque(raw!).takeRetainedValue()
-            start.pool.serve(index: start.index, seen: start.seen)
+            start.pool.serve(seen: start.seen)
         }, context) == 0
         if started {
             pthread_detach(thread)
@@ -89,37 +98,50 @@ final class WorkerPool: @unchecked Sendable {
         return started
     }
 
-    /// A worker's life: wait for a job, take part if it is among the job's participants, repeat.
-    private func serve(index: Int, seen first: Int) -> Never {
+    /// A worker's life: wait for a new job, join it if it is open and has a free slot, repeat.
+    private func serve(seen first: UInt64) -> Never {
         var seen = first
         while true {
             seen = awaitJob(after: seen)
-            if index < participants.load(ordering: .relaxed) {
+            if join(seen) {
                 runJob()
-                remaining.subtract(1, ordering: .releasing)
+                state.wrappingSubtract(1, ordering: .releasing)
             }
         }
     }
 
+    /// Counts this worker into job `generation` if that job is still open and not full.
+    private func join(_ generation: UInt64) -> Bool {
+        // Acquiring: `slots` then belongs to the job this state announces.
+        var s = state.load(ordering: .acquiring)
+        while true {
+            guard s >> 32 == generation, s & WorkerPool.closedBit == 0,
+                  Int(s & WorkerPool.activeMask) < slots.load(ordering: .relaxed) else { return false }
+            let (exchanged, now) = state.compareExchange(expected: s, desired: s + 1, ordering: .acquiring)
+            if exchanged { return true }
+            s = now
+        }
+    }
+
     /// The job is loaded, called and released inside this function, so the worker holds no
-    /// reference to it once it counts itself done.
+    /// reference to it once it counts itself out.
     @inline(never) private func runJob() { job!() }
 
-    /// Spins for the next generation, then sleeps for it; returns it.
-    private func awaitJob(after seen: Int) -> Int {
+    /// Spins for a generation other than `seen`, then sleeps for it; returns it.
+    private func awaitJob(after seen: UInt64) -> UInt64 {
         let start = monotonicNanoseconds()
         var spins = 0
         while true {
-            let g = generation.load(ordering: .acquiring)
+            let g = state.load(ordering: .relaxed) >> 32
             if g != seen { return g }
             if spins & 255 == 255 && monotonicNanoseconds() &- start > WorkerPool.spinNanoseconds { break }
             relax(&spins)
         }
         pthread_mutex_lock(mutex)
-        var g = generation.load(ordering: .acquiring)
+        var g = state.load(ordering: .relaxed) >> 32
         while g == seen {
             pthread_cond_wait(wake, mutex)
-            g = generation.load(ordering: .acquiring)
+            g = state.load(ordering: .relaxed) >> 32
         }
         pthread_mutex_unlock(mutex)
         return g
@@ -136,8 +158,8 @@ final class WorkerPool: @unchecked Sendable {
     private func startAgainAfterFork() {
         workers = 0
         job = nil
-        participants.store(0, ordering: .relaxed)
-        remaining.store(0, ordering: .relaxed)
+        state.store((state.load(ordering: .relaxed) & ~WorkerPool.activeMask) | WorkerPool.closedBit,
+                    ordering: .relaxed)
         busy.store(false, ordering: .relaxed)
         pthread_mutex_init(mutex, nil)
         pthread_cond_init(wake, nil)
@@ -146,11 +168,9 @@ final class WorkerPool: @unchecked Sendable {
 
 private final class WorkerStart {
     let pool: WorkerPool
-    let index: Int
-    let seen: Int
-    init(pool: WorkerPool, index: Int, seen: Int) {
+    let seen: UInt64
+    init(pool: WorkerPool, seen: UInt64) {
         self.pool = pool
-        self.index = index
         self.seen = seen
     }
 }
