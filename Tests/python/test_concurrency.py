@@ -2,14 +2,13 @@
 really overlap inside the library) gives results bitwise identical to serial calls, and the
 library's own thread count (plumb_set_num_threads 1, 2, 8) changes no result bit."""
 import os
-import signal
 import threading
-import time
 
 import numpy as np
 import pytest
 
 import plumb
+from forking import child_exit_code
 
 RNG = np.random.default_rng(77)
 SCORES = RNG.normal(size=(300, 257)).astype(np.float32)
@@ -123,14 +122,4 @@ def test_forked_child_computes_the_same_bits():
             status = 0 if same else 2
         finally:
             os._exit(status)
-    deadline = time.monotonic() + 60
-    while True:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            break
-        if time.monotonic() > deadline:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-            pytest.fail("the fork child's plumb calls did not finish within 60 s")
-        time.sleep(0.01)
-    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status
+    assert child_exit_code(pid, 60, "the fork child's plumb calls") == 0

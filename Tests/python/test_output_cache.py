@@ -4,12 +4,12 @@ the results of fresh arrays."""
 import os
 import sys
 import threading
-import time
 
 import numpy as np
 import pytest
 
 import plumb
+from forking import child_exit_code
 from plumb import _output_cache
 
 RNG = np.random.default_rng(5)
@@ -207,14 +207,4 @@ def test_fork_while_another_thread_holds_the_lock():
             os._exit(2)
     release.set()
     t.join()
-    deadline = time.monotonic() + 30
-    while True:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            break
-        if time.monotonic() > deadline:
-            os.kill(pid, 9)
-            os.waitpid(pid, 0)
-            pytest.fail("the forked child deadlocked on the output cache's lock")
-        time.sleep(0.05)
-    assert os.waitstatus_to_exitcode(status) == 0
+    assert child_exit_code(pid, 30, "the forked child (deadlocked on the output cache's lock?)") == 0

@@ -1,10 +1,6 @@
 import CPlumbCPU
+import Glibc  // pthreads, as the library's Linux target provides them
 import Synchronization
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Threads kept ready between parallel calls (`parallelChunks`).
 ///
