@@ -77,10 +77,11 @@ const char *plumb_last_error(void);
  *  n <= 0 selects all online cores (the default). Results do not depend on the thread count.
  *  Threads: a call runs its parallel work on the calling thread and on worker threads that plumb
  *  keeps (created at the first parallel call, at most one fewer than the online cores). After
- *  each call a worker spins for up to 1 ms waiting for the next one, then sleeps: back-to-back
+ *  each call a worker spins for up to 0.3 ms waiting for the next one, then sleeps: back-to-back
  *  calls (the spectral search makes a pass every ~0.1 ms) do not wait for threads to wake. While
  *  one call uses the workers, concurrent calls from other threads run on the system's
- *  libdispatch threads instead. A fork() child starts again without workers.
+ *  libdispatch threads instead. A fork() child starts again without workers. The workers live
+ *  until the process ends: the library must not be unloaded (dlclose) while they exist.
  *  Instruction sets: on x86-64 CPUs with AVX2 the float32 contrastive kernels, the smooth top-k
  *  methods and the spectral passes run a build of the same code for that instruction set, and
  *  on CPUs with AVX-512 (F, CD, BW, DQ, VL) a build for AVX-512, chosen at the first call;

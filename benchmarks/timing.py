@@ -2,7 +2,7 @@
 import time
 
 # Threads that wait for the next call by spinning take cores from whatever runs next: plumb's for
-# up to 1 ms (plumb.h, plumb_set_num_threads), OpenBLAS's (numpy's and scipy's BLAS) for 2^28
+# up to 0.3 ms (plumb.h, plumb_set_num_threads), OpenBLAS's (numpy's and scipy's BLAS) for 2^28
 # cycles, ~0.1 s here. Each contender starts after they all sleep (measured, 2048 x 2048 spectral:
 # plumb's cold gradient right after svds took 39-53 ms, after 0.2 s of idle time 31-34 ms).
 SETTLE_SECONDS = 0.2
