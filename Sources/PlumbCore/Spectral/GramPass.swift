@@ -33,10 +33,10 @@ extension Double: SpectralElement {
 }
 
 /// Requests element `j` of the four consecutive rows at `next` (row length n) into the cache, once
-/// per 64-byte line (j must step through every multiple of `64 / stride`). The passes call it
-/// from their row sweeps that read the current rows from L1/L2, for the next rows, so that the
-/// path from memory is not idle there (measured 2048 x 2048 float32, pair pass: 2-20% faster with
-/// two threads, 18% with one; a dot-product sweep, which itself waits for memory, gained nothing).
+/// per 64-byte line (j must step through every multiple of `64 / stride`). The passes call it for
+/// the next four rows from their update sweep, which reads the current rows from L1/L2 and would
+/// leave the path from memory idle (measured 2048 x 2048 float32, pair pass: 2-20% faster with two
+/// threads, 18% with one; from the dot-product sweep, which itself waits for memory, no gain).
 @inline(__always)
 func prefetchRows4<T>(_ next: UnsafePointer<T>?, rowLength n: Int, at j: Int) {
     guard let next, j & (64 / MemoryLayout<T>.stride - 1) == 0 else { return }
