@@ -10,7 +10,9 @@
  *
  * Conventions (they hold for every function below unless its comment says otherwise):
  *  - Arrays are row-major and contiguous. Sizes and indices are int64_t. The caller allocates every
- *    output; the library allocates only inside opaque handles.
+ *    output; the library allocates only inside opaque handles and for a call's scratch memory
+ *    (freed before it returns, except for one block of at most 8 MB that the spectral functions
+ *    keep for the next call: a training loop's calls then find their pages already mapped).
  *  - Every function returns a plumb_status (or is a pure getter). It never traps, whatever the
  *    arguments: NULL pointers, negative sizes, sizes whose byte counts overflow, NaN parameters all
  *    give a status, and plumb_last_error() then describes the problem.

@@ -65,6 +65,9 @@ private let convergedStartPasses = 12
 /// 16 loops: the partner alone understated in 45 of 800 steps, the mix in 1, and in 0 with
 /// `convergedStartPasses`; v with a random vector in 0).
 ///
+/// `basis`: room for `2 * lanczosBasisSize(cols: cols) * cols` values (the basis and the restart's
+/// new basis), uninitialised on entry.
+///
 /// Returns the top Ritz vector, the second Ritz vector (nil while the basis has fewer than two
 /// vectors), the gap estimate `(theta_1, theta_2 + 2 res_2 + gapMargin theta_1)` (`gapMargin`: the
 /// operator's relative error, by which its Ritz values can be off), nil when `maxPasses` stopped the
@@ -74,40 +77,38 @@ private let convergedStartPasses = 12
 /// used.
 func blockLanczos(
     _ op: BlockOperator, cols: Int, start: [Double], partner: [Double]?, maxPasses: Int, tol: Double,
-    gapMargin: Double
+    gapMargin: Double, basis: UnsafeMutablePointer<Double>
 ) -> (x: [Double], partner: [Double]?, gapInfo: (theta1: Double, lambda2Hi: Double)?, passes: Int) {
-    let maxBasis = min(cols, 32)
+    let maxBasis = lanczosBasisSize(cols: cols)
     let keep = min(6, max(0, maxBasis - 2))
-    var q = [Double](repeating: 0, count: maxBasis * cols)
+    var q = basis  // the basis, one vector after another
+    var spare = basis + maxBasis * cols  // the restart's new basis
     var h = [Double](repeating: 0, count: maxBasis * maxBasis)
     var y = [Double](repeating: 0, count: 2 * cols)
     var coeff = [Double](repeating: 0, count: 2 * maxBasis)
-    var spare: [Double] = []  // the restart's new basis, allocated at the first restart
-    for k in 0..<cols { q[k] = start[k] }
+    q.update(from: start, count: cols)
     var m = 0           // basis vectors whose A-image is in H
     var b = 1           // vectors of the block q[m..<m+b] to apply next
     var randomStreams: UInt64 = 1  // pseudo-random directions taken so far (stream 0 is the default start)
     var hasRandomDirection = false
     if maxBasis >= 2 {
-        q.withUnsafeMutableBufferPointer { qb in
-            let qp = qb.baseAddress!, second = qp + cols
-            second.update(from: defaultStart(cols, stream: 1), count: cols)
-            hasRandomDirection = orthonormalise(second, against: qp, count: 1, cols: cols, floor: 1e-8)
-            if !hasRandomDirection { second.update(repeating: 0, count: cols) }
-            var usable = hasRandomDirection
-            if let partner, partner.count == cols {
-                var p = partner
-                let usablePartner = p.withUnsafeMutableBufferPointer {
-                    orthonormalise($0.baseAddress!, against: qp, count: 1, cols: cols, floor: 1e-8)
-                }
-                if usablePartner {
-                    for k in 0..<cols { second[k] += p[k] }
-                    usable = orthonormalise(second, against: qp, count: 1, cols: cols, floor: 1e-8)
-                }
+        let second = q + cols
+        second.update(from: defaultStart(cols, stream: 1), count: cols)
+        hasRandomDirection = orthonormalise(second, against: q, count: 1, cols: cols, floor: 1e-8)
+        if !hasRandomDirection { second.update(repeating: 0, count: cols) }
+        var usable = hasRandomDirection
+        if let partner, partner.count == cols {
+            var p = partner
+            let usablePartner = p.withUnsafeMutableBufferPointer {
+                orthonormalise($0.baseAddress!, against: q, count: 1, cols: cols, floor: 1e-8)
             }
-            hasRandomDirection = hasRandomDirection && usable
-            if usable { b = 2 }
+            if usablePartner {
+                for k in 0..<cols { second[k] += p[k] }
+                usable = orthonormalise(second, against: q, count: 1, cols: cols, floor: 1e-8)
+            }
         }
+        hasRandomDirection = hasRandomDirection && usable
+        if usable { b = 2 }
     }
     var best = start
     var bestPartner: [Double]? = nil
@@ -118,24 +119,22 @@ func blockLanczos(
     var convergedAt: Int? = nil
     var firstMet: Int? = nil  // the first pass whose top pair met tol
     while passes < maxPasses {
-        let finite = q.withUnsafeMutableBufferPointer { qb -> Bool in
-            y.withUnsafeMutableBufferPointer { yb in
-                let qp = qb.baseAddress!, yp = yb.baseAddress!
-                op(qp + m * cols, yp, b)
-                for k in 0..<(b * cols) where !yp[k].isFinite { return false }
-                // Full reorthogonalisation; the coefficients are columns m..<m+b of H.
-                coeff.withUnsafeMutableBufferPointer { cb in
-                    let cp = cb.baseAddress!
-                    reorthogonalise(yp, count: b, against: qp, basis: m + b, cols: cols, coefficients: cp)
-                    for c in 0..<b {
-                        for i in 0..<(m + b) {
-                            h[i * maxBasis + m + c] = cp[c * (m + b) + i]
-                            h[(m + c) * maxBasis + i] = cp[c * (m + b) + i]
-                        }
+        let finite = y.withUnsafeMutableBufferPointer { yb -> Bool in
+            let yp = yb.baseAddress!
+            op(q + m * cols, yp, b)
+            for k in 0..<(b * cols) where !yp[k].isFinite { return false }
+            // Full reorthogonalisation; the coefficients are columns m..<m+b of H.
+            coeff.withUnsafeMutableBufferPointer { cb in
+                let cp = cb.baseAddress!
+                reorthogonalise(yp, count: b, against: q, basis: m + b, cols: cols, coefficients: cp)
+                for c in 0..<b {
+                    for i in 0..<(m + b) {
+                        h[i * maxBasis + m + c] = cp[c * (m + b) + i]
+                        h[(m + c) * maxBasis + i] = cp[c * (m + b) + i]
                     }
                 }
-                return true
             }
+            return true
         }
         passes += 1
         if !finite { break }
@@ -167,15 +166,13 @@ func blockLanczos(
         var nextCount = 0
         let negligible = 1e-14 * max(abs(theta1), .leastNormalMagnitude)
         y.withUnsafeMutableBufferPointer { yb in
-            q.withUnsafeBufferPointer { qb in
-                let yp = yb.baseAddress!
-                for c in 0..<b where m + nextCount < cols {
-                    let r = yp + nextCount * cols
-                    if c != nextCount { r.update(from: yp + c * cols, count: cols) }
-                    if orthonormalise(r, against: yp, count: nextCount, cols: cols, absoluteFloor: negligible,
-                                      search: (qb.baseAddress!, m)) {
-                        nextCount += 1
-                    }
+            let yp = yb.baseAddress!
+            for c in 0..<b where m + nextCount < cols {
+                let r = yp + nextCount * cols
+                if c != nextCount { r.update(from: yp + c * cols, count: cols) }
+                if orthonormalise(r, against: yp, count: nextCount, cols: cols, absoluteFloor: negligible,
+                                  search: (UnsafePointer(q), m)) {
+                    nextCount += 1
                 }
             }
         }
@@ -184,13 +181,11 @@ func blockLanczos(
             // two vectors alone, which may hold (next to) nothing of v_1: go on from a pseudo-random
             // direction orthogonal to it, as a default start would have.
             y.withUnsafeMutableBufferPointer { yb in
-                q.withUnsafeBufferPointer { qb in
-                    while nextCount == 0 && randomStreams < 16 {
-                        randomStreams += 1
-                        yb.baseAddress!.update(from: defaultStart(cols, stream: randomStreams), count: cols)
-                        if orthonormalise(yb.baseAddress!, against: qb.baseAddress!, count: m, cols: cols, floor: 1e-8) {
-                            nextCount = 1
-                        }
+                while nextCount == 0 && randomStreams < 16 {
+                    randomStreams += 1
+                    yb.baseAddress!.update(from: defaultStart(cols, stream: randomStreams), count: cols)
+                    if orthonormalise(yb.baseAddress!, against: q, count: m, cols: cols, floor: 1e-8) {
+                        nextCount = 1
                     }
                 }
             }
@@ -216,16 +211,10 @@ func blockLanczos(
         }
         if m + nextCount > maxBasis {
             // Thick restart: the `keep` best Ritz vectors, then the next block.
-            if spare.isEmpty { spare = [Double](repeating: 0, count: maxBasis * cols) }
-            spare.withUnsafeMutableBufferPointer { sb in
-                q.withUnsafeBufferPointer { qb in
-                    let sp = sb.baseAddress!, qp = qb.baseAddress!
-                    sp.update(repeating: 0, count: keep * cols)
-                    for r in 0..<keep {
-                        for i in 0..<m where vectors[i * m + r] != 0 {
-                            simdAxpy(sp + r * cols, vectors[i * m + r], qp + i * cols, cols)
-                        }
-                    }
+            spare.update(repeating: 0, count: keep * cols)
+            for r in 0..<keep {
+                for i in 0..<m where vectors[i * m + r] != 0 {
+                    simdAxpy(spare + r * cols, vectors[i * m + r], q + i * cols, cols)
                 }
             }
             swap(&q, &spare)
@@ -234,9 +223,7 @@ func blockLanczos(
             // The coupling of the kept vectors to the next block comes from the next projection.
             m = keep
         }
-        q.withUnsafeMutableBufferPointer { qb in
-            y.withUnsafeBufferPointer { (qb.baseAddress! + m * cols).update(from: $0.baseAddress!, count: nextCount * cols) }
-        }
+        y.withUnsafeBufferPointer { (q + m * cols).update(from: $0.baseAddress!, count: nextCount * cols) }
         b = nextCount
     }
     // A basis that never reached the stopping size (max_iters cut the search short) has not told
@@ -247,17 +234,19 @@ func blockLanczos(
 
 /// Ritz vector `k`: `Q s_k`, with the eigenvectors of the `m x m` projection as the columns of the
 /// row-major `vectors`.
-private func ritzVector(_ k: Int, _ q: [Double], _ vectors: [Double], m: Int, cols: Int) -> [Double] {
+private func ritzVector(_ k: Int, _ q: UnsafePointer<Double>, _ vectors: [Double], m: Int, cols: Int) -> [Double] {
     var x = [Double](repeating: 0, count: cols)
     x.withUnsafeMutableBufferPointer { xb in
-        q.withUnsafeBufferPointer { qb in
-            for i in 0..<m where vectors[i * m + k] != 0 {
-                simdAxpy(xb.baseAddress!, vectors[i * m + k], qb.baseAddress! + i * cols, cols)
-            }
+        for i in 0..<m where vectors[i * m + k] != 0 {
+            simdAxpy(xb.baseAddress!, vectors[i * m + k], q + i * cols, cols)
         }
     }
     return x
 }
+
+/// The most vectors the search's basis holds (`blockLanczos` needs room for twice that many
+/// `cols`-vectors: the basis and the restart's new one).
+func lanczosBasisSize(cols: Int) -> Int { min(cols, 32) }
 
 /// Makes the `cols` values at `r` orthogonal to the `count` orthonormal vectors at `basis`
 /// (`reorthogonalise`) and normalises them. Returns false, leaving `r` unusable, when what remains

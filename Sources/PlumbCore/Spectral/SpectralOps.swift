@@ -31,7 +31,7 @@ private func solve<T: SpectralElement>(
 ) throws(PlumbError) -> TripletWork {
     let start = try readStart(v, cols)
     let partner = try v2.map { p throws(PlumbError) in try readStart(p, cols, name: "v2") }
-    let work = topTriplet(w, rows: rows, cols: cols, start: start, partner: partner, maxPasses: maxIters, tol: tol,
+    let work = try topTriplet(w, rows: rows, cols: cols, start: start, partner: partner, maxPasses: maxIters, tol: tol,
                           as: T.self)
     // NaN or inf in W, or a pass that overflowed (its residual is then infinite).
     if !work.result.sigma.isFinite || !work.result.residual.isFinite || work.wv.contains(where: { !($0 / work.scale).isFinite }) {

@@ -82,9 +82,12 @@ let singlePassError = 0x1p-20
 func topTriplet<T: SpectralElement>(
     _ w: UnsafePointer<T>, rows: Int, cols: Int, start: [Double], partner: [Double]? = nil, maxPasses: Int,
     tol: Double, as _: T.Type
-) -> TripletWork {
-    let scratch = UnsafeMutablePointer<Double>.allocate(capacity: 2 * passBlocks(rows: rows) * cols)
-    defer { scratch.deallocate() }
+) throws(PlumbError) -> TripletWork {
+    // The passes' block partials, then the search's basis (kept between calls: `RetainedBuffer`).
+    let scratchCount = 2 * passBlocks(rows: rows) * cols
+    let (workCount, overflow) = cols.multipliedReportingOverflow(by: 2 * passBlocks(rows: rows) + 2 * lanczosBasisSize(cols: cols))
+    let memory = try RetainedBuffer(count: overflow ? .max : workCount, "the spectral search's basis and partial sums")
+    let scratch = memory.base
     var x0 = atUnitScale(start)
     var n0 = x0.withUnsafeBufferPointer { simdDot($0.baseAddress!, $0.baseAddress!, cols) }.squareRoot()
     if !(n0 > 0) || !n0.isFinite {
@@ -125,7 +128,7 @@ func topTriplet<T: SpectralElement>(
             let run = blockLanczos(op, cols: cols, start: x0, partner: partner.map(atUnitScale),
                                    maxPasses: maxPasses - passes - 1, tol: tol,
                                    // Ritz values of the float32-arithmetic operator are within its error.
-                                   gapMargin: single ? singlePassError : 0)
+                                   gapMargin: single ? singlePassError : 0, basis: scratch + scratchCount)
             passes += run.passes
             x0 = run.x
             partner = run.partner ?? partner
@@ -138,6 +141,7 @@ func topTriplet<T: SpectralElement>(
             var done = work
             done.result.iterations = passes
             done.partner = partner
+            withExtendedLifetime(memory) {}  // the passes used it up to here
             return done
         }
         // The float32-arithmetic search stalled short of tol: go on in binary64 from the verified v.
