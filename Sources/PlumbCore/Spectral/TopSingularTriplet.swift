@@ -85,7 +85,8 @@ func topTriplet<T: SpectralElement>(
 ) throws(PlumbError) -> TripletWork {
     // The passes' block partials, then the search's basis (kept between calls: `RetainedBuffer`).
     let scratchCount = 2 * passBlocks(rows: rows) * cols
-    let (workCount, overflow) = cols.multipliedReportingOverflow(by: 2 * passBlocks(rows: rows) + 2 * lanczosBasisSize(cols: cols))
+    let perColumn = 2 * passBlocks(rows: rows) + 2 * lanczosBasisSize(cols: cols)
+    let (workCount, overflow) = cols.multipliedReportingOverflow(by: perColumn)
     let memory = try RetainedBuffer(count: overflow ? .max : workCount, "the spectral search's basis and partial sums")
     let scratch = memory.base
     var x0 = atUnitScale(start)
@@ -141,7 +142,7 @@ func topTriplet<T: SpectralElement>(
             var done = work
             done.result.iterations = passes
             done.partner = partner
-            withExtendedLifetime(memory) {}  // the passes used it up to here
+            withExtendedLifetime(memory) {}  // the block stays this call's (out of the cache) until here
             return done
         }
         // The float32-arithmetic search stalled short of tol: go on in binary64 from the verified v.
