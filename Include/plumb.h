@@ -430,8 +430,10 @@ plumb_status plumb_exact_soft_topk(plumb_topk_method method, const double *x, in
  * float32 and float64, restarted from their converged v: every restart showed the gap, after
  * 13 to 25 passes). A truly repeated sigma_1 never shows a gap and pays all of them (37 passes
  * with the verification). Such a start cut short by max_iters (below 12) meets tol, so it
- * returns converged = 1 and PLUMB_OK, but without a visible gap: residual raised to
- * ||W||_F - sigma and angle_bound +inf (see the certificate below).
+ * returns converged = 1 and PLUMB_OK with the certificate its basis shows by then: with
+ * max_iters <= 6 (a basis of fewer than 12 vectors) no gap, so residual raised to ||W||_F - sigma
+ * and angle_bound +inf (see the certificate below); with 7 to 11 the gap that basis shows, without
+ * the 12-pass guard against a singular value that overtook v's (see below).
  *
  * Stopping: relative residual rho / sigma^2 <= tol, with rho = ||W^T W v - sigma^2 v||, or max_iters
  * passes. Useful tolerances: about 1e-6 for float32 (float32 rounding of v limits it near 1e-7) and
@@ -496,6 +498,9 @@ plumb_status plumb_exact_soft_topk(plumb_topk_method method, const double *x, in
  * Common arguments and errors: rows >= 1, cols >= 1; max_iters >= 1; tol >= 0 and not NaN;
  * `info` may be NULL. PLUMB_ERR_ARGUMENT for NULL pointers, bad sizes or overflowing rows*cols,
  * max_iters <= 0, tol < 0 or NaN, a non-finite entry of v (nothing written then).
+ * PLUMB_ERR_NO_MEMORY, before W or v is read and with nothing written, when the scratch cannot be
+ * allocated: binary64 vectors, at most ~120 of cols values (the Lanczos basis, its restart copy
+ * and the passes' partial sums) and 4 of rows values.
  * PLUMB_ERR_DOMAIN when W holds NaN or inf (naming the first such row; u / grad filled with NaN,
  * v and W unchanged) or when a pass overflows binary64 (float64 only, ||W||_2 sqrt(rows cols) near
  * 1e308; smaller scales are handled by an exact power-of-two rescaling inside the solver, down to

@@ -29,6 +29,9 @@ private func solve<T: SpectralElement>(
     _ w: UnsafePointer<T>, _ rows: Int, _ cols: Int, _ v: UnsafeMutablePointer<T>, _ v2: UnsafeMutablePointer<T>?,
     _ maxIters: Int, _ tol: Double
 ) throws(PlumbError) -> TripletWork {
+    // Swift arrays trap where an allocation fails: sizes the machine cannot provide are refused first.
+    try ensureAllocatable(spectralScratchCount(rows: rows, cols: cols), of: Double.self,
+                          "scratch for a \(rows) x \(cols) spectral search")
     let start = try readStart(v, cols)
     let partner = try v2.map { p throws(PlumbError) in try readStart(p, cols, name: "v2") }
     let work = try topTriplet(w, rows: rows, cols: cols, start: start, partner: partner, maxPasses: maxIters, tol: tol,

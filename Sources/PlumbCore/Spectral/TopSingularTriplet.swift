@@ -71,6 +71,24 @@ private func atUnitScale(_ x: [Double]) -> [Double] {
 /// `tol` is at least this allowance (the default 1e-6 is).
 let singlePassError = 0x1p-20
 
+/// The binary64 values of `topTriplet`'s retained scratch block (`Int.max` when that overflows).
+func retainedScratchCount(rows: Int, cols: Int) -> Int {
+    let perColumn = 2 * passBlocks(rows: rows) + 2 * lanczosBasisSize(cols: cols)
+    let (count, overflow) = cols.multipliedReportingOverflow(by: perColumn)
+    return overflow ? .max : count
+}
+
+/// All the binary64 scratch a spectral call holds at once (`Int.max` when that overflows): the
+/// retained block, plus at most 20 vectors of `cols` values (start vectors, the search's block and
+/// Ritz vectors, the verification's) and 4 of `rows` (row norms, `W v`) in Swift arrays.
+func spectralScratchCount(rows: Int, cols: Int) -> Int {
+    let (c, o1) = cols.multipliedReportingOverflow(by: 20)
+    let (r, o2) = rows.multipliedReportingOverflow(by: 4)
+    let (cr, o3) = c.addingReportingOverflow(r)
+    let (total, o4) = cr.addingReportingOverflow(retainedScratchCount(rows: rows, cols: cols))
+    return o1 || o2 || o3 || o4 ? .max : total
+}
+
 /// Finds the top singular triplet. `start` holds the caller's v (format values as Double) and
 /// `partner`, if any, the previous call's second Ritz vector (see `blockLanczos`); `maxPasses >= 1`,
 /// `tol >= 0` relative residual `rho / sigma^2`.
@@ -85,9 +103,8 @@ func topTriplet<T: SpectralElement>(
 ) throws(PlumbError) -> TripletWork {
     // The passes' block partials, then the search's basis (kept between calls: `RetainedBuffer`).
     let scratchCount = 2 * passBlocks(rows: rows) * cols
-    let perColumn = 2 * passBlocks(rows: rows) + 2 * lanczosBasisSize(cols: cols)
-    let (workCount, overflow) = cols.multipliedReportingOverflow(by: perColumn)
-    let memory = try RetainedBuffer(count: overflow ? .max : workCount, "the spectral search's basis and partial sums")
+    let memory = try RetainedBuffer(count: retainedScratchCount(rows: rows, cols: cols),
+                                    "the spectral search's basis and partial sums")
     let scratch = memory.base
     var x0 = atUnitScale(start)
     var n0 = x0.withUnsafeBufferPointer { simdDot($0.baseAddress!, $0.baseAddress!, cols) }.squareRoot()
