@@ -810,3 +810,24 @@ def test_exact_sigma_just_below_a_subnormal_midpoint():
     assert sum(x * x for x in ks) == (2**52 - 1) ** 2 + 2**52 - 1
     w = np.array([[x * 2.0**-1074 for x in ks]])
     assert plumb.exact.spectral_norm(w)[0] == float.fromhex("0x0.fffffffffffffp-1022")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_converged_start_cut_short_certifies_only_from_a_12_vector_basis(dtype):
+    # plumb.h: a converged warm start cut short by max_iters meets tol; with max_iters <= 6 (fewer
+    # than 12 basis vectors) it claims no gap, from 7 on it certifies the gap its basis shows.
+    w = np.ascontiguousarray(np.random.default_rng(0).standard_normal((80, 50)).astype(dtype))
+    _, _, v, _ = plumb.spectral_norm(w)
+    frobenius = np.linalg.norm(w.astype(np.float64))
+    true_v = np.linalg.svd(w.astype(np.float64))[2][0]
+    for max_iters in (2, 6, 7, 11):
+        sigma, _, v_out, info = plumb.spectral_norm(w, v=v.copy(), max_iters=max_iters)
+        assert info["converged"] and info["iterations"] == max_iters
+        if max_iters <= 6:
+            assert info["angle_bound"] == math.inf and math.isnan(info["gap_ratio"])
+            assert info["residual"] >= frobenius - sigma - 1e-9 * frobenius
+        else:
+            x = v_out.astype(np.float64) / np.linalg.norm(v_out.astype(np.float64))
+            c = float(x @ true_v)
+            angle = math.atan2(np.linalg.norm(x - c * true_v), abs(c))
+            assert math.isfinite(info["angle_bound"]) and angle <= info["angle_bound"], (max_iters, angle, info)
