@@ -348,9 +348,10 @@ typedef enum plumb_topk_method {
  *  @return PLUMB_OK; PLUMB_ERR_ARGUMENT for an unknown method, NULL pointers, rows < 0, n < 1,
  *  k out of [1, n], a bad temperature or an overflowing size; PLUMB_ERR_DOMAIN when a row contains
  *  NaN or an infinity (that row's out is NaN; other rows are computed; the message names the first
- *  such row); PLUMB_ERR_NO_MEMORY when the gradient method's n x k table (n x (k + 1) for the
- *  VJP; one per worker thread, 24 bytes an entry) cannot be allocated (the rows not computed are
- *  NaN). */
+ *  such row); PLUMB_ERR_NO_MEMORY when the threads' row workspaces (32 n binary64 values each,
+ *  every method) cannot be allocated (checked first: nothing is written then), or when the
+ *  gradient method's n x k table (n x (k + 1) for the VJP; one per worker thread, 24 bytes an
+ *  entry) cannot (the rows not computed are NaN). */
 plumb_status plumb_soft_topk_f32(plumb_topk_method method, const float *x, int64_t rows, int64_t n,
                                  int64_t k, float temperature, float *out);
 plumb_status plumb_soft_topk_f64(plumb_topk_method method, const double *x, int64_t rows, int64_t n,

@@ -56,6 +56,23 @@ int main(void) {
   CHECK(plumb_soft_topk_vjp_f64(PLUMB_TOPK_GRADIENT, x, 2, 6, 1, 1.0, NULL, gx) == PLUMB_ERR_ARGUMENT, "NULL grad_out");
   CHECK(plumb_soft_topk_vjp_f32(PLUMB_TOPK_GRADIENT, xf, 2, 6, 1, 1.0f, gf, NULL) == PLUMB_ERR_ARGUMENT, "NULL grad_x");
   CHECK(plumb_soft_topk_vjp_f32(PLUMB_TOPK_LAPLACE, xf, 2, 6, 9, 1.0f, gf, gxf) == PLUMB_ERR_ARGUMENT, "vjp bad k");
+  /* A row length whose workspaces the machine cannot provide (no byte count overflows): a status
+     before x is read, for every method, and nothing written. */
+  {
+    double x1 = 1, out1 = 5, g1 = 2, gx1 = 7;
+    float xf1 = 1, outf1 = 5;
+    const int64_t huge = (int64_t)1 << 40;
+    for (int m = 0; m < 4; m++) {
+      CHECK(plumb_soft_topk_f64((plumb_topk_method)m, &x1, 1, huge, 1, 1.0, &out1) == PLUMB_ERR_NO_MEMORY,
+            "huge n, method %d", m);
+      CHECK(strstr(plumb_last_error(), "allocate") != NULL, "message: %s", plumb_last_error());
+      CHECK(plumb_soft_topk_f32((plumb_topk_method)m, &xf1, 1, huge, 3, 1.0f, &outf1) == PLUMB_ERR_NO_MEMORY,
+            "huge n f32, method %d", m);
+      CHECK(plumb_soft_topk_vjp_f64((plumb_topk_method)m, &x1, 1, huge, 1, 1.0, &g1, &gx1) == PLUMB_ERR_NO_MEMORY,
+            "huge n vjp, method %d", m);
+    }
+    CHECK(x1 == 1 && out1 == 5 && g1 == 2 && gx1 == 7 && xf1 == 1 && outf1 == 5, "nothing written");
+  }
   CHECK(plumb_exact_soft_topk((plumb_topk_method)-1, x, 2, 6, 1, 1.0, ex) == PLUMB_ERR_ARGUMENT, "exact bad method");
   /* n * k beyond the reference's limit, also when the product overflows int64 (it wrapped and
      passed in the -Ounchecked build); rows = 0 keeps x and ex from being read. */

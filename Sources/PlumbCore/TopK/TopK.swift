@@ -82,6 +82,15 @@ func softTopKBody<T: BinaryFloatingPoint>(
     _ method: TopKMethod, x: UnsafePointer<T>, rows: Int, n: Int, k: Int, temperature: Double,
     gradOut: UnsafePointer<T>?, out: UnsafeMutablePointer<T>
 ) -> PlumbError? {
+    // Each thread's row workspace (TopKWorkspace, RowOffsets, GradientTopK, the sort) lives in
+    // Swift arrays of n values, which trap where an allocation fails: sizes the machine cannot
+    // provide are refused first, with nothing written.
+    let threads = min(Threads.limit, Threads.available, max(rows, 1))
+    let (workspace, overflow) = n.multipliedReportingOverflow(by: 32 * threads)
+    do throws(PlumbError) {
+        try ensureAllocatable(overflow ? .max : workspace, of: Double.self,
+                              "the row workspaces of \(threads) threads (n = \(n))")
+    } catch { return error }
     let grain = max(1, 16384 / max(1, n * min(k, 64)))
     let failure = FirstRowFailure()
     parallelChunks(rows, grain: grain) { range in
