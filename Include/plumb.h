@@ -16,8 +16,8 @@
  *  - Every function returns a plumb_status (or is a pure getter). It never traps, whatever the
  *    arguments: NULL pointers, negative sizes, sizes whose byte counts overflow, NaN parameters all
  *    give a status, and plumb_last_error() then describes the problem. Scratch the machine cannot
- *    provide is PLUMB_ERR_NO_MEMORY, checked before the call reads its inputs; only memory that
- *    runs out during a call, taken by something else meanwhile, can still abort the process.
+ *    provide is PLUMB_ERR_NO_MEMORY (each function says what it has written then); only memory
+ *    that runs out during a call, taken by something else meanwhile, can still abort the process.
  *  - Row-wise functions compute every row they can. When a row's data is outside the function's
  *    domain (NaN, or +inf where the math gives it no meaning) the function still computes the other
  *    rows, writes NaN to that row's outputs, and returns PLUMB_ERR_DOMAIN naming the first such row.
