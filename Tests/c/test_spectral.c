@@ -167,6 +167,21 @@ int main(void) {
   CHECK(plumb_exact_spectral_norm(w, 2, 2, NULL, NULL, NULL) == PLUMB_ERR_ARGUMENT, "exact NULL sigma");
   CHECK(plumb_exact_spectral_norm(w, 0, 2, &exact, NULL, NULL) == PLUMB_ERR_ARGUMENT, "exact rows 0");
 
+  /* Sizes whose scratch the machine cannot provide (byte counts well below 2^63, so no overflow):
+     PLUMB_ERR_NO_MEMORY before W or v is read, and nothing written. */
+  {
+    double w1 = 1, u1 = 7, v1 = 3, g1 = 5, v21 = 2;
+    float wf1 = 1, vf1 = 3;
+    const int64_t big = (int64_t)1 << 40;
+    CHECK(plumb_spectral_norm_f64(&w1, big, 1, &u1, &v1, 10, 1e-6, &info) == PLUMB_ERR_NO_MEMORY, "huge rows");
+    CHECK(strstr(plumb_last_error(), "allocate") != NULL, "message: %s", plumb_last_error());
+    CHECK(plumb_spectral_grad_pair_f64(&w1, 1, big, 1, &g1, &v1, &v21, 10, 1e-6, &info) == PLUMB_ERR_NO_MEMORY,
+          "huge cols");
+    CHECK(plumb_spectral_decay_f32(&wf1, big, 1, 0.1f, &vf1, 10, 1e-6, &info) == PLUMB_ERR_NO_MEMORY,
+          "huge rows decay");
+    CHECK(u1 == 7 && v1 == 3 && g1 == 5 && v21 == 2 && wf1 == 1 && vf1 == 3, "nothing written");
+  }
+
   /* Not converged: outputs still written, certificate still honest. */
   memset(v, 0, sizeof v);
   for (int i = 0; i < R * C; i++) w[i] = uniform();
