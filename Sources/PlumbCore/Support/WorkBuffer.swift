@@ -42,4 +42,3 @@ public func ensureAllocatable<Element>(
 }
 
 private let lastAllocationProbe = Atomic<UInt>(0)
-
