@@ -30,7 +30,7 @@ private func solve<T: SpectralElement>(
     _ maxIters: Int, _ tol: Double
 ) throws(PlumbError) -> TripletWork {
     // Swift arrays trap where an allocation fails: sizes the machine cannot provide are refused first.
-    try ensureAllocatable(spectralScratchCount(rows: rows, cols: cols), of: Double.self,
+    try ensureAllocatable(spectralArrayCount(rows: rows, cols: cols), of: Double.self,
                           "scratch for a \(rows) x \(cols) spectral search")
     let start = try readStart(v, cols)
     let partner = try v2.map { p throws(PlumbError) in try readStart(p, cols, name: "v2") }

@@ -78,15 +78,15 @@ func retainedScratchCount(rows: Int, cols: Int) -> Int {
     return overflow ? .max : count
 }
 
-/// All the binary64 scratch a spectral call holds at once (`Int.max` when that overflows): the
-/// retained block, plus at most 20 vectors of `cols` values (start vectors, the search's block and
-/// Ritz vectors, the verification's) and 4 of `rows` (row norms, `W v`) in Swift arrays.
-func spectralScratchCount(rows: Int, cols: Int) -> Int {
+/// The binary64 values a spectral call holds at once in Swift arrays (`Int.max` when that
+/// overflows): at most 20 vectors of `cols` values (start vectors, the search's block and Ritz
+/// vectors, the verification's) and 4 of `rows` (row norms, `W v`). The retained block is not
+/// counted: `RetainedBuffer` reports its own failure.
+func spectralArrayCount(rows: Int, cols: Int) -> Int {
     let (c, o1) = cols.multipliedReportingOverflow(by: 20)
     let (r, o2) = rows.multipliedReportingOverflow(by: 4)
-    let (cr, o3) = c.addingReportingOverflow(r)
-    let (total, o4) = cr.addingReportingOverflow(retainedScratchCount(rows: rows, cols: cols))
-    return o1 || o2 || o3 || o4 ? .max : total
+    let (total, o3) = c.addingReportingOverflow(r)
+    return o1 || o2 || o3 ? .max : total
 }
 
 /// Finds the top singular triplet. `start` holds the caller's v (format values as Double) and
