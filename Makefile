@@ -104,14 +104,15 @@ test-examples: build
 	  echo "== $$py"; MPLBACKEND=Agg $(PYTHON) $$py --quick >/dev/null; \
 	done
 
-# dist/: a relocatable install tree. The Swift runtime is linked statically and only plumb_*
-# symbols are exported, so the library needs no Swift toolchain (only libgmp, libmpfr, libc).
+# dist/: a relocatable install tree. The Swift runtime is linked statically, so the library needs no
+# Swift toolchain (only libgmp, libmpfr and the C/C++ runtime). As in every build (Package.swift,
+# Include/plumb.exports), only plumb_* symbols are exported.
 # The library is also copied into the Python package so `pip install ./Bindings/python` carries it.
 VERSION = $(shell sed -n 's/^\#define PLUMB_VERSION_\(MAJOR\|MINOR\|PATCH\) \([0-9]*\)/\2/p' Include/plumb.h | paste -sd.)
 DISTBUILD := .build-dist
 dist: deps
 	$(SWIFT) build -c release --product plumb --scratch-path $(DISTBUILD) \
-	  -Xswiftc -static-stdlib -Xlinker --version-script=$(CURDIR)/Include/plumb.exports
+	  -Xswiftc -static-stdlib
 	rm -rf dist && mkdir -p dist/lib/pkgconfig dist/include Bindings/python/plumb/lib
 	cp $(DISTBUILD)/release/libplumb.so dist/lib/
 	cp Include/plumb.h dist/include/

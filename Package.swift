@@ -20,6 +20,12 @@ let haswell: [SwiftSetting] = [.define("PLUMB_DISPATCHED")]
 let avx512: [SwiftSetting] = [.define("PLUMB_DISPATCHED")]
 #endif
 
+// libplumb.so exports the C API alone (Include/plumb.exports: plumb_*), in every build.
+let exportsOnlyTheCAPI: [LinkerSetting] = [
+    .unsafeFlags(["-Xlinker", "--version-script=" + String(#filePath.dropLast("Package.swift".count)) + "Include/plumb.exports"],
+                 .when(platforms: [.linux])),
+]
+
 let package = Package(
     name: "plumb",
     products: [
@@ -44,7 +50,8 @@ let package = Package(
         .target(
             name: "Plumb",
             dependencies: ["CPlumb", "CPlumbCPU", "PlumbCore", "PlumbCoreHaswell", "PlumbCoreAVX512", "PlumbExact"],
-            swiftSettings: optimize),
+            swiftSettings: optimize,
+            linkerSettings: exportsOnlyTheCAPI),
         .executableTarget(
             name: "plumb-cli",
             dependencies: [

@@ -97,7 +97,9 @@ const char *plumb_last_error(void);
 void plumb_set_num_threads(int32_t n);
 
 /*! plumb_get_num_threads() :
- *  @return the number of threads a plumb call may use, >= 1. */
+ *  @return the bound in effect, >= 1: the n last given to plumb_set_num_threads(), or the online
+ *  cores when that was <= 0 (the default). A call runs on at most this many threads, and never on
+ *  more than the online cores (a larger bound is kept as given, not lowered). */
 int32_t plumb_get_num_threads(void);
 
 /*======  Precision metrics  ======*/

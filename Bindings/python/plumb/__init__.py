@@ -1,13 +1,15 @@
 """plumb: numerically careful training kernels with exact GMP/MPFR references.
 
 numpy arrays in and out; the dtype (float32 or float64) picks the kernel; failures raise
-:class:`PlumbError`, wrong dtypes ``TypeError`` and wrong shapes ``ValueError`` before any C call.
+:class:`PlumbError`: bad parameter values (a NaN temperature, k out of range, max_iters <= 0)
+its subclass :class:`ArgumentError` (also a ``ValueError``), before any C call where Python can
+tell; wrong dtypes raise ``TypeError`` and wrong shapes ``ValueError``.
 """
 from __future__ import annotations
 
 from . import exact
 from ._arrays import int64
-from ._errors import PlumbError, check
+from ._errors import ArgumentError, PlumbError, check
 from ._lib import header_version, lib
 from ._metrics import compare
 from ._output_cache import output_cache_info, set_output_cache
@@ -16,7 +18,7 @@ from .hessian import HessianProbe, hutchinson_diag
 from .spectral import SpectralState, spectral_decay_, spectral_grad, spectral_norm
 from .topk import soft_topk, soft_topk_vjp
 
-__all__ = ["PlumbError", "compare", "exact", "version", "set_num_threads", "get_num_threads",
+__all__ = ["PlumbError", "ArgumentError", "compare", "exact", "version", "set_num_threads", "get_num_threads",
            "set_exact_precision_cap", "get_exact_precision_cap", "set_output_cache", "output_cache_info",
            "infonce", "flatnce", "contrastive_embeddings",
            "soft_topk", "soft_topk_vjp",
@@ -43,7 +45,8 @@ def set_num_threads(n: int) -> None:
 
 
 def get_num_threads() -> int:
-    """The number of threads one plumb call may use."""
+    """The thread bound in effect (plumb_get_num_threads): the last ``set_num_threads(n)``, or the
+    online cores for ``n <= 0`` (the default). A call never uses more threads than online cores."""
     return int(lib.plumb_get_num_threads())
 
 

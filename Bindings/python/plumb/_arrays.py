@@ -1,7 +1,10 @@
 """Checks applied to numpy arguments before any pointer reaches C.
 
-Wrong dtype raises TypeError; wrong shape, non-contiguous or read-only outputs raise ValueError.
-Nothing is silently copied or converted: a caller passing float64 gets the float64 kernel.
+Wrong dtype raises TypeError; wrong shape, non-contiguous or read-only outputs raise ValueError;
+a bad parameter value (NaN temperature, an integer out of range) raises ArgumentError, which is both
+a PlumbError (PLUMB_ERR_ARGUMENT, as C would report it) and a ValueError.
+No float array is silently copied or converted: a caller passing float64 gets the float64 kernel
+(only index arrays, such as contrastive ``positive``, are converted to int64).
 """
 from __future__ import annotations
 
@@ -10,6 +13,8 @@ import math
 from typing import Tuple
 
 import numpy as np
+
+from ._errors import ArgumentError
 
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 INT64_MAX = 2**63 - 1
@@ -62,7 +67,7 @@ def real(x, name: str) -> float:
     try:
         return float(x)
     except OverflowError:  # an int beyond binary64's range
-        raise ValueError(f"{name} is too large for a binary64 float") from None
+        raise ArgumentError(f"{name} is too large for a binary64 float") from None
     except (TypeError, ValueError):
         raise TypeError(f"{name} must be a real number, not {type(x).__name__}") from None
 
@@ -71,7 +76,7 @@ def finite_float(x, name: str) -> float:
     """A real-number parameter that must be finite (e.g. a temperature)."""
     v = real(x, name)
     if not math.isfinite(v):
-        raise ValueError(f"{name} must be finite, got {v}")
+        raise ArgumentError(f"{name} must be finite, got {v}")
     return v
 
 
@@ -86,26 +91,26 @@ def flag(x, name: str) -> bool:
 
 
 def positive_float(x, name: str) -> float:
-    """A parameter that must be finite and > 0 (a temperature, a learning rate), else ValueError."""
+    """A parameter that must be finite and > 0 (a temperature, a learning rate), else ArgumentError."""
     v = finite_float(x, name)
     if not v > 0:
-        raise ValueError(f"{name} must be > 0, got {v}")
+        raise ArgumentError(f"{name} must be > 0, got {v}")
     return v
 
 
 def temperature_value(x) -> float:
-    """A temperature: finite and > 0 (every function taking one), else ValueError."""
+    """A temperature: finite and > 0 (every function taking one), else ArgumentError."""
     return positive_float(x, "temperature")
 
 
 def float32_parameter(v: float, name: str) -> float:
     """Checks that the finite ``v`` survives the conversion to a float32 C parameter (the float32
-    functions take float32 temperatures and coefficients): a ValueError, naming the value, when it
+    functions take float32 temperatures and coefficients): an ArgumentError, naming the value, when it
     overflows to inf or a nonzero value underflows to 0, instead of the C error about inf or 0."""
     with np.errstate(over="ignore", under="ignore"):
         v32 = np.float32(v)
     if np.isinf(v32) or (v != 0 and v32 == 0):
-        raise ValueError(f"{name} = {v} becomes {v32} in float32 (the float32 functions take a float32 "
+        raise ArgumentError(f"{name} = {v} becomes {v32} in float32 (the float32 functions take a float32 "
                          f"{name}): its magnitude must lie between 1.4e-45 and 3.4e38")
     return v
 
@@ -116,7 +121,7 @@ def int64(x, name: str, minimum: int = -(2**63)) -> int:
         raise TypeError(f"{name} must be an integer, not {type(x).__name__}")
     v = int(x)
     if v < minimum or v > INT64_MAX:
-        raise ValueError(f"{name} = {v} is out of range [{minimum}, {INT64_MAX}]")
+        raise ArgumentError(f"{name} = {v} is out of range [{minimum}, {INT64_MAX}]")
     return v
 
 
@@ -127,7 +132,7 @@ def uint64(x, name: str) -> int:
         raise TypeError(f"{name} must be an integer, not {type(x).__name__}")
     v = int(x)
     if not 0 <= v < 2**64:
-        raise ValueError(f"{name} = {v} is out of range [0, 2**64)")
+        raise ArgumentError(f"{name} = {v} is out of range [0, 2**64)")
     return v
 
 
@@ -136,7 +141,7 @@ def enum_code(x, name: str) -> int:
     it (2**32 + 1 became 1); whether it is a known value is C's check."""
     v = int64(x, name)
     if not -(2**31) <= v < 2**31:
-        raise ValueError(f"{name} = {v} is not a known value (codes are C ints)")
+        raise ArgumentError(f"{name} = {v} is not a known value (codes are C ints)")
     return v
 
 

@@ -1,4 +1,4 @@
-"""plumb's exception and the status check every wrapper applies."""
+"""plumb's exceptions and the status check every wrapper applies."""
 from __future__ import annotations
 
 from ._lib import lib
@@ -11,6 +11,7 @@ STATUS_NAMES = {
     4: "PLUMB_ERR_NOT_CONVERGED",
     5: "PLUMB_ERR_PRECISION",
 }
+ARGUMENT = 1  # PLUMB_ERR_ARGUMENT
 
 
 class PlumbError(RuntimeError):
@@ -24,7 +25,18 @@ class PlumbError(RuntimeError):
         super().__init__(f"{self.name}: {message}")
 
 
+class ArgumentError(PlumbError, ValueError):
+    """A bad argument value (PLUMB_ERR_ARGUMENT): a NaN or non-positive temperature, k out of range,
+    max_iters <= 0, a NaN tol, an unknown method, a size that does not fit int64, ... Raised by the
+    binding before any C call (or by C for what only C checks). Both a :class:`PlumbError` and a
+    ``ValueError``; wrong dtypes stay ``TypeError`` and wrong shapes plain ``ValueError``."""
+
+    def __init__(self, message: str):
+        super().__init__(ARGUMENT, message)
+
+
 def check(status: int) -> None:
-    """Raise PlumbError unless ``status`` is PLUMB_OK."""
+    """Raise PlumbError (ArgumentError for PLUMB_ERR_ARGUMENT) unless ``status`` is PLUMB_OK."""
     if status != 0:
-        raise PlumbError(status, lib.plumb_last_error().decode("utf-8", "replace"))
+        message = lib.plumb_last_error().decode("utf-8", "replace")
+        raise ArgumentError(message) if status == ARGUMENT else PlumbError(status, message)

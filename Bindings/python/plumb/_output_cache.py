@@ -24,6 +24,8 @@ from typing import List, Tuple
 
 import numpy as np
 
+from ._errors import ArgumentError
+
 __all__ = ["empty_output", "set_output_cache", "output_cache_info"]
 
 MIN_BYTES = 1 << 20
@@ -111,7 +113,7 @@ def set_output_cache(max_bytes: int) -> int:
     if isinstance(max_bytes, bool) or not isinstance(max_bytes, (int, np.integer)):
         raise TypeError(f"max_bytes must be an int, not {type(max_bytes).__name__}")
     if max_bytes < 0:
-        raise ValueError(f"max_bytes must be >= 0, not {max_bytes}")
+        raise ArgumentError(f"max_bytes must be >= 0, not {max_bytes}")
     with _lock:
         previous, _limit = _limit, int(max_bytes)
         if not _busy:  # else the call this one interrupted trims to the new bound next time

@@ -10,7 +10,7 @@ from typing import Optional, Tuple
 import numpy as np
 
 from ._arrays import flag, float32_parameter, float_array, output_array, ptr, temperature_value
-from ._errors import check
+from ._errors import ArgumentError, check
 from ._lib import c_double_p, c_float_p, c_int64_p, declare, lib, status_t
 from ._output_cache import empty_output
 
@@ -32,8 +32,10 @@ _KINDS = {"infonce": 0, "flatnce": 1}
 
 
 def _positive(positive, rows: int) -> np.ndarray:
-    """``positive`` as a C-contiguous int64 array of ``rows`` values (any integer dtype accepted;
-    range checks happen in C and raise PlumbError)."""
+    """``positive`` as a C-contiguous int64 array of ``rows`` values. Any integer dtype and layout is
+    accepted and copied to int64 when needed: an index array is read only, so unlike the float
+    arrays (whose dtype picks the kernel) converting it changes nothing. Range checks happen in C
+    and raise ArgumentError."""
     if not isinstance(positive, np.ndarray):
         raise TypeError(f"positive must be a numpy.ndarray, not {type(positive).__name__}")
     if positive.dtype.kind not in "iu":
@@ -41,7 +43,7 @@ def _positive(positive, rows: int) -> np.ndarray:
     if positive.ndim != 1 or positive.shape[0] != rows:
         raise ValueError(f"positive must have shape ({rows},), not {positive.shape}")
     if positive.dtype.kind == "u" and positive.size and int(positive.max()) > 2**63 - 1:
-        raise ValueError("positive has values that do not fit int64")
+        raise ArgumentError("positive has values that do not fit int64")
     return np.ascontiguousarray(positive, dtype=np.int64)
 
 
@@ -65,7 +67,7 @@ def _run(kind: str, scores: np.ndarray, positive, temperature: float, grad: bool
         float32_parameter(tau, "temperature")
     ctype = ctypes.c_float if dtype == np.float32 else ctypes.c_double
     if grad_out is not None and not grad:
-        raise ValueError("grad_out was given with grad=False")
+        raise ArgumentError("grad_out was given with grad=False")
     inputs = (("scores", scores), ("positive", pos))
     if loss_out is None:
         loss = np.empty(rows, dtype=dtype)
@@ -94,8 +96,9 @@ def _doc(kind: str, formula: str) -> str:
     writable, sharing no memory with the inputs or each other), filled and returned instead of new
     arrays. (A new gradient of 1 MiB or more comes from plumb's output cache, which recycles the
     memory of earlier outputs nothing refers to any more: see :func:`plumb.set_output_cache`.)
-    Raises TypeError / ValueError for bad arguments and ``PlumbError`` (PLUMB_ERR_DOMAIN) when a
-    row holds NaN or +inf or a non-finite positive score (other rows are still computed)."""
+    Raises TypeError / ValueError for bad dtypes and shapes, ``ArgumentError`` (a ``PlumbError``)
+    for bad values, and ``PlumbError`` (PLUMB_ERR_DOMAIN) when a row holds NaN or +inf or a
+    non-finite positive score (other rows are still computed)."""
 
 
 def infonce(scores: np.ndarray, positive: np.ndarray, temperature: float = 1.0, grad: bool = True, *,
@@ -134,7 +137,7 @@ def contrastive_embeddings(a: np.ndarray, b: np.ndarray, temperature: float = 0.
     if a.shape != b.shape:
         raise ValueError(f"a has shape {a.shape} but b has shape {b.shape}")
     if loss not in _KINDS:
-        raise ValueError(f"loss must be 'infonce' or 'flatnce', not {loss!r}")
+        raise ArgumentError(f"loss must be 'infonce' or 'flatnce', not {loss!r}")
     normalize, symmetric, grad = flag(normalize, "normalize"), flag(symmetric, "symmetric"), flag(grad, "grad")
     tau = temperature_value(temperature)
     if a.dtype == np.float32:

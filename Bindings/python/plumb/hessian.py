@@ -11,7 +11,7 @@ from typing import Callable, Dict, Optional, Tuple, Union
 import numpy as np
 
 from ._arrays import enum_code, flag, float_array, int64, positive_float, ptr, real, uint64
-from ._errors import PlumbError, check
+from ._errors import ArgumentError, PlumbError, check
 from ._lib import c_double_p, c_float_p, declare, lib, status_t
 
 __all__ = ["HessianProbe", "hutchinson_diag", "ESTIMATORS"]
@@ -54,7 +54,7 @@ def _estimator(estimator: Union[str, int]) -> int:
     if isinstance(estimator, str):
         key = estimator.lower()
         if key not in ESTIMATORS:
-            raise ValueError(f"estimator must be one of {sorted(ESTIMATORS)}, not {estimator!r}")
+            raise ArgumentError(f"estimator must be one of {sorted(ESTIMATORS)}, not {estimator!r}")
         return ESTIMATORS[key]
     return enum_code(estimator, "estimator")
 
@@ -94,7 +94,7 @@ class HessianProbe:
 
     def _handle(self) -> _handle_t:
         if self._h is None:
-            raise ValueError("the HessianProbe is closed")
+            raise ArgumentError("the HessianProbe is closed")
         return self._h
 
     def observe(self, grad: np.ndarray) -> None:
@@ -110,7 +110,7 @@ class HessianProbe:
 
     def implied_diag(self, estimator: Union[str, int] = "adam", lr: float = 1.0) -> np.ndarray:
         """The Hessian diagonal the estimator ("adam", "rms", "belief", "full") implies at ``lr``
-        (finite, > 0: ValueError otherwise)."""
+        (finite, > 0: ArgumentError otherwise)."""
         e = _estimator(estimator)
         lr = positive_float(lr, "lr")
         out = np.empty(self.dim, dtype=np.float64)
@@ -151,7 +151,7 @@ def hutchinson_diag(hvp: Callable[[np.ndarray], np.ndarray], dim: int, samples: 
     dim = int64(dim, "dim", minimum=1)
     samples = int64(samples, "samples", minimum=1)
     if samples > 2**31 - 1:
-        raise ValueError(f"samples = {samples} must fit int32")
+        raise ArgumentError(f"samples = {samples} must fit int32")
     seed = uint64(seed, "seed")
     failure = []
 

@@ -13,7 +13,7 @@ from typing import Dict, Optional, Tuple
 import numpy as np
 
 from ._arrays import finite_float, flag, float32_parameter, float_array, int64, output_array, ptr, real, writable
-from ._errors import PlumbError, check
+from ._errors import ArgumentError, PlumbError, check
 from ._lib import c_double_p, c_float_p, declare, lib, status_t
 from ._output_cache import empty_output
 
@@ -60,10 +60,10 @@ def _prepare(w: np.ndarray, v: Optional[np.ndarray], max_iters: int, tol: Option
         v = output_array(v, "v", (cols,), w.dtype, ("w", w))  # in and out: overwritten with v_1
     mi = int64(max_iters, "max_iters", minimum=1)
     if mi > 2**31 - 1:
-        raise ValueError(f"max_iters = {mi} does not fit int32")
+        raise ArgumentError(f"max_iters = {mi} does not fit int32")
     t = default_tol(w.dtype) if tol is None else real(tol, "tol")
     if not (t >= 0):
-        raise ValueError(f"tol = {t} must be >= 0 and not NaN")
+        raise ArgumentError(f"tol = {t} must be >= 0 and not NaN")
     cty = ctypes.c_float if w.dtype == np.float32 else ctypes.c_double
     suffix = "f32" if w.dtype == np.float32 else "f64"
     return w, v, rows, cols, mi, t, cty, suffix

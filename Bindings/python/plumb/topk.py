@@ -7,7 +7,7 @@ from typing import Optional
 import numpy as np
 
 from ._arrays import enum_code, float32_parameter, float_array, int64, ptr, same_shape, temperature_value, writable
-from ._errors import check
+from ._errors import ArgumentError, check
 from ._lib import declare, lib, status_t
 from ._output_cache import empty_output
 
@@ -34,7 +34,7 @@ def method_value(method) -> int:
         try:
             return TOPK_METHODS[method.replace("-", "_")]  # the CLI's spelling, exp-clip, too
         except KeyError:
-            raise ValueError(f"unknown method {method!r}; expected one of {sorted(TOPK_METHODS)}") from None
+            raise ArgumentError(f"unknown method {method!r}; expected one of {sorted(TOPK_METHODS)}") from None
     return enum_code(method, "method")
 
 
