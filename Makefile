@@ -51,6 +51,10 @@ test-cli: build
 	  echo "== plumb hessian --problem $$p"; \
 	  $(CLI) hessian --problem $$p --steps 400 --sgd-lr 0.5 --adam-lr 0.03 --batch 1 64 >/dev/null; \
 	done
+	@# List options take commas as well as spaces: 2 batch sizes x (2 + 1) learning rates = 6 rows.
+	test $$($(CLI) hessian --problem quadratic --steps 400 --batch 1,64 --sgd-lr 0.5,0.05 --adam-lr 0.03 \
+	  | grep -cE '^(sgd|adam) ') -eq 6
+	! $(CLI) hessian --batch 1,x 2>/dev/null
 	! $(CLI) precision no-such-kernel 2>/dev/null
 	@# Negative parameters after '=' with commas. A failure while running exits 1 (usage errors 64),
 	@# and an unwritable CSV fails before the sweep prints anything.

@@ -20,9 +20,15 @@ struct HessianCommand: ParsableCommand {
     @Option(help: "Decades spanned by the Hessian's diagonal.") var decades: Double = 3
     @Option(help: "Residual noise s.") var noise: Double = 1
     @Option(help: "Optimizer steps per run (observations start after the first quarter).") var steps: Int = 10000
-    @Option(parsing: .upToNextOption, help: "SGD learning rates.") var sgdLr: [Double] = [0.5, 0.05, 0.005]
-    @Option(parsing: .upToNextOption, help: "Adam learning rates.") var adamLr: [Double] = [0.3, 0.03, 0.003]
-    @Option(parsing: .upToNextOption, help: "Observation batch sizes B.") var batch: [Int] = [1, 64, 4096]
+    @Option(name: .customLong("sgd-lr"), parsing: .upToNextOption,
+            help: "SGD learning rates, separated by spaces or commas.") var sgdLrArguments = ["0.5", "0.05", "0.005"]
+    @Option(name: .customLong("adam-lr"), parsing: .upToNextOption,
+            help: "Adam learning rates, separated by spaces or commas.") var adamLrArguments = ["0.3", "0.03", "0.003"]
+    @Option(name: .customLong("batch"), parsing: .upToNextOption,
+            help: "Observation batch sizes B, separated by spaces or commas.") var batchArguments = ["1", "64", "4096"]
+    var batch: [Int] { get throws { try commaSeparated(batchArguments, option: "batch") } }
+    var sgdLr: [Double] { get throws { try commaSeparated(sgdLrArguments, option: "sgd-lr") } }
+    var adamLr: [Double] { get throws { try commaSeparated(adamLrArguments, option: "adam-lr") } }
     @Option(help: "Random seed.") var seed: UInt64 = 1
     @Option(help: """
         least-squares: exact H = X^T X / N (GMP); quadratic: the population loss E[(x.w - y)^2]/2 \
@@ -46,6 +52,7 @@ struct HessianCommand: ParsableCommand {
             throw ValidationError("need dim <= 4096, samples <= 1000000, dim * samples <= 2^26, steps <= 1000000, "
                                   + "decades <= 30, noise <= 1e6")
         }
+        let batch = try self.batch, sgdLr = try self.sgdLr, adamLr = try self.adamLr
         guard batch.allSatisfy({ $0 >= 1 && $0 <= 1 << 20 }), (sgdLr + adamLr).allSatisfy({ $0 > 0 && $0.isFinite }) else {
             throw ValidationError("batch sizes must be in [1, 2^20] and learning rates finite and > 0")
         }
@@ -71,7 +78,8 @@ struct HessianCommand: ParsableCommand {
         print(pad("optimizer", 10) + pad("lr", 9) + pad("B", 6) + pad("lr*h*B/2 range", 18) + pad("exponent", 10)
               + pad("log corr", 10) + pad("rel err", 9))
         let hMin = problem.diag.min() ?? 0, hMax = problem.diag.max() ?? 0
-        for (name, lrs) in [("sgd", sgdLr), ("adam", adamLr)] {
+        let batch = try self.batch
+        for (name, lrs) in [("sgd", try sgdLr), ("adam", try adamLr)] {
             for lr in lrs {
                 for b in batch {
                     guard let report = try problem.run(adam: name == "adam", lr: lr, batch: b, steps: steps, seed: seed &+ 17) else {

@@ -52,16 +52,12 @@ struct Precision: ParsableCommand {
             help: "Parameter values (score gaps, input scales, ...), separated by spaces or commas; negative values go after '=' with commas: --gaps=-50,-10,0,30.")
     var values: [String] = []
 
-    /// `values` as numbers: each argument may hold several, comma-separated (a space-separated
-    /// negative value would be read as an option).
+    /// `values` as finite numbers (`commaSeparated`).
     var parameters: [Double] {
         get throws {
-            try values.flatMap { $0.split(separator: ",") }.map { item in
-                guard let v = Double(item), v.isFinite else {
-                    throw ValidationError("'\(item)' is not a finite number")
-                }
-                return v
-            }
+            let numbers: [Double] = try commaSeparated(values, option: "values")
+            if let bad = numbers.first(where: { !$0.isFinite }) { throw ValidationError("'\(bad)' is not a finite number") }
+            return numbers
         }
     }
 

@@ -1,3 +1,4 @@
+import ArgumentParser
 import CPlumb
 @_exported import Glibc
 
@@ -16,6 +17,15 @@ struct SplitMix64 {
     mutating func uniform() -> Double { (Double(next() >> 11) + 0.5) / 9007199254740992.0 }
     /// Standard normal (Box-Muller).
     mutating func normal() -> Double { (-2 * log(uniform())).squareRoot() * cos(2 * Double.pi * uniform()) }
+}
+
+/// The values of a list option whose arguments may each hold several, comma-separated
+/// (`--batch 1,64 4096`; a space-separated negative value would be read as an option).
+func commaSeparated<T: LosslessStringConvertible>(_ arguments: [String], option: String) throws -> [T] {
+    try arguments.flatMap { $0.split(separator: ",") }.map { item in
+        guard let v = T(String(item)) else { throw ValidationError("'\(item)' is not a valid value for --\(option)") }
+        return v
+    }
 }
 
 func pad(_ s: String, _ width: Int) -> String {
