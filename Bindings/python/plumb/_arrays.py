@@ -28,7 +28,7 @@ def float_array(a, name: str, ndim: Tuple[int, ...] = (2,), dtypes=FLOAT_DTYPES)
         allowed = ", ".join(str(d) for d in dtypes)
         raise TypeError(f"{name} has dtype {a.dtype}; expected one of {allowed}")
     if a.ndim not in ndim:
-        raise ValueError(f"{name} must have {' or '.join(map(str, ndim))} dimensions, not {a.ndim}")
+        raise ValueError(f"{name} must be {' or '.join(f'{d}-D' for d in ndim)}, not {a.ndim}-D")
     if not a.flags.c_contiguous:
         raise ValueError(f"{name} must be C-contiguous (use numpy.ascontiguousarray)")
     return a
@@ -80,6 +80,15 @@ def finite_float(x, name: str) -> float:
     return v
 
 
+def describe(x) -> str:
+    """``x`` for an error message: an array by its shape and dtype (not its values), anything else
+    by its repr, cut at 60 characters."""
+    if isinstance(x, np.ndarray):
+        return f"a {x.dtype} array of shape {x.shape}"
+    text = repr(x)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def flag(x, name: str) -> bool:
     """A yes/no parameter: a bool (Python or numpy) or the int 0 or 1. Anything else is a TypeError,
     as truthiness would take ``squared="no"`` for yes."""
@@ -87,7 +96,7 @@ def flag(x, name: str) -> bool:
         return bool(x)
     if isinstance(x, (int, np.integer)) and x in (0, 1):
         return bool(x)
-    raise TypeError(f"{name} must be True or False, not {x!r}")
+    raise TypeError(f"{name} must be True or False, not {describe(x)}")
 
 
 def positive_float(x, name: str) -> float:

@@ -9,7 +9,7 @@ from typing import Optional, Tuple
 
 import numpy as np
 
-from ._arrays import flag, float32_parameter, float_array, output_array, ptr, temperature_value
+from ._arrays import describe, flag, float32_parameter, float_array, output_array, ptr, temperature_value
 from ._errors import ArgumentError, check
 from ._lib import c_double_p, c_float_p, c_int64_p, declare, lib, status_t
 from ._output_cache import empty_output
@@ -87,9 +87,13 @@ def _run(kind: str, scores: np.ndarray, positive, temperature: float, grad: bool
 def _doc(kind: str, formula: str) -> str:
     return f"""{kind} loss of each row of ``scores`` and its gradient with respect to the scores.
 
-    ``scores``: float32 or float64 array, ``rows x cols`` (or 1-D for one row), ``cols >= 2``;
-    negative scores may be ``-inf`` (masked). ``positive``: integer array of ``rows`` column indices
-    (an int for 1-D ``scores``; ``-1`` ignores the row: loss 0, gradient 0). ``temperature``: finite, > 0. {formula}
+    ``scores``: float32 or float64 array, C-contiguous, ``rows x cols`` (or 1-D for one row),
+    ``cols >= 2``; the dtype picks the kernel; negative scores may be ``-inf`` (masked).
+    ``positive``: integer array of ``rows`` column indices (an int for 1-D ``scores``; ``-1``
+    ignores the row: loss 0, gradient 0). ``temperature``: finite, > 0; float32 scores take it
+    rounded to float32, as the C function does (compare with
+    ``plumb.exact.{kind.lower()}(scores.astype(np.float64), positive, float(np.float32(t)))``).
+    {formula}
     Returns ``(loss, grad)``: ``loss`` has ``rows`` values (0-d for 1-D input) and ``grad`` the
     shape of ``scores`` (``None`` when ``grad=False``), both in the dtype of ``scores``.
     ``loss_out`` / ``grad_out``: preallocated outputs of exactly that dtype and shape (C-contiguous,
@@ -136,8 +140,10 @@ def contrastive_embeddings(a: np.ndarray, b: np.ndarray, temperature: float = 0.
     b = float_array(b, "b", dtypes=(a.dtype,))
     if a.shape != b.shape:
         raise ValueError(f"a has shape {a.shape} but b has shape {b.shape}")
+    if not isinstance(loss, str):
+        raise TypeError(f"loss must be 'infonce' or 'flatnce', not {describe(loss)}")
     if loss not in _KINDS:
-        raise ArgumentError(f"loss must be 'infonce' or 'flatnce', not {loss!r}")
+        raise ArgumentError(f"loss must be 'infonce' or 'flatnce', not {describe(loss)}")
     normalize, symmetric, grad = flag(normalize, "normalize"), flag(symmetric, "symmetric"), flag(grad, "grad")
     tau = temperature_value(temperature)
     if a.dtype == np.float32:

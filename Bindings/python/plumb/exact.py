@@ -1,4 +1,10 @@
-"""Exact references: binary64 results correctly rounded from the exact value (GMP/MPFR)."""
+"""Exact references: binary64 results correctly rounded from the exact value (GMP/MPFR).
+
+To measure a float32 kernel, give the reference the kernel's own inputs: the float32 functions take
+a float32 temperature (``plumb.infonce(s32, pos, 0.07)`` computes with ``float32(0.07)``), so compare
+with ``infonce(s32.astype(np.float64), pos, float(np.float32(0.07)))``. With the binary64 0.07 the
+comparison measures the temperature's rounding (~6 ULP of a float32 gradient), not the kernel.
+"""
 from __future__ import annotations
 
 import ctypes

@@ -10,7 +10,7 @@ from typing import Callable, Dict, Optional, Tuple, Union
 
 import numpy as np
 
-from ._arrays import enum_code, flag, float_array, int64, positive_float, ptr, real, uint64
+from ._arrays import describe, enum_code, flag, float_array, int64, positive_float, ptr, real, uint64
 from ._errors import ArgumentError, PlumbError, check
 from ._lib import c_double_p, c_float_p, declare, lib, status_t
 
@@ -54,7 +54,7 @@ def _estimator(estimator: Union[str, int]) -> int:
     if isinstance(estimator, str):
         key = estimator.lower()
         if key not in ESTIMATORS:
-            raise ArgumentError(f"estimator must be one of {sorted(ESTIMATORS)}, not {estimator!r}")
+            raise ArgumentError(f"estimator must be one of {sorted(ESTIMATORS)}, not {describe(estimator)}")
         return ESTIMATORS[key]
     return enum_code(estimator, "estimator")
 

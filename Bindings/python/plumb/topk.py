@@ -6,7 +6,7 @@ from typing import Optional
 
 import numpy as np
 
-from ._arrays import enum_code, float32_parameter, float_array, int64, ptr, same_shape, temperature_value, writable
+from ._arrays import describe, enum_code, float32_parameter, float_array, int64, ptr, same_shape, temperature_value, writable
 from ._errors import ArgumentError, check
 from ._lib import declare, lib, status_t
 from ._output_cache import empty_output
@@ -34,7 +34,7 @@ def method_value(method) -> int:
         try:
             return TOPK_METHODS[method.replace("-", "_")]  # the CLI's spelling, exp-clip, too
         except KeyError:
-            raise ArgumentError(f"unknown method {method!r}; expected one of {sorted(TOPK_METHODS)}") from None
+            raise ArgumentError(f"unknown method {describe(method)}; expected one of {sorted(TOPK_METHODS)}") from None
     return enum_code(method, "method")
 
 
@@ -51,6 +51,8 @@ def soft_topk(x: np.ndarray, k: int, method: str = "gradient", temperature: floa
 
     ``x``: float32 or float64, 1-D (one row) or 2-D (rows x n), C-contiguous; the dtype picks the
     kernel. ``method``: "gradient", "exp_clip", "sigmoid" or "laplace". ``1 <= k <= n``.
+    ``temperature``: finite, > 0; float32 ``x`` takes it rounded to float32, as the C function does
+    (measure against ``plumb.exact.soft_topk(x.astype(np.float64), k, method, float(np.float32(t)))``).
     Returns an array of x's shape and dtype (``out`` if given: it may be ``x`` itself, in place,
     but must not partially overlap it). NaN/inf rows raise ``PlumbError``.
     """
