@@ -166,12 +166,24 @@ extension ThresholdTopK {
         let logit = log(Double(k) / Double(n - k))
         var lo = Swift.max(z[order[k]] - log(Double(k)) - 1, z[order[n - 1]] - logit)
         var hi = Swift.min(log(Double(n - k)) + 1, z[order[0]] - logit)
-        // h and h' scaled by exp(min_i |z_i - lambda|), so tails far below binary64's range (all
-        // items far from lambda) keep their value instead of underflowing to an exact 0.
+        // h and h' (their common factor does not change the Newton step). While some item lies
+        // within 700 of lambda they are summed as they are, one exp per item: farther items
+        // underflow, but next to the nearest item's term (>= e^-700) they are below 2^-64 of it.
+        // When every item is farther, both are scaled by exp(min_i |z_i - lambda|), so that tails
+        // far below binary64's range keep their value instead of underflowing to an exact 0.
         func eval(_ lam: Double) -> (h: Double, dh: Double) {
             var near = Double.infinity
             for t in z { near = Swift.min(near, Swift.abs(t - lam)) }
             var count = 0, tail = 0.0, slope = 0.0
+            if near <= 700 {
+                for t in z {
+                    let u = t - lam
+                    let e = exp(-Swift.abs(u)), q = e / (1 + e)  // sigmoid(-|u|)
+                    if u >= 0 { count += 1; tail -= q } else { tail += q }
+                    slope += q * (1 - q)
+                }
+                return (Double(count - k) + tail, slope)
+            }
             for t in z {
                 let u = t - lam, au = Swift.abs(u)
                 let e = exp(-au), scaled = exp(near - au) / (1 + e)  // sigmoid(-|u|) e^{near}
@@ -183,22 +195,32 @@ extension ThresholdTopK {
             return (integer == 0 ? tail : integer * exp(near) + tail, slope)
         }
         var lam = lo + (hi - lo) / 2
-        var checkpoint = hi - lo
+        var checkpoint = hi - lo, previousStep = Double.infinity, previousCorrection = Double.infinity
         for iteration in 0..<400 {
             let (h, dh) = eval(lam)
             if h == 0 { break }
             if h > 0 { lo = lam } else { hi = lam }
-            var next = dh > 0 ? lam + h / dh : .nan
+            let correction = dh > 0 ? h / dh : .nan
+            // Converged: Newton's correction is below lambda's rounding, or it is tiny and no
+            // longer shrinking (quadratic convergence has reached the rounding of h itself; the
+            // former bisection down to a 2-ulp bracket took ~30 more passes over the row there).
+            let size = Swift.abs(correction)
+            if size <= lam.ulp / 2 { break }
+            if size <= 0x1p-40 * Swift.max(1, Swift.abs(lam)) && size > previousCorrection / 2 { break }
+            previousCorrection = size
+            var next = lam + correction
             if !(next > lo && next < hi) { next = lo + (hi - lo) / 2 }
             // Where lambda is far from every item, h behaves like e^{-lambda} and Newton moves it by
-            // about 1 per step: when two steps have not halved the bracket, bisect instead (so at
-            // most ~2 x 64 + a few Newton steps in all).
+            // about 1 per step: when two steps have neither halved the bracket nor the step (Newton
+            // converging from one side leaves the bracket wide), bisect instead (so at most
+            // ~2 x 64 + a few Newton steps in all).
             if iteration % 2 == 1 {
-                if hi - lo > checkpoint / 2 { next = lo + (hi - lo) / 2 }
+                if hi - lo > checkpoint / 2 && !(Swift.abs(next - lam) <= previousStep / 2) { next = lo + (hi - lo) / 2 }
                 checkpoint = hi - lo
             }
             let step = Swift.abs(next - lam)
             if step == 0 || !(hi > lo) { break }
+            previousStep = step
             lam = next
             if step <= lam.ulp || hi - lo <= 2 * lam.ulp { break }
         }
