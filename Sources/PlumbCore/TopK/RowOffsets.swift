@@ -24,9 +24,7 @@ struct RowOffsets {
     var base: [Double] = []
     var within: [Double] = []
     var withinLo: [Double] = []
-    /// `(x_i, i)` for the sort, held contiguously: comparisons that gathered `x[order[r]]` made the
-    /// sort a third of a sigmoid row's time (n = 4096).
-    private var keys: [(value: Double, index: Int)] = []
+    private var ranking = DescendingOrder()
 
     init() {}
 
@@ -36,11 +34,8 @@ struct RowOffsets {
             order = Array(0..<n)
             t = .init(repeating: 0, count: n)
             base = t; within = t; withinLo = t
-            keys = .init(repeating: (0, 0), count: n)
         }
-        for i in 0..<n { keys[i] = (x[i], i) }
-        keys.sort { $0.value > $1.value || ($0.value == $1.value && $0.index < $1.index) }
-        for r in 0..<n { order[r] = keys[r].index }
+        order.withUnsafeMutableBufferPointer { ranking.sort(x, into: $0) }
         let anchor = order[a]
         (t[anchor], base[anchor], within[anchor], withinLo[anchor]) = (0, 0, 0, 0)
         // Downwards from the anchor: offsets <= 0.

@@ -1,0 +1,1 @@
+../PlumbCore/TopK/DescendingOrder.swift
