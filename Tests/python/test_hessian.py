@@ -157,6 +157,25 @@ def test_compare_excludes_zero_coordinates():
         assert math.isnan(rep["exponent"]) and math.isnan(rep["scale"])
 
 
+def test_float32_references_widen_exactly():
+    """A float32 reference (diagonal or matrix) gives the report of its exact float64 widening."""
+    rng = np.random.default_rng(8)
+    dim = 6
+    a = rng.normal(size=(dim, dim)).astype(np.float32)
+    hess32 = (a @ a.T + np.eye(dim, dtype=np.float32)).astype(np.float32)
+    with plumb.HessianProbe(dim, beta2=0.99, full_matrix=True) as p:
+        for _ in range(50):
+            p.observe(rng.normal(size=dim))
+        for estimator in ("rms", "adam", "belief"):
+            r32 = p.compare(np.diag(hess32).copy(), estimator)
+            r64 = p.compare(np.diag(hess32).astype(np.float64), estimator)
+            assert r32.keys() == r64.keys()
+            assert all(r32[f] == r64[f] or (math.isnan(r32[f]) and math.isnan(r64[f])) for f in r32)
+        assert p.compare_matrix(hess32) == p.compare_matrix(hess32.astype(np.float64))
+    with pytest.raises(TypeError):
+        plumb.HessianProbe(3).compare(np.ones(3, dtype=np.float16))
+
+
 def test_full_matrix_recovers_scaled_hessian():
     rng = np.random.default_rng(6)
     dim, s = 8, 0.3

@@ -118,9 +118,10 @@ class HessianProbe:
         return out
 
     def compare(self, reference: np.ndarray, estimator: Union[str, int] = "rms") -> Dict[str, float]:
-        """Fit the estimator's diagonal against ``reference`` (float64, ``dim`` values); a dict
-        with steps, exponent, scale, log_correlation, relative_error, epsilon_dominated."""
-        ref = float_array(reference, "reference", ndim=(1,), dtypes=(np.dtype(np.float64),))
+        """Fit the estimator's diagonal against ``reference`` (``dim`` values, float64 or float32,
+        which is widened exactly); a dict with steps, exponent, scale, log_correlation,
+        relative_error, epsilon_dominated."""
+        ref = _reference(reference, "reference", 1)
         if ref.shape[0] != self.dim:
             raise ValueError(f"reference has {ref.shape[0]} values; the probe has dim {self.dim}")
         e = _estimator(estimator)
@@ -129,14 +130,22 @@ class HessianProbe:
         return {f: getattr(rep, f) for f, _ in _Report._fields_}
 
     def compare_matrix(self, hessian: np.ndarray) -> Dict[str, float]:
-        """Full-matrix mode: compare sqrtm(C_hat) with |H| for a dense ``dim x dim`` float64 Hessian;
-        a dict with steps, scale, relative_error, exponent, diag_scale, log_correlation."""
-        hm = float_array(hessian, "hessian", ndim=(2,), dtypes=(np.dtype(np.float64),))
+        """Full-matrix mode: compare sqrtm(C_hat) with |H| for a dense ``dim x dim`` Hessian (float64,
+        or float32 widened exactly); a dict with steps, scale, relative_error, exponent,
+        diag_scale, log_correlation."""
+        hm = _reference(hessian, "hessian", 2)
         if hm.shape != (self.dim, self.dim):
             raise ValueError(f"hessian has shape {hm.shape}; expected {(self.dim, self.dim)}")
         rep = _MatrixReport()
         check(lib.plumb_hess_compare_matrix(self._handle(), ptr(hm, ctypes.c_double), ctypes.byref(rep)))
         return {f: getattr(rep, f) for f, _ in _MatrixReport._fields_}
+
+
+def _reference(a, name: str, ndim: int) -> np.ndarray:
+    """A reference Hessian (its diagonal, or the matrix) as float64: the C functions take binary64,
+    and a float32 reference widens exactly, so it is accepted too."""
+    a = float_array(a, name, ndim=(ndim,))
+    return a if a.dtype == np.float64 else a.astype(np.float64)
 
 
 def hutchinson_diag(hvp: Callable[[np.ndarray], np.ndarray], dim: int, samples: int = 100,
