@@ -21,9 +21,9 @@ let avx512: [SwiftSetting] = [.define("PLUMB_DISPATCHED")]
 #endif
 
 // libplumb.so exports the C API alone (Include/plumb.exports: plumb_*), in every build.
+let exportsList = String(#filePath.dropLast("Package.swift".count)) + "Include/plumb.exports"
 let exportsOnlyTheCAPI: [LinkerSetting] = [
-    .unsafeFlags(["-Xlinker", "--version-script=" + String(#filePath.dropLast("Package.swift".count)) + "Include/plumb.exports"],
-                 .when(platforms: [.linux])),
+    .unsafeFlags(["-Xlinker", "--version-script=" + exportsList], .when(platforms: [.linux])),
 ]
 
 let package = Package(

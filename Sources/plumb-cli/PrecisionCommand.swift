@@ -56,7 +56,9 @@ struct Precision: ParsableCommand {
     var parameters: [Double] {
         get throws {
             let numbers: [Double] = try commaSeparated(values, option: "values")
-            if let bad = numbers.first(where: { !$0.isFinite }) { throw ValidationError("'\(bad)' is not a finite number") }
+            if let bad = numbers.first(where: { !$0.isFinite }) {
+                throw ValidationError("'\(bad)' is not a finite number")
+            }
             return numbers
         }
     }

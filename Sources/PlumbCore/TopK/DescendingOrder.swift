@@ -13,7 +13,7 @@ struct DescendingOrder {
     private var keys: [UInt64] = []
     private var spareKeys: [UInt64] = []
     private var spareOrder: [Int] = []
-    private var counts = [Int](repeating: 0, count: 8 * 256)
+    private var counts: [Int] = []  // the radix passes' bucket counts, 8 x 256
 
     init() {}
 
@@ -34,6 +34,7 @@ struct DescendingOrder {
         if keys.count < n {
             keys = .init(repeating: 0, count: n); spareKeys = keys; spareOrder = .init(repeating: 0, count: n)
         }
+        if n > 64 && counts.isEmpty { counts = .init(repeating: 0, count: 8 * 256) }
         keys.withUnsafeMutableBufferPointer { keyBuffer in
             spareKeys.withUnsafeMutableBufferPointer { spareKeyBuffer in
                 spareOrder.withUnsafeMutableBufferPointer { spareOrderBuffer in

@@ -215,7 +215,9 @@ extension ThresholdTopK {
             // converging from one side leaves the bracket wide), bisect instead (so at most
             // ~2 x 64 + a few Newton steps in all).
             if iteration % 2 == 1 {
-                if hi - lo > checkpoint / 2 && !(Swift.abs(next - lam) <= previousStep / 2) { next = lo + (hi - lo) / 2 }
+                if hi - lo > checkpoint / 2 && !(Swift.abs(next - lam) <= previousStep / 2) {
+                    next = lo + (hi - lo) / 2
+                }
                 checkpoint = hi - lo
             }
             let step = Swift.abs(next - lam)
