@@ -429,7 +429,7 @@ plumb_status plumb_exact_soft_topk(plumb_topk_method method, const double *x, in
  * Keeping v between training steps makes the next call converge in fewer passes (never fewer
  * than the six search passes plus the verification); keeping the second vector too (the _pair
  * functions below) saves about a fifth of the passes v alone needs (2048 x 2048 float32 after a
- * 1e-3 relative change: cold 54, from v 31, from v and v2 24). A start that is already
+ * 1e-3 relative change: cold 55, from v 34, from v and v2 27). A start that is already
  * converged meets tol at once, before the gap below sigma_1 is resolved; the search then makes at
  * least 12 passes (see "Warm starts and a singular value that overtakes" below) and goes on, at
  * most 24 passes beyond
@@ -579,8 +579,8 @@ plumb_status plumb_spectral_decay_f64(double *w, int64_t rows, int64_t cols, dou
  *  and, like v, on PLUMB_ERR_DOMAIN from a non-finite W (the zero matrix writes both: see above).
  *  Why: after a small change of W the error of the old v lies along the next right singular
  *  vectors, the slowest directions for the search, and v2 approximates the nearest of them.
- *  Measured on 2048 x 2048 float32 Gaussian W (0.35% gap) changed by 1e-3 relative: 24 passes
- *  instead of 31; changed by 1e-4: 13 instead of 30. Why the pseudo-random part stays: v and v2
+ *  Measured on 2048 x 2048 float32 Gaussian W (0.35% gap) changed by 1e-3 relative: 27 passes
+ *  instead of 34; changed by 1e-4: 17 instead of 30. Why the pseudo-random part stays: v and v2
  *  alone may span (to rounding) an invariant subspace without v_1, e.g. for a block-diagonal W
  *  whose top singular value moves to the other block; their Krylov space never sees v_1 and the
  *  search certifies sigma_2 (v2 alone did in 45 of 800 steps of such training loops, float32 and

@@ -13,15 +13,6 @@ private let minimumStoppingBasis = 12
 /// A true tie never shows a gap and pays all 24.
 private let gapSearchPasses = 24
 
-/// The share of `tol` the search's Ritz residual must meet. The verification measures the returned
-/// vector, whose residual exceeds the search's by the rounding of v to the format (<= 2^-25 relative
-/// for float32) and, for the float32-arithmetic search, by that operator's error (~1e-7 of ||A||,
-/// typical); a vector the verification rejects costs a second, binary64 search of 13 or more passes.
-/// Measured (1200 cold and warm calls on float32 and float64 matrices, 20..400 wide, gaps 1e-3..0.1
-/// and Gaussian): 0.8 never needed that second search and saved 0.7 passes on average over the
-/// former 0.5; 2048 x 2048 float32 warm from v and v2, 24 passes instead of 27.
-private let searchShareOfTol = 0.8
-
 /// The passes a search whose top pair met tol within its first two passes (a warm start from an
 /// already converged v) makes at least. Such a v may be the singular vector of a value that another
 /// has since overtaken in a direction v and the partner do not cover (a block of a block-diagonal
@@ -56,8 +47,8 @@ private let convergedStartPasses = 12
 /// After 32 vectors the search restarts from the 6 best Ritz vectors and the next block (Wu &
 /// Simon's thick restart).
 ///
-/// Stops when the top Ritz residual is at most `searchShareOfTol * tol` relative to theta_1, the basis
-/// has held at least `min(cols, 12)` vectors (and the search made
+/// Stops when the top Ritz residual is at most `tol / 2` relative to theta_1 (the verification pass
+/// has the other half), the basis has held at least `min(cols, 12)` vectors (and the search made
 /// `convergedStartPasses` passes, if its top pair met tol at once) and the gap estimate
 /// passes `certify`'s test (or `gapSearchPasses` passes after the residual was first met), or when
 /// the space is invariant after that. (The gap estimate can still miss a nearly tied partner of theta_1;
@@ -65,14 +56,14 @@ private let convergedStartPasses = 12
 ///
 /// Why the partner: after a small change of A the error of the old top vector lies along the next
 /// eigenvectors, which the old second Ritz vector approximates (measured 2048 x 2048 Gaussian W,
-/// 0.35% gap, W changed by 1e-3: 31 passes from v and a random vector, 24 from v and the mix; with
-/// the former stopping share of tol, 34 and 27, and the partner alone 23). Why still the random
-/// part: v and the partner may span (numerically) an invariant subspace without v_1, as when W is
-/// block diagonal and the top singular value moves to the other block; their Krylov space then
-/// never sees v_1, and both Ritz pairs converge at once, so the search stops with an honest-looking
-/// certificate for sigma_2 (measured: block-diagonal float32 and float64 W over 50-step training
-/// loops in which the blocks' top values cross, 16 loops: the partner alone understated in 45 of
-/// 800 steps, the mix in 1, and in 0 with `convergedStartPasses`; v with a random vector in 0).
+/// 0.35% gap, W changed by 1e-3: 34 passes from v and a random vector, 27 from v and the mix; the
+/// partner alone took 23). Why still the random part: v and the partner may span (numerically) an
+/// invariant subspace without v_1, as when W is block diagonal and the top singular value moves to
+/// the other block; their Krylov space then never sees v_1, and both Ritz pairs converge at once,
+/// so the search stops with an honest-looking certificate for sigma_2 (measured: block-diagonal
+/// float32 and float64 W over 50-step training loops in which the blocks' top values cross,
+/// 16 loops: the partner alone understated in 45 of 800 steps, the mix in 1, and in 0 with
+/// `convergedStartPasses`; v with a random vector in 0).
 ///
 /// `basis`: room for `2 * lanczosBasisSize(cols: cols) * cols` values (the basis and the restart's
 /// new basis), uninitialised on entry.
@@ -201,8 +192,8 @@ func blockLanczos(
             hasRandomDirection = hasRandomDirection || nextCount == 1
         }
         let res1 = residual(0)
-        if res1 <= searchShareOfTol * tol * abs(theta1) && firstMet == nil { firstMet = passes }
-        var converged = res1 <= searchShareOfTol * tol * abs(theta1) && reachedStoppingBasis
+        if res1 <= 0.5 * tol * abs(theta1) && firstMet == nil { firstMet = passes }
+        var converged = res1 <= 0.5 * tol * abs(theta1) && reachedStoppingBasis
         if converged, let met = firstMet, met <= 2, passes < convergedStartPasses { converged = false }
         if converged {
             // A top pair met before the gap below it shows (a warm start from an already converged
