@@ -205,20 +205,26 @@ extension ThresholdTopK {
             // longer shrinking (quadratic convergence has reached the rounding of h itself; the
             // former bisection down to a 2-ulp bracket took ~30 more passes over the row there).
             let size = Swift.abs(correction)
+            let tiny = size <= 0x1p-40 * Swift.max(1, Swift.abs(lam))
             if size <= lam.ulp / 2 { break }
-            if size <= 0x1p-40 * Swift.max(1, Swift.abs(lam)) && size > previousCorrection / 2 { break }
+            if tiny && size > previousCorrection / 2 { break }
             previousCorrection = size
             var next = lam + correction
-            if !(next > lo && next < hi) { next = lo + (hi - lo) / 2 }
+            var bisect = !(next > lo && next < hi)
             // Where lambda is far from every item, h behaves like e^{-lambda} and Newton moves it by
             // about 1 per step: when two steps have neither halved the bracket nor the step (Newton
             // converging from one side leaves the bracket wide), bisect instead (so at most
-            // ~2 x 64 + a few Newton steps in all).
+            // ~2 x 64 + a few Newton steps in all). Not for a tiny correction: Newton is then at
+            // the root to its last few ulps, and a bisection would throw lambda back across the bracket.
             if iteration % 2 == 1 {
-                if hi - lo > checkpoint / 2 && !(Swift.abs(next - lam) <= previousStep / 2) {
-                    next = lo + (hi - lo) / 2
-                }
+                if !tiny && hi - lo > checkpoint / 2 && !(Swift.abs(next - lam) <= previousStep / 2) { bisect = true }
                 checkpoint = hi - lo
+            }
+            if bisect {
+                next = lo + (hi - lo) / 2
+                // The next correction starts a new Newton sequence: comparing it with this one
+                // would take its halving for the rounding floor (an audit found lambda 2^-40 off).
+                previousCorrection = .infinity
             }
             let step = Swift.abs(next - lam)
             if step == 0 || !(hi > lo) { break }
