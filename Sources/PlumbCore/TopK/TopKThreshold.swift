@@ -215,9 +215,10 @@ extension ThresholdTopK {
             // about 1 per step: when two steps have neither halved the bracket nor the step (Newton
             // converging from one side leaves the bracket wide), bisect instead (so at most
             // ~2 x 64 + a few Newton steps in all). Not for a tiny correction: Newton is then at
-            // the root to its last few ulps, and a bisection would throw lambda back across the bracket.
+            // the root to its last few ulps, and a bisection would throw lambda across the bracket.
             if iteration % 2 == 1 {
-                if !tiny && hi - lo > checkpoint / 2 && !(Swift.abs(next - lam) <= previousStep / 2) { bisect = true }
+                let slow = hi - lo > checkpoint / 2 && !(Swift.abs(next - lam) <= previousStep / 2)
+                if slow && !tiny { bisect = true }
                 checkpoint = hi - lo
             }
             if bisect {
