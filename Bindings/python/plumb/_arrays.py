@@ -120,7 +120,7 @@ def float32_parameter(v: float, name: str) -> float:
         v32 = np.float32(v)
     if np.isinf(v32) or (v != 0 and v32 == 0):
         raise ArgumentError(f"{name} = {v} becomes {v32} in float32 (the float32 functions take a float32 "
-                         f"{name}): its magnitude must lie between 1.4e-45 and 3.4e38")
+                            f"{name}): its magnitude must lie between 1.4e-45 and 3.4e38")
     return v
 
 

@@ -6,7 +6,8 @@ from typing import Optional
 
 import numpy as np
 
-from ._arrays import describe, enum_code, float32_parameter, float_array, int64, ptr, same_shape, temperature_value, writable
+from ._arrays import (describe, enum_code, float32_parameter, float_array, int64, ptr, same_shape, temperature_value,
+                      writable)
 from ._errors import ArgumentError, check
 from ._lib import declare, lib, status_t
 from ._output_cache import empty_output
@@ -34,7 +35,8 @@ def method_value(method) -> int:
         try:
             return TOPK_METHODS[method.replace("-", "_")]  # the CLI's spelling, exp-clip, too
         except KeyError:
-            raise ArgumentError(f"unknown method {describe(method)}; expected one of {sorted(TOPK_METHODS)}") from None
+            raise ArgumentError(f"unknown method {describe(method)}; "
+                                f"expected one of {sorted(TOPK_METHODS)}") from None
     return enum_code(method, "method")
 
 
