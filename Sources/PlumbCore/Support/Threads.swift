@@ -34,7 +34,7 @@ public func parallelChunks(_ count: Int, grain: Int = 1, _ body: (Range<Int>) ->
     // A few chunks per thread balance rows of uneven cost. The calling thread and at most
     // `threads - 1` others claim chunks from a shared counter, so no more than `threads` run at
     // once whatever the core count.
-    let chunks = min(count, threads * 4)
+    let chunks = min(count, threads * 8)
     let nextChunk = Atomic<Int>(0)
     func claimChunks() {
         while true {
