@@ -14,6 +14,8 @@ protocol SpectralElement: BinaryFloatingPoint {
     init(narrowing d: Double)
     /// Four consecutive elements widened to binary64.
     static func load4(_ p: UnsafePointer<Self>) -> SIMD4<Double>
+    /// Eight consecutive elements widened to binary64.
+    static func load8(_ p: UnsafePointer<Self>) -> SIMD8<Double>
 }
 
 extension Float: SpectralElement {
@@ -22,6 +24,9 @@ extension Float: SpectralElement {
     @inline(__always) static func load4(_ p: UnsafePointer<Float>) -> SIMD4<Double> {
         SIMD4<Double>(UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Float>.self))  // exact widening
     }
+    @inline(__always) static func load8(_ p: UnsafePointer<Float>) -> SIMD8<Double> {
+        SIMD8<Double>(UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self))
+    }
 }
 
 extension Double: SpectralElement {
@@ -29,6 +34,9 @@ extension Double: SpectralElement {
     @inline(__always) init(narrowing d: Double) { self = d }
     @inline(__always) static func load4(_ p: UnsafePointer<Double>) -> SIMD4<Double> {
         UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Double>.self)
+    }
+    @inline(__always) static func load8(_ p: UnsafePointer<Double>) -> SIMD8<Double> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Double>.self)
     }
 }
 
@@ -60,8 +68,8 @@ func rowAxpy<T: SpectralElement>(_ t: Double, _ w: UnsafePointer<T>, _ acc: Unsa
     while j < n { acc[j] += t * w[j].wide; j += 1 }
 }
 
-/// `acc += ((t0 w0 + t1 w1) + (t2 w2 + t3 w3))` (SIMD, fixed order per element); `prefetch`: the
-/// next four rows (`prefetchRows4`).
+/// `acc += ((t0 w0 + t1 w1) + (t2 w2 + t3 w3))` (SIMD, fixed order per element, so the vector
+/// width does not change the bits); `prefetch`: the next four rows (`prefetchRows4`).
 @inline(__always)
 func rowAxpy4<T: SpectralElement>(
     _ t0: Double, _ w0: UnsafePointer<T>, _ t1: Double, _ w1: UnsafePointer<T>,
@@ -69,15 +77,15 @@ func rowAxpy4<T: SpectralElement>(
     _ acc: UnsafeMutablePointer<Double>, _ n: Int, prefetch next: UnsafePointer<T>? = nil
 ) {
     let raw = UnsafeMutableRawPointer(acc)
-    let v0 = SIMD4<Double>(repeating: t0), v1 = SIMD4<Double>(repeating: t1)
-    let v2 = SIMD4<Double>(repeating: t2), v3 = SIMD4<Double>(repeating: t3)
+    let v0 = SIMD8<Double>(repeating: t0), v1 = SIMD8<Double>(repeating: t1)
+    let v2 = SIMD8<Double>(repeating: t2), v3 = SIMD8<Double>(repeating: t3)
     var j = 0
-    while j + 4 <= n {
+    while j + 8 <= n {
         prefetchRows4(next, rowLength: n, at: j)
-        let a = raw.loadUnaligned(fromByteOffset: j * 8, as: SIMD4<Double>.self)
-        let s = (v0 * T.load4(w0 + j) + v1 * T.load4(w1 + j)) + (v2 * T.load4(w2 + j) + v3 * T.load4(w3 + j))
-        raw.storeBytes(of: a + s, toByteOffset: j * 8, as: SIMD4<Double>.self)
-        j += 4
+        let a = raw.loadUnaligned(fromByteOffset: j * 8, as: SIMD8<Double>.self)
+        let s = (v0 * T.load8(w0 + j) + v1 * T.load8(w1 + j)) + (v2 * T.load8(w2 + j) + v3 * T.load8(w3 + j))
+        raw.storeBytes(of: a + s, toByteOffset: j * 8, as: SIMD8<Double>.self)
+        j += 8
     }
     while j < n {
         acc[j] += (t0 * w0[j].wide + t1 * w1[j].wide) + (t2 * w2[j].wide + t3 * w3[j].wide)

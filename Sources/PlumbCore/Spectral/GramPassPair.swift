@@ -70,8 +70,9 @@ private func rowDot4Pair<T: SpectralElement>(
     return (ta, tb)
 }
 
-/// `acc[0..<n] += sum_k ta[k] w_k` and `acc[n..<2n] += sum_k tb[k] w_k` (pairwise brackets);
-/// `prefetch`: the next four rows (`prefetchRows4`).
+/// `acc[0..<n] += sum_k ta[k] w_k` and `acc[n..<2n] += sum_k tb[k] w_k` (pairwise brackets; each
+/// element on its own, so the vector width does not change the bits); `prefetch`: the next four
+/// rows (`prefetchRows4`).
 @inline(__always)
 private func rowAxpy4Pair<T: SpectralElement>(
     _ ta: SIMD4<Double>, _ tb: SIMD4<Double>,
@@ -79,21 +80,21 @@ private func rowAxpy4Pair<T: SpectralElement>(
     _ acc: UnsafeMutablePointer<Double>, _ n: Int, prefetch next: UnsafePointer<T>? = nil
 ) {
     let ra = UnsafeMutableRawPointer(acc), rb = UnsafeMutableRawPointer(acc + n)
-    let a0 = SIMD4<Double>(repeating: ta[0]), a1 = SIMD4<Double>(repeating: ta[1])
-    let a2 = SIMD4<Double>(repeating: ta[2]), a3 = SIMD4<Double>(repeating: ta[3])
-    let b0 = SIMD4<Double>(repeating: tb[0]), b1 = SIMD4<Double>(repeating: tb[1])
-    let b2 = SIMD4<Double>(repeating: tb[2]), b3 = SIMD4<Double>(repeating: tb[3])
+    let a0 = SIMD8<Double>(repeating: ta[0]), a1 = SIMD8<Double>(repeating: ta[1])
+    let a2 = SIMD8<Double>(repeating: ta[2]), a3 = SIMD8<Double>(repeating: ta[3])
+    let b0 = SIMD8<Double>(repeating: tb[0]), b1 = SIMD8<Double>(repeating: tb[1])
+    let b2 = SIMD8<Double>(repeating: tb[2]), b3 = SIMD8<Double>(repeating: tb[3])
     var j = 0
-    while j + 4 <= n {
+    while j + 8 <= n {
         prefetchRows4(next, rowLength: n, at: j)
-        let e0 = T.load4(w0 + j), e1 = T.load4(w1 + j), e2 = T.load4(w2 + j), e3 = T.load4(w3 + j)
+        let e0 = T.load8(w0 + j), e1 = T.load8(w1 + j), e2 = T.load8(w2 + j), e3 = T.load8(w3 + j)
         let pa = (a0 * e0 + a1 * e1) + (a2 * e2 + a3 * e3)
         let pb = (b0 * e0 + b1 * e1) + (b2 * e2 + b3 * e3)
-        ra.storeBytes(of: ra.loadUnaligned(fromByteOffset: j * 8, as: SIMD4<Double>.self) + pa,
-                      toByteOffset: j * 8, as: SIMD4<Double>.self)
-        rb.storeBytes(of: rb.loadUnaligned(fromByteOffset: j * 8, as: SIMD4<Double>.self) + pb,
-                      toByteOffset: j * 8, as: SIMD4<Double>.self)
-        j += 4
+        ra.storeBytes(of: ra.loadUnaligned(fromByteOffset: j * 8, as: SIMD8<Double>.self) + pa,
+                      toByteOffset: j * 8, as: SIMD8<Double>.self)
+        rb.storeBytes(of: rb.loadUnaligned(fromByteOffset: j * 8, as: SIMD8<Double>.self) + pb,
+                      toByteOffset: j * 8, as: SIMD8<Double>.self)
+        j += 8
     }
     while j < n {
         let e = SIMD4(w0[j].wide, w1[j].wide, w2[j].wide, w3[j].wide)
