@@ -139,24 +139,22 @@ private func rowAxpy4PairSingle(
     _ w0: UnsafePointer<Float>, _ w1: UnsafePointer<Float>, _ w2: UnsafePointer<Float>, _ w3: UnsafePointer<Float>,
     _ group: UnsafeMutablePointer<Float>, _ n: Int, prefetch next: UnsafePointer<Float>? = nil
 ) {
+    let ra = UnsafeMutableRawPointer(group), rb = UnsafeMutableRawPointer(group + n)
+    let a0 = SIMD16<Float>(repeating: ta[0]), a1 = SIMD16<Float>(repeating: ta[1])
+    let a2 = SIMD16<Float>(repeating: ta[2]), a3 = SIMD16<Float>(repeating: ta[3])
+    let b0 = SIMD16<Float>(repeating: tb[0]), b1 = SIMD16<Float>(repeating: tb[1])
+    let b2 = SIMD16<Float>(repeating: tb[2]), b3 = SIMD16<Float>(repeating: tb[3])
     var j = 0
-    do {
-        let ra = UnsafeMutableRawPointer(group), rb = UnsafeMutableRawPointer(group + n)
-        let a0 = SIMD16<Float>(repeating: ta[0]), a1 = SIMD16<Float>(repeating: ta[1])
-        let a2 = SIMD16<Float>(repeating: ta[2]), a3 = SIMD16<Float>(repeating: ta[3])
-        let b0 = SIMD16<Float>(repeating: tb[0]), b1 = SIMD16<Float>(repeating: tb[1])
-        let b2 = SIMD16<Float>(repeating: tb[2]), b3 = SIMD16<Float>(repeating: tb[3])
-        while j + 16 <= n {
-            prefetchRows4(next, rowLength: n, at: j)
-            let e0 = load16(w0 + j), e1 = load16(w1 + j), e2 = load16(w2 + j), e3 = load16(w3 + j)
-            let pa = (a0 * e0 + a1 * e1) + (a2 * e2 + a3 * e3)
-            let pb = (b0 * e0 + b1 * e1) + (b2 * e2 + b3 * e3)
-            ra.storeBytes(of: ra.loadUnaligned(fromByteOffset: j * 4, as: SIMD16<Float>.self) + pa,
-                          toByteOffset: j * 4, as: SIMD16<Float>.self)
-            rb.storeBytes(of: rb.loadUnaligned(fromByteOffset: j * 4, as: SIMD16<Float>.self) + pb,
-                          toByteOffset: j * 4, as: SIMD16<Float>.self)
-            j += 16
-        }
+    while j + 16 <= n {
+        prefetchRows4(next, rowLength: n, at: j)
+        let e0 = load16(w0 + j), e1 = load16(w1 + j), e2 = load16(w2 + j), e3 = load16(w3 + j)
+        let pa = (a0 * e0 + a1 * e1) + (a2 * e2 + a3 * e3)
+        let pb = (b0 * e0 + b1 * e1) + (b2 * e2 + b3 * e3)
+        ra.storeBytes(of: ra.loadUnaligned(fromByteOffset: j * 4, as: SIMD16<Float>.self) + pa,
+                      toByteOffset: j * 4, as: SIMD16<Float>.self)
+        rb.storeBytes(of: rb.loadUnaligned(fromByteOffset: j * 4, as: SIMD16<Float>.self) + pb,
+                      toByteOffset: j * 4, as: SIMD16<Float>.self)
+        j += 16
     }
     while j < n {
         let e = SIMD4(w0[j], w1[j], w2[j], w3[j])
