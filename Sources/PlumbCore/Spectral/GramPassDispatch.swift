@@ -38,13 +38,24 @@ public enum SpectralKernels {
     }
 }
 
-/// `reorthogonaliseBody` through the installed build (see `SpectralKernels`).
+/// `reorthogonaliseBody` through the installed build (see `SpectralKernels`). Two columns against
+/// a large basis go to two threads, one column each: a column's arithmetic does not depend on the
+/// other's, so the bits are those of one call for both (and the search's worker, idle between
+/// passes, takes half of this serial step).
 @inline(__always)
 func reorthogonalise(
     _ y: UnsafeMutablePointer<Double>, count: Int, against q: UnsafePointer<Double>, basis: Int, cols: Int,
     coefficients: UnsafeMutablePointer<Double>
 ) {
-    SpectralKernels.reorthogonalisation(y, count, q, basis, cols, coefficients)
+    guard count == 2 && basis * cols >= 1 << 15 else {
+        SpectralKernels.reorthogonalisation(y, count, q, basis, cols, coefficients)
+        return
+    }
+    parallelChunks(2) { range in
+        for c in range {
+            SpectralKernels.reorthogonalisation(y + c * cols, 1, q, basis, cols, coefficients + c * basis)
+        }
+    }
 }
 
 /// `gramPassBody` through the installed build for `T` (see `SpectralKernels`).
