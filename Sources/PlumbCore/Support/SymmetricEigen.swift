@@ -201,13 +201,7 @@ public struct SymmetricEigen {
                             let k1 = min(ks.upperBound, k0 + 256)
                             for r in 0..<count {
                                 let row = top - r
-                                let c = cs[2 * r], s = cs[2 * r + 1]
-                                let a = w + row * n, b = w + (row + 1) * n
-                                for k in k0..<k1 {
-                                    let hk = b[k]
-                                    b[k] = s * a[k] + c * hk
-                                    a[k] = c * a[k] - s * hk
-                                }
+                                rotate(w + row * n + k0, w + (row + 1) * n + k0, k1 - k0, c: cs[2 * r], s: cs[2 * r + 1])
                             }
                             k0 = k1
                         }
@@ -221,6 +215,30 @@ public struct SymmetricEigen {
             e[l] = 0
         }
         return true
+    }
+
+    /// `(a, b) <- (c a - s b, s a + c b)` elementwise over `count` values. The two rows never
+    /// overlap, which the compiler cannot see (its scalar loop took two thirds of tql2's time
+    /// on 32 x 32 problems); four lanes at a time, the same operations per element.
+    @inline(__always)
+    static func rotate(_ a: UnsafeMutablePointer<Double>, _ b: UnsafeMutablePointer<Double>, _ count: Int,
+                       c: Double, s: Double) {
+        let ra = UnsafeMutableRawPointer(a), rb = UnsafeMutableRawPointer(b)
+        let cv = SIMD4<Double>(repeating: c), sv = SIMD4<Double>(repeating: s)
+        var k = 0
+        while k + 4 <= count {
+            let ak = ra.loadUnaligned(fromByteOffset: k * 8, as: SIMD4<Double>.self)
+            let hk = rb.loadUnaligned(fromByteOffset: k * 8, as: SIMD4<Double>.self)
+            rb.storeBytes(of: sv * ak + cv * hk, toByteOffset: k * 8, as: SIMD4<Double>.self)
+            ra.storeBytes(of: cv * ak - sv * hk, toByteOffset: k * 8, as: SIMD4<Double>.self)
+            k += 4
+        }
+        while k < count {
+            let hk = b[k]
+            b[k] = s * a[k] + c * hk
+            a[k] = c * a[k] - s * hk
+            k += 1
+        }
     }
 }
 
