@@ -159,7 +159,7 @@ public struct SymmetricEigen {
                     if iter > 60 { return false }
                     var g = d[l]
                     var p = (d[l + 1] - g) / (2 * e[l])
-                    var r = hypot(p, 1)
+                    var r = rotationNorm(p, 1)
                     if p < 0 { r = -r }
                     d[l] = e[l] / (p + r)
                     d[l + 1] = e[l] * (p + r)
@@ -180,7 +180,7 @@ public struct SymmetricEigen {
                         s2 = s
                         g = c * e[i]
                         h = c * p
-                        r = hypot(p, e[i])
+                        r = rotationNorm(p, e[i])
                         e[i + 1] = s * r
                         s = e[i] / r
                         c = p / r
@@ -240,6 +240,17 @@ public struct SymmetricEigen {
             k += 1
         }
     }
+}
+
+/// `sqrt(a^2 + b^2)` for QL's rotations: the plain formula where its squares neither overflow nor
+/// lose their meaning to underflow (relative error <= 2 ulps against hypot's 1, which the backward
+/// stability of the rotations does not notice), `hypot` elsewhere. hypot took a third of the QL
+/// sweeps' time; the spectral searches on small matrices spend most of theirs in Ritz problems
+/// (64 x 64 float32 cold: 15% less time per call).
+@inline(__always)
+func rotationNorm(_ a: Double, _ b: Double) -> Double {
+    let s = a * a + b * b
+    return s > 0x1p-900 && s < 0x1p1000 ? s.squareRoot() : hypot(a, b)
 }
 
 /// A copy of the symmetric `n x n` matrix `a` (finite entries) times `2^-2k`, with `k` chosen so
