@@ -409,7 +409,9 @@ plumb_status plumb_exact_soft_topk(plumb_topk_method method, const double *x, in
  *
  * Method: thick-restart block Lanczos on W^T W with blocks of two vectors (the caller's v and an
  * independent pseudo-random vector; a single vector cannot see a repeated or nearly repeated
- * sigma_1), full reorthogonalisation, a 32-vector basis, restarts keeping 6 Ritz vectors. One
+ * sigma_1), full reorthogonalisation, a basis of at most 32 vectors (16 for W of fewer than 2^18
+ * entries, 24 below 2^20: on small W the projected eigenproblem of each step costs more than the
+ * pass, so a smaller basis and a few passes more take less time), restarts keeping 6 Ritz vectors. One
  * "pass" (= one iteration counted in `max_iters` and `info->iterations`) reads W once and computes
  * W^T (W x) for both vectors row by row. The search makes at least six passes (a 12-vector
  * basis; fewer only when cols < 12), so that nearly tied top pairs are told apart: a Krylov space
@@ -445,7 +447,7 @@ plumb_status plumb_exact_soft_topk(plumb_topk_method method, const double *x, in
  * Stopping: relative residual rho / sigma^2 <= tol, with rho = ||W^T W v - sigma^2 v||, or max_iters
  * passes. Useful tolerances: about 1e-6 for float32 (float32 rounding of v limits it near 1e-7) and
  * 1e-12 for float64. tol = 0 runs all max_iters passes, unless the Krylov space fills all of
- * R^cols first (cols <= 32, the basis size, or a W of low rank), which ends the search earlier.
+ * R^cols first (cols at most the basis size above, or a W of low rank), which ends the search earlier.
  *
  * Certificate (plumb_spectral_info):
  *  - residual = rho / sigma = ||W^T u - sigma v|| plus a binary64 rounding allowance (the pair's

@@ -45,11 +45,7 @@ private func solve<T: SpectralElement>(
     }
     for j in 0..<cols { v[j] = T(narrowing: work.v[j]) }
     if let v2, let p = work.partner {
-        // Normalised here: the Ritz vector Q s is a unit vector only to the rounding of Q and s
-        // (measured up to 8.5 binary64 ulps off).
-        let n = p.withUnsafeBufferPointer { simdDot($0.baseAddress!, $0.baseAddress!, cols) }.squareRoot()
-        let scale = n > 0 && n.isFinite ? 1 / n : 1
-        for j in 0..<cols { v2[j] = T(narrowing: p[j] * scale) }
+        for j in 0..<cols { v2[j] = T(narrowing: p[j]) }
     }
     return work
 }
