@@ -249,8 +249,8 @@ private func ritzVector(_ k: Int, _ q: UnsafePointer<Double>, _ vectors: [Double
 /// for small W costs far more than the pass itself (64 x 64 float32, 32 vectors: 63% of the call in
 /// the eigensolver); a smaller basis restarts more often and needs a few passes more. Measured
 /// cold, float32 and float64, builds alternating in one process, against 32 vectors: 64 x 64 and
-/// 256 x 256 with 16 vectors 30-55% less time (the same passes, +1 at 256 x 256 in float32 and +6
-/// in float64); 512 x 512 and 768 x 768 with 24 vectors 2-15% less; 1024 x 1024 and 1536 x 1536
+/// 256 x 256 with 16 vectors 30-55% less time (0-1 passes more in float32, 1-6 in float64);
+/// 512 x 512 and 768 x 768 with 24 vectors 2-15% less; 1024 x 1024 and 1536 x 1536
 /// with 24 vectors 4% less to 2% more (float64 1024 x 1024: 89 passes instead of 83), with 16 up to
 /// 18% more. The stopping rule's minimum basis (12 vectors) fits every size.
 func lanczosBasisSize(rows: Int, cols: Int) -> Int {
