@@ -379,6 +379,21 @@ def test_repeated_top_singular_value_is_flagged(dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(100, 17), (40, 30), (300, 32)])
+def test_repeated_top_value_of_a_narrow_matrix_closes_its_space(dtype, shape):
+    # Up to 32 columns the basis holds all of R^cols: the space closes after about cols / 2
+    # passes and the search stops, where a restarting basis would pay the gap search's 24 passes.
+    rows, cols = shape
+    s = np.linspace(1.0, 0.1, cols)
+    s[1] = 1.0
+    w = np.ascontiguousarray(spectrum_matrix(rows, cols, s, 5).astype(dtype))
+    sigma, u, v, info = plumb.spectral_norm(w)
+    assert info["iterations"] <= cols // 2 + 3
+    assert abs(sigma - reference(w)[0][0]) <= info["residual"]
+    assert info["angle_bound"] == math.inf and info["gap_ratio"] > 0.99
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_zero_matrix(dtype):
     w = np.zeros((5, 4), dtype=dtype)
     sigma, u, v, info = plumb.spectral_norm(w)

@@ -244,19 +244,24 @@ private func ritzVector(_ k: Int, _ q: UnsafePointer<Double>, _ vectors: [Double
 }
 
 /// The most vectors the search's basis holds for a `rows x cols` W (`blockLanczos` needs room for
-/// twice that many `cols`-vectors: the basis and the restart's new one): 32 for W of 2^20 entries
-/// or more, 24 from 2^18, 16 below. Each pass solves the projected eigenproblem, O(basis^3), which
-/// for small W costs far more than the pass itself (64 x 64 float32, 32 vectors: 63% of the call in
-/// the eigensolver); a smaller basis restarts more often and needs a few passes more. Measured
-/// cold, float32 and float64, builds alternating in one process, against 32 vectors: 64 x 64 and
-/// 256 x 256 with 16 vectors 30-55% less time (0-1 passes more in float32, 1-6 in float64);
-/// 512 x 512 and 768 x 768 with 24 vectors 2-15% less; 1024 x 1024 and 1536 x 1536
-/// with 24 vectors 4% less to 2% more (float64 1024 x 1024: 89 passes instead of 83), with 16 up to
-/// 18% more. The stopping rule's minimum basis (12 vectors) fits every size.
+/// twice that many `cols`-vectors: the basis and the restart's new one): `cols` for W of at most 32
+/// columns, else 32 for W of 2^20 entries or more, 24 from 2^18, 16 below. Each pass solves the
+/// projected eigenproblem, O(basis^3), which for small W costs far more than the pass itself
+/// (64 x 64 float32, 32 vectors: 63% of the call in the eigensolver); a smaller basis restarts more
+/// often and needs a few passes more. Measured cold, float32 and float64, builds alternating in one
+/// process, against 32 vectors: 64 x 64 and 256 x 256 with 16 vectors 30-55% less time (0-1 passes
+/// more in float32, 1-6 in float64); 512 x 512 and 768 x 768 with 24 vectors 2-15% less;
+/// 1024 x 1024 and 1536 x 1536 with 24 vectors 4% less to 2% more (float64 1024 x 1024: 89 passes
+/// instead of 83), with 16 up to 18% more. A W of at most 32 columns gets all of R^cols: its space
+/// then closes and the search stops, where a smaller basis restarts and a true or near tie pays the
+/// passes of the gap search (40 x 30 to 300 x 31 with a repeated top value, float32 and float64:
+/// 40-53 passes in 0.4-0.8 ms with 16 vectors, 16-17 in 0.3-0.6 ms with all; 100 x 17: 33-37
+/// against 10; Gaussian W, whose gap shows early, then take 1.3-1.6x the time of the 16-vector
+/// search, 15 passes against 17). The stopping rule's minimum basis (12 vectors) fits every size.
 func lanczosBasisSize(rows: Int, cols: Int) -> Int {
+    guard cols > 32 else { return cols }
     let (entries, overflow) = rows.multipliedReportingOverflow(by: cols)
-    let size = overflow || entries >= 1 << 20 ? 32 : entries >= 1 << 18 ? 24 : 16
-    return min(cols, size)
+    return overflow || entries >= 1 << 20 ? 32 : entries >= 1 << 18 ? 24 : 16
 }
 
 /// Makes the `cols` values at `r` orthogonal to the `count` orthonormal vectors at `basis`
