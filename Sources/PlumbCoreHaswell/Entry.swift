@@ -21,6 +21,10 @@ public enum DispatchedKernels {
         SpectralKernels.pairF32 = { gramPassPairBody($0, rows: $1, cols: $2, x: $3, y: $4, scratch: $5) }
         SpectralKernels.pairF64 = { gramPassPairBody($0, rows: $1, cols: $2, x: $3, y: $4, scratch: $5) }
         SpectralKernels.pairSingle = { gramPassPairSingleBody($0, rows: $1, cols: $2, x: $3, y: $4, scratch: $5) }
+        SpectralKernels.rowProductsF32 = { rowProductsPairBody($0, rows: $1, cols: $2, x: $3, y: $4) }
+        SpectralKernels.rowProductsF64 = { rowProductsPairBody($0, rows: $1, cols: $2, x: $3, y: $4) }
+        SpectralKernels.columnProductsF32 = { columnProductsPairBody($0, rows: $1, cols: $2, x: $3, y: $4) }
+        SpectralKernels.columnProductsF64 = { columnProductsPairBody($0, rows: $1, cols: $2, x: $3, y: $4) }
         SpectralKernels.reorthogonalisation = {
             reorthogonaliseBody($0, count: $1, against: $2, basis: $3, cols: $4, coefficients: $5)
         }

@@ -190,6 +190,41 @@ int main(void) {
     CHECK(u1 == 7 && v1 == 3 && g1 == 5 && v21 == 2 && wf1 == 1 && vf1 == 3, "nothing written");
   }
 
+  /* A wide W (at most a quarter as many rows as columns), whose search runs on W W^T: sigma against
+     the exact reference in both formats, a warm start from (v, v2) after a small change, and
+     decay, which must leave sigma_1 at (1 - c) sigma_1 (c = 0.005; sigma_2 / sigma_1 ~ 0.986 here). */
+  {
+    enum { WR = 40, WC = 400 };
+    static double ww[WR * WC], wv[WC], wv2[WC], wu[WR];
+    static float wwf[WR * WC], wvf[WC], wuf[WR];
+    for (int i = 0; i < WR * WC; i++) ww[i] = uniform();
+    for (int i = 0; i < WR * WC; i++) wwf[i] = (float)ww[i];
+    double wexact = 0, wexactf = 0;
+    static double wwd[WR * WC];
+    for (int i = 0; i < WR * WC; i++) wwd[i] = (double)wwf[i];
+    CHECK(plumb_exact_spectral_norm(ww, WR, WC, &wexact, NULL, NULL) == PLUMB_OK, "exact wide");
+    CHECK(plumb_exact_spectral_norm(wwd, WR, WC, &wexactf, NULL, NULL) == PLUMB_OK, "exact wide f32");
+    memset(wv, 0, sizeof wv); memset(wv2, 0, sizeof wv2); memset(wvf, 0, sizeof wvf);
+    st = plumb_spectral_norm_pair_f64(ww, WR, WC, wu, wv, wv2, 200, 1e-12, &info);
+    CHECK(st == PLUMB_OK && fabs(info.sigma - wexact) <= info.residual && fabs(info.sigma - wexact) <= 1e-13 * wexact,
+          "wide f64: %.17g vs %.17g (residual %g)", info.sigma, wexact, info.residual);
+    int cold = info.iterations;
+    st = plumb_spectral_norm_f32(wwf, WR, WC, wuf, wvf, 200, 1e-6, &info);
+    CHECK(st == PLUMB_OK && fabs(info.sigma - wexactf) <= info.residual && fabs(info.sigma - wexactf) <= 2e-6 * wexactf,
+          "wide f32: %.9g vs %.9g (residual %g)", info.sigma, wexactf, info.residual);
+    for (int i = 0; i < WR * WC; i++) ww[i] += 1e-5 * uniform();
+    st = plumb_spectral_norm_pair_f64(ww, WR, WC, wu, wv, wv2, 200, 1e-12, &info);
+    CHECK(st == PLUMB_OK && info.iterations < cold, "wide warm start: %d passes against %d cold", info.iterations, cold);
+    CHECK(plumb_exact_spectral_norm(ww, WR, WC, &wexact, NULL, NULL) == PLUMB_OK, "exact wide, changed");
+    CHECK(fabs(info.sigma - wexact) <= info.residual, "wide warm certificate");
+    st = plumb_spectral_decay_f64(ww, WR, WC, 0.005, wv, 200, 1e-12, &info);
+    CHECK(st == PLUMB_OK, "wide decay status %d", (int)st);
+    double after = 0;
+    CHECK(plumb_exact_spectral_norm(ww, WR, WC, &after, NULL, NULL) == PLUMB_OK, "exact after decay");
+    CHECK(info.gap_ratio < 0.995 && fabs(after - 0.995 * wexact) <= 1e-9 * wexact,
+          "wide decay: sigma %.17g from %.17g (gap ratio %g)", after, wexact, info.gap_ratio);
+  }
+
   /* Not converged: outputs still written, certificate still honest. */
   memset(v, 0, sizeof v);
   for (int i = 0; i < R * C; i++) w[i] = uniform();

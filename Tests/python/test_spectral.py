@@ -53,6 +53,12 @@ CASES = [
     ("gaussian", lambda s: np.random.default_rng(s).standard_normal((150, 130))),
     ("rank1", lambda s: np.outer(np.random.default_rng(s).standard_normal(40),
                                  np.random.default_rng(s + 1).standard_normal(30))),
+    # At most a quarter as many rows as columns: the search runs on W W^T.
+    ("gap1%-wide-left", lambda s: small_gap(12, 400, s)),
+    ("gaussian-wide-left", lambda s: np.random.default_rng(s).standard_normal((30, 700))),
+    ("decaying-wide-left", lambda s: decaying(20, 300, s)),
+    ("rank1-wide-left", lambda s: np.outer(np.random.default_rng(s).standard_normal(8),
+                                           np.random.default_rng(s + 1).standard_normal(200))),
     ("row", lambda s: np.random.default_rng(s).standard_normal((1, 57))),
     ("column", lambda s: np.random.default_rng(s).standard_normal((57, 1))),
 ]
@@ -887,3 +893,71 @@ def test_float64_sigma_above_sigma1_only_by_its_rounding():
         assert sigma - exact <= (8 + 5000 + 8) * 2.0**-52 * sigma, (seed, sigma, exact)
         worst = max(worst, (sigma - exact) / math.ulp(exact))
     assert worst >= 1  # the case the header describes does occur here (6 ULPs when measured)
+
+
+# The search on W W^T (W with at most a quarter as many rows as columns and few rows).
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_wide_warm_starts_from_v_and_v2(dtype):
+    w = small_gap(48, 2000, 3).astype(dtype)
+    v, v2 = np.zeros(2000, dtype), np.zeros(2000, dtype)
+    _, _, _, cold = plumb.spectral_norm(w, v=v, v2=v2)
+    rng = np.random.default_rng(4)
+    w2 = np.ascontiguousarray((w + 1e-3 * np.linalg.norm(w, 2) * rng.standard_normal(w.shape)
+                               / math.sqrt(w.size)).astype(dtype))
+    S, _, v1 = reference(w2)
+    _, _, _, cold2 = plumb.spectral_norm(w2)
+    va = v.copy()
+    sa, _, _, from_v = plumb.spectral_norm(w2, v=va)
+    sigma, u, _, pair = plumb.spectral_norm(w2, v=v, v2=v2)
+    # Measured 22 passes cold, 14 from v, 10 from v and v2 in float32; 34, 24 and 25 in float64.
+    assert max(pair["iterations"], from_v["iterations"]) < 0.8 * cold2["iterations"]
+    assert abs(np.linalg.norm(v2.astype(np.float64)) - 1) <= 4 * np.finfo(dtype).eps
+    for s_, vec, info in ((sa, va, from_v), (sigma, v, pair)):
+        assert info["converged"] and abs(s_ - S[0]) <= info["residual"] + 4e-15 * S[0]
+        assert angle(vec.astype(np.float64), v1) <= info["angle_bound"] + 1e-12
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_wide_warm_start_in_the_null_space_of_w(dtype):
+    # v orthogonal to every row of W: W v = 0 gives the search on W W^T no start of its own.
+    rng = np.random.default_rng(11)
+    w = np.ascontiguousarray(rng.standard_normal((10, 90)).astype(dtype))
+    q, _ = np.linalg.qr(np.concatenate([w.astype(np.float64).T, rng.standard_normal((90, 1))], axis=1))
+    v = q[:, 10].astype(dtype)
+    assert np.abs(w.astype(np.float64) @ v.astype(np.float64)).max() < 1e-5
+    S, _, v1 = reference(w)
+    sigma, _, v, info = plumb.spectral_norm(w, v=v)
+    assert info["converged"] and abs(sigma - S[0]) <= BOUNDS[dtype][1] * S[0]
+    assert angle(v.astype(np.float64), v1) <= info["angle_bound"] + 1e-12
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_wide_certificate_holds_at_every_max_iters(dtype):
+    failures = []
+    for seed in range(12):
+        rng = np.random.default_rng(seed)
+        rows = int(rng.integers(2, 20))
+        cols = int(rng.integers(4 * rows, 400))
+        w = np.ascontiguousarray(small_gap(rows, cols, seed, gap=10.0 ** -rng.integers(1, 6)).astype(dtype))
+        S, _, v1 = reference(w)
+        for max_iters in range(1, 10):
+            for extra in ({}, {"v2": np.zeros(cols, dtype)}):
+                sigma, u, v, info = plumb.spectral_norm(w, max_iters=max_iters, tol=0, strict=False, **extra)
+                assert info["iterations"] <= max_iters  # fewer once the space closes
+                if abs(sigma - S[0]) > info["residual"] * (1 + 1e-12) or \
+                        angle(v.astype(np.float64), v1) > info["angle_bound"] * (1 + 1e-9) + 1e-7:
+                    failures.append((seed, rows, cols, max_iters, sigma, S[0], info))
+    assert not failures, failures[:3]
+
+
+def test_wide_thread_count_does_not_change_bits():
+    for dtype in (np.float32, np.float64):
+        w = np.ascontiguousarray(np.random.default_rng(8).standard_normal((21, 3001)).astype(dtype))
+        outs = []
+        for n in (1, 2, 3):
+            plumb.set_num_threads(n)
+            outs.append(plumb.spectral_norm(w, v2=np.zeros(3001, dtype)))
+        plumb.set_num_threads(0)
+        for s, u, v, info in outs[1:]:
+            assert s == outs[0][0] and np.array_equal(u, outs[0][1]) and np.array_equal(v, outs[0][2])

@@ -28,6 +28,23 @@ public enum SpectralKernels {
         gramPassPairSingleBody($0, rows: $1, cols: $2, x: $3, y: $4, scratch: $5)
     }
 
+    /// The halves of the left Gram matrix's pair pass (`rowProductsPairBody`: w, rows, cols, x, y;
+    /// `columnProductsPairBody`: w, rows, cols, x, y).
+    public typealias Products<T> = (UnsafePointer<T>, Int, Int, UnsafePointer<Double>, UnsafeMutablePointer<Double>) -> Void
+
+    nonisolated(unsafe) public static var rowProductsF32: Products<Float> = {
+        rowProductsPairBody($0, rows: $1, cols: $2, x: $3, y: $4)
+    }
+    nonisolated(unsafe) public static var rowProductsF64: Products<Double> = {
+        rowProductsPairBody($0, rows: $1, cols: $2, x: $3, y: $4)
+    }
+    nonisolated(unsafe) public static var columnProductsF32: Products<Float> = {
+        columnProductsPairBody($0, rows: $1, cols: $2, x: $3, y: $4)
+    }
+    nonisolated(unsafe) public static var columnProductsF64: Products<Double> = {
+        columnProductsPairBody($0, rows: $1, cols: $2, x: $3, y: $4)
+    }
+
     /// The Lanczos basis's reorthogonalisation (`reorthogonaliseBody`): y, count, q, basis, cols,
     /// coefficients.
     public typealias Reorthogonalisation = (UnsafeMutablePointer<Double>, Int, UnsafePointer<Double>, Int, Int,
@@ -89,5 +106,35 @@ func gramPassPair<T: SpectralElement>(
         SpectralKernels.pairF64(raw.assumingMemoryBound(to: Double.self), rows, cols, x, y, scratch)
     } else {
         gramPassPairBody(w, rows: rows, cols: cols, x: x, y: y, scratch: scratch)
+    }
+}
+
+/// `rowProductsPairBody` (`Y = W X` for two `cols`-vectors) through the installed build for `T`.
+@inline(__always)
+func rowProductsPair<T: SpectralElement>(
+    _ w: UnsafePointer<T>, rows: Int, cols: Int, x: UnsafePointer<Double>, y: UnsafeMutablePointer<Double>
+) {
+    let raw = UnsafeRawPointer(w)
+    if T.self == Float.self {
+        SpectralKernels.rowProductsF32(raw.assumingMemoryBound(to: Float.self), rows, cols, x, y)
+    } else if T.self == Double.self {
+        SpectralKernels.rowProductsF64(raw.assumingMemoryBound(to: Double.self), rows, cols, x, y)
+    } else {
+        rowProductsPairBody(w, rows: rows, cols: cols, x: x, y: y)
+    }
+}
+
+/// `columnProductsPairBody` (`Y = W^T X` for two `rows`-vectors) through the installed build for `T`.
+@inline(__always)
+func columnProductsPair<T: SpectralElement>(
+    _ w: UnsafePointer<T>, rows: Int, cols: Int, x: UnsafePointer<Double>, y: UnsafeMutablePointer<Double>
+) {
+    let raw = UnsafeRawPointer(w)
+    if T.self == Float.self {
+        SpectralKernels.columnProductsF32(raw.assumingMemoryBound(to: Float.self), rows, cols, x, y)
+    } else if T.self == Double.self {
+        SpectralKernels.columnProductsF64(raw.assumingMemoryBound(to: Double.self), rows, cols, x, y)
+    } else {
+        columnProductsPairBody(w, rows: rows, cols: cols, x: x, y: y)
     }
 }

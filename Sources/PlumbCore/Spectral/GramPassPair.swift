@@ -22,13 +22,13 @@ func gramPassPairBody<T: SpectralElement>(
             while r + 4 <= r1 {
                 let w0 = w + r * cols, w1 = w0 + cols, w2 = w1 + cols, w3 = w2 + cols
                 let (ta, tb) = rowDot4Pair(w0, w1, w2, w3, x, cols)
-                rowAxpy4Pair(ta, tb, w0, w1, w2, w3, acc, cols, prefetch: r + 8 <= r1 ? w3 + cols : nil)
+                rowAxpy4Pair(ta, tb, w0, w1, w2, w3, acc, acc + cols, cols, prefetch: r + 8 <= r1 ? w3 + cols : nil)
                 r += 4
             }
             while r < r1 {
                 let row = w + r * cols
                 let (ta, tb) = rowDot4Pair(row, row, row, row, x, cols)
-                rowAxpy4Pair(SIMD4(ta[0], 0, 0, 0), SIMD4(tb[0], 0, 0, 0), row, row, row, row, acc, cols)
+                rowAxpy4Pair(SIMD4(ta[0], 0, 0, 0), SIMD4(tb[0], 0, 0, 0), row, row, row, row, acc, acc + cols, cols)
                 r += 1
             }
         }
@@ -42,7 +42,7 @@ func gramPassPairBody<T: SpectralElement>(
 
 /// Four rows' dot products with each of the two vectors `x[0..<n]` and `x[n..<2n]`.
 @inline(__always)
-private func rowDot4Pair<T: SpectralElement>(
+func rowDot4Pair<T: SpectralElement>(
     _ w0: UnsafePointer<T>, _ w1: UnsafePointer<T>, _ w2: UnsafePointer<T>, _ w3: UnsafePointer<T>,
     _ x: UnsafePointer<Double>, _ n: Int
 ) -> (SIMD4<Double>, SIMD4<Double>) {
@@ -70,16 +70,17 @@ private func rowDot4Pair<T: SpectralElement>(
     return (ta, tb)
 }
 
-/// `acc[0..<n] += sum_k ta[k] w_k` and `acc[n..<2n] += sum_k tb[k] w_k` (pairwise brackets; each
+/// `acc[0..<n] += sum_k ta[k] w_k` and `acc2[0..<n] += sum_k tb[k] w_k` (pairwise brackets; each
 /// element on its own, so the vector width does not change the bits); `prefetch`: the next four
-/// rows (`prefetchRows4`).
+/// rows (`prefetchRows4`, rows n long).
 @inline(__always)
-private func rowAxpy4Pair<T: SpectralElement>(
+func rowAxpy4Pair<T: SpectralElement>(
     _ ta: SIMD4<Double>, _ tb: SIMD4<Double>,
     _ w0: UnsafePointer<T>, _ w1: UnsafePointer<T>, _ w2: UnsafePointer<T>, _ w3: UnsafePointer<T>,
-    _ acc: UnsafeMutablePointer<Double>, _ n: Int, prefetch next: UnsafePointer<T>? = nil
+    _ acc: UnsafeMutablePointer<Double>, _ acc2: UnsafeMutablePointer<Double>, _ n: Int,
+    prefetch next: UnsafePointer<T>? = nil
 ) {
-    let ra = UnsafeMutableRawPointer(acc), rb = UnsafeMutableRawPointer(acc + n)
+    let ra = UnsafeMutableRawPointer(acc), rb = UnsafeMutableRawPointer(acc2)
     let a0 = SIMD8<Double>(repeating: ta[0]), a1 = SIMD8<Double>(repeating: ta[1])
     let a2 = SIMD8<Double>(repeating: ta[2]), a3 = SIMD8<Double>(repeating: ta[3])
     let b0 = SIMD8<Double>(repeating: tb[0]), b1 = SIMD8<Double>(repeating: tb[1])
@@ -100,7 +101,7 @@ private func rowAxpy4Pair<T: SpectralElement>(
         let e = SIMD4(w0[j].wide, w1[j].wide, w2[j].wide, w3[j].wide)
         let pa = ta * e, pb = tb * e
         acc[j] += (pa[0] + pa[1]) + (pa[2] + pa[3])
-        acc[n + j] += (pb[0] + pb[1]) + (pb[2] + pb[3])
+        acc2[j] += (pb[0] + pb[1]) + (pb[2] + pb[3])
         j += 1
     }
 }

@@ -79,11 +79,29 @@ private func unitVector(_ x: [Double]) -> [Double] {
     return x.map { $0 * scale }
 }
 
-/// The binary64 values of `topTriplet`'s retained scratch block (`Int.max` when that overflows).
+/// The binary64 values of `topTriplet`'s retained scratch block (`Int.max` when that overflows):
+/// the passes' partial sums, then the search's basis and restart copy (of `rows`-vectors for a
+/// search on `W W^T`, which may fall back on one on `W^T W`).
 func retainedScratchCount(rows: Int, cols: Int) -> Int {
     let perColumn = 2 * passBlocks(rows: rows) + 2 * lanczosBasisSize(rows: rows, cols: cols)
     let (count, overflow) = cols.multipliedReportingOverflow(by: perColumn)
-    return overflow ? .max : count
+    guard !overflow else { return .max }
+    guard searchesLeft(rows: rows, cols: cols, singlePasses: false) else { return count }
+    return max(count, 2 * passBlocks(rows: rows) * cols + 2 * lanczosBasisSize(rows: cols, cols: rows) * rows)
+}
+
+/// Whether `topTriplet` searches on the left Gram matrix `W W^T` (`rows`-vectors) instead of
+/// `W^T W`: for W of at least 2 and at most a quarter as many rows as columns, and at most 48 rows
+/// where the `W^T W` search would use float32-arithmetic passes (`singlePasses`), 128 where binary64.
+/// A pass there reads W twice instead of once, in binary64, but the search's own work per pass
+/// (reorthogonalisation against up to 32 basis vectors, the next block) scales with the vectors'
+/// length, and for wide W on `W^T W` it outweighs the pass. Measured cold on the AMD host, one
+/// process, builds alternating, float32 / float64: 2 x 1000 164 / 199 us -> 34 / 36 us;
+/// 16 x 16384 5.9 / 5.6 ms -> 2.2 / 1.4 ms; 32 x 1024 0.76 / 1.36 ms -> 0.73 / 0.73 ms;
+/// 64 x 4096 float64 7.9 -> 4.4 ms; 128 x 8192 float64 32 -> 18 ms; but 64 x 4096 float32
+/// 4.2-5.7 ms against 5.6, 256 x 4096 float64 20-22 ms against 19.
+func searchesLeft(rows: Int, cols: Int, singlePasses: Bool) -> Bool {
+    rows >= 2 && rows <= cols / 4 && rows <= (singlePasses ? 48 : 128)
 }
 
 /// The binary64 values a spectral call holds at once in Swift arrays (`Int.max` when that
@@ -132,6 +150,7 @@ func topTriplet<T: SpectralElement>(
         && rowNorms2.withUnsafeBufferPointer { singlePrecisionPassApplies(rowNorms2: $0.baseAddress!, rows: rows) }
     var passes = 0
     var partner = partner  // returned unchanged when no search replaces it
+    var left = scale == 1 && searchesLeft(rows: rows, cols: cols, singlePasses: single)
     while true {
         // Pair passes; a lone vector (cols = 1, or a block reduced by deflation) takes a binary64
         // single pass. With a scale, `(s W)^T (s W) x = s (W^T W (s x))`.
@@ -149,8 +168,16 @@ func topTriplet<T: SpectralElement>(
             if scale != 1 { for k in 0..<(count * cols) { y[k] *= scale } }
         }
         var gapInfo: (theta1: Double, lambda2Hi: Double)? = nil
-        // The search runs while at least one pass stays for the verification.
-        if maxPasses - passes >= 2 && cols > 0 {
+        // The search runs while at least one pass stays for the verification (and on W W^T one
+        // more, for the products that take its vectors there and back).
+        if left && maxPasses - passes >= 3 {
+            let run = leftSearch(w, rows: rows, cols: cols, start: x0, partner: partner, maxPasses: maxPasses - passes - 2,
+                                 tol: tol, basis: scratch + scratchCount)
+            passes += run.passes
+            x0 = run.x
+            partner = run.partner ?? partner
+            gapInfo = run.gapInfo
+        } else if maxPasses - passes >= 2 && cols > 0 {
             let run = blockLanczos(op, cols: cols, start: x0, partner: partner.map(atUnitScale),
                                    maxPasses: maxPasses - passes - 1, tol: tol,
                                    // Ritz values of the float32-arithmetic operator are within its error.
@@ -166,17 +193,78 @@ func topTriplet<T: SpectralElement>(
         let work = verify(w, rows: rows, cols: cols, x: x0, rowNorms2: rowNorms2, scale: scale, gapInfo: gapInfo,
                           tol: tol, scratch: scratch)
         passes += 1
-        if work.result.converged || !single || maxPasses - passes < 3 {
+        if work.result.converged || !(single || left) || maxPasses - passes < 3 {
             var done = work
             done.result.iterations = passes
             done.partner = partner
             withExtendedLifetime(memory) {}  // the block stays this call's (out of the cache) until here
             return done
         }
-        // The float32-arithmetic search stalled short of tol: go on in binary64 from the verified v.
+        // The float32-arithmetic search stalled short of tol, or the one on W W^T (whose residual
+        // carries over to v only up to a factor sigma_1 / sigma): go on with binary64 passes on
+        // W^T W from the verified v.
         single = false
+        left = false
         x0 = work.v.map { $0 / work.vNorm }
     }
+}
+
+/// The search on the left Gram matrix `W W^T` (see `searchesLeft`): `blockLanczos` over
+/// `rows`-vectors from `u = W start` and `W partner` (one pass of products), its top two Ritz
+/// vectors taken back by `W^T` (one more) and normalised: the top one is the right singular
+/// vector estimate. `start` is a unit `cols`-vector; `maxPasses >= 1` passes of the search
+/// besides the products; the passes returned count the products as one more. A pass computes
+/// `W (W^T x)` for two vectors: two reads of W, which a wide W of the sizes that need this
+/// search mostly keeps in cache.
+private func leftSearch<T: SpectralElement>(
+    _ w: UnsafePointer<T>, rows: Int, cols: Int, start: [Double], partner: [Double]?, maxPasses: Int, tol: Double,
+    basis: UnsafeMutablePointer<Double>
+) -> (x: [Double], partner: [Double]?, gapInfo: (theta1: Double, lambda2Hi: Double)?, passes: Int) {
+    var colPair = start + (partner.map(atUnitScale) ?? [Double](repeating: 0, count: cols))
+    var rowPair = [Double](repeating: 0, count: 2 * rows)
+    colPair.withUnsafeBufferPointer { x in
+        rowPair.withUnsafeMutableBufferPointer { rowProductsPair(w, rows: rows, cols: cols, x: x.baseAddress!, y: $0.baseAddress!) }
+    }
+    var u0 = unitVector(Array(rowPair[0..<rows]))
+    if !(u0.withUnsafeBufferPointer { simdDot($0.baseAddress!, $0.baseAddress!, rows) } > 0) {
+        // v lies in W's null space: a default start, as for no v.
+        u0 = unitVector(defaultStart(rows))
+    }
+    let u2 = partner == nil ? nil : atUnitScale(Array(rowPair[rows...]))
+    let op: BlockOperator = { x, y, count in
+        colPair.withUnsafeMutableBufferPointer { z in
+            rowPair.withUnsafeMutableBufferPointer { xx in
+                // A lone vector goes through the pair pass with a zero partner: each vector's
+                // arithmetic is its own, so its bits are those of a pair.
+                var xs = x
+                if count == 1 {
+                    xx.baseAddress!.update(from: x, count: rows)
+                    (xx.baseAddress! + rows).update(repeating: 0, count: rows)
+                    xs = UnsafePointer(xx.baseAddress!)
+                }
+                columnProductsPair(w, rows: rows, cols: cols, x: xs, y: z.baseAddress!)
+                if count == 2 {
+                    rowProductsPair(w, rows: rows, cols: cols, x: z.baseAddress!, y: y)
+                } else {
+                    rowProductsPair(w, rows: rows, cols: cols, x: z.baseAddress!, y: xx.baseAddress!)
+                    y.update(from: xx.baseAddress!, count: rows)
+                }
+            }
+        }
+    }
+    let run = blockLanczos(op, cols: rows, start: u0, partner: u2, maxPasses: maxPasses, tol: tol, gapMargin: 0,
+                           maxBasis: lanczosBasisSize(rows: cols, cols: rows), basis: basis)
+    rowPair = run.x + (run.partner ?? [Double](repeating: 0, count: rows))
+    rowPair.withUnsafeBufferPointer { x in
+        colPair.withUnsafeMutableBufferPointer {
+            columnProductsPair(w, rows: rows, cols: cols, x: x.baseAddress!, y: $0.baseAddress!)
+        }
+    }
+    let x = unitVector(Array(colPair[0..<cols]))
+    // The second Ritz vector of W W^T may lie in W^T's null space (a rank-1 W): no partner then.
+    let v2 = run.partner == nil ? nil : unitVector(Array(colPair[cols...]))
+    let hasPartner = v2?.withUnsafeBufferPointer { simdDot($0.baseAddress!, $0.baseAddress!, cols) > 0 } ?? false
+    return (x, hasPartner ? v2 : nil, run.gapInfo, run.passes + 1)
 }
 
 /// The verification pass on the vector the caller will receive (the unit x rounded to T) and the

@@ -1,0 +1,1 @@
+../PlumbCore/Spectral/GramPassLeft.swift
