@@ -409,20 +409,29 @@ plumb_status plumb_exact_soft_topk(plumb_topk_method method, const double *x, in
  *
  * Method: thick-restart block Lanczos on W^T W with blocks of two vectors (the caller's v and an
  * independent pseudo-random vector; a single vector cannot see a repeated or nearly repeated
- * sigma_1), full reorthogonalisation, a basis of at most 32 vectors (16 for W of fewer than 2^18
- * entries, 24 below 2^20: on small W the projected eigenproblem of each step costs more than the
- * pass, so a smaller basis and a few passes more take less time), restarts keeping 6 Ritz vectors. One
- * "pass" (= one iteration counted in `max_iters` and `info->iterations`) reads W once and computes
- * W^T (W x) for both vectors row by row. The search makes at least six passes (a 12-vector
- * basis; fewer only when cols < 12), so that nearly tied top pairs are told apart: a Krylov space
- * that closes earlier (rank-deficient W, or a caller's pair inside an invariant subspace) is
- * extended by pseudo-random directions, one vector per pass. Cut short by max_iters before its
- * basis holds min(cols, 12) vectors, the search claims no gap (gap_ratio NaN, angle_bound +inf);
- * cut short later, it certifies whatever gap its basis shows by then. Accumulation is binary64, except that
- * float32 matrices with tol >= 2^-20 (the default 1e-6 qualifies) search in float32 arithmetic
- * with binary64 partial sums (relative error ~1e-7; if the verification below does not confirm tol,
- * the search goes on in binary64). Rows are split into blocks fixed by `rows` alone, so results
- * are bitwise identical for any plumb_set_num_threads() and for the AVX-512, AVX2 and baseline builds.
+ * sigma_1), full reorthogonalisation, a basis of at most 32 vectors (all of R^cols for cols <= 32;
+ * else 16 for W of fewer than 2^18 entries, 24 below 2^20: on small W the projected eigenproblem of
+ * each step costs more than the pass, so a smaller basis and a few passes more take less time),
+ * restarts keeping 6 Ritz vectors. One "pass" (= one iteration counted in `max_iters` and
+ * `info->iterations`) reads W once and computes W^T (W x) for both vectors row by row. A WIDE W
+ * (2 <= rows <= cols / 4, and rows <= 48 where the search would use float32 arithmetic, see below,
+ * rows <= 128 otherwise; not a float64 W of extreme scale) is searched on W W^T instead, with
+ * vectors of `rows` values: the search's own work per pass grows with the vectors' length and would
+ * outweigh the pass (cold 16 x 16384: 2.2 ms instead of 5.9 in float32, 1.4 instead of 5.6 in
+ * float64). There a pass computes W (W^T x) for both vectors in binary64 (two reads of W, which a W
+ * this small mostly keeps in cache); the products that take v (and v2) to the search and its Ritz
+ * vectors back (W v, then W^T u) count as one pass more; everything below (verification,
+ * certificate, warm starts) is the same. The search makes at least six passes (a 12-vector basis;
+ * fewer only when min(cols, rows of a wide W) < 12), so that nearly tied top pairs are told apart:
+ * a Krylov space that closes earlier (rank-deficient W, or a caller's pair inside an invariant
+ * subspace) is extended by pseudo-random directions, one vector per pass. Cut short by max_iters
+ * before its basis holds min(cols, 12) vectors (min(rows, 12) for a wide W), the search claims no
+ * gap (gap_ratio NaN, angle_bound +inf); cut short later, it certifies whatever gap its basis shows
+ * by then. Accumulation is binary64, except that float32 matrices with tol >= 2^-20 (the default
+ * 1e-6 qualifies) search in float32 arithmetic with binary64 partial sums (relative error ~1e-7; if
+ * the verification below does not confirm tol, the search goes on in binary64). Rows (a wide W's
+ * columns) are split into blocks fixed by the shape alone, so results are bitwise identical for any
+ * plumb_set_num_threads() and for the AVX-512, AVX2 and baseline builds.
  * The last pass always VERIFIES the returned (format-rounded) v in binary64: sigma = ||W v|| / ||v||,
  * u = W v / ||W v||, and the certificate below is computed from it.
  *
@@ -447,7 +456,8 @@ plumb_status plumb_exact_soft_topk(plumb_topk_method method, const double *x, in
  * Stopping: relative residual rho / sigma^2 <= tol, with rho = ||W^T W v - sigma^2 v||, or max_iters
  * passes. Useful tolerances: about 1e-6 for float32 (float32 rounding of v limits it near 1e-7) and
  * 1e-12 for float64. tol = 0 runs all max_iters passes, unless the Krylov space fills all of
- * R^cols first (cols at most the basis size above, or a W of low rank), which ends the search earlier.
+ * R^cols (R^rows for a wide W) first (cols at most the basis size above, or a W of low rank), which
+ * ends the search earlier.
  *
  * Certificate (plumb_spectral_info):
  *  - residual = rho / sigma = ||W^T u - sigma v|| plus a binary64 rounding allowance (the pair's

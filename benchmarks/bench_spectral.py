@@ -4,7 +4,8 @@
 tol=1e-6) (target >= 3x faster); plumb warm-started after W changes by 1e-3 relative, from v and
 from the training-loop pair (v, v2) (target >= 10x faster than cold svds); numpy's 10-step power
 recipe for reference (fast but wrong on small gaps); bytes per pass over W vs a memcpy roofline
-measured in the same run.
+measured in the same run. Then wide matrices (far fewer rows than columns, searched on W W^T):
+plumb cold and warm against svds and numpy's SVD, and against plumb on the transposed (tall) matrix.
 
     python benchmarks/bench_spectral.py [--size N] [--repeats R]
 """
@@ -126,6 +127,39 @@ def main():
         print(f"warm: cold svds / plumb warm speedup = {t_svds / t_warm:.1f}x from v, "
               f"{t_svds / t_pair:.1f}x from v and v2 (target >= 10x); "
               f"error ok: {err_warm <= 1e-4 and err_pair <= 1e-4}")
+
+    wide(reps)
+
+
+def wide(reps):
+    """Wide W: plumb cold, warm from (v, v2) after a 1e-3 change, and cold on W^T, against svds and
+    numpy's SVD (economy, singular values and vectors: what it costs to get u_1 v_1^T that way)."""
+    print(f"\nwide matrices (searched on W W^T), gradient u v^T to 1e-4 (float32) / 1e-9 (float64):")
+    print(f"{'shape':<16} {'plumb cold':>11} {'warm v,v2':>10} {'plumb W^T':>10} {'svds':>9} {'numpy svd':>10}"
+          f" {'err cold':>9} {'passes':>7}")
+    for rows, cols, dtype in ((16, 16384, np.float32), (64, 4096, np.float64), (48, 8192, np.float32)):
+        rng = np.random.default_rng(rows)
+        w = np.ascontiguousarray(rng.standard_normal((rows, cols)).astype(dtype))
+        e = rng.standard_normal((rows, cols)).astype(dtype)
+        w2 = np.ascontiguousarray(w + (1e-3 * np.linalg.norm(w) / np.linalg.norm(e)) * e)
+        wt = np.ascontiguousarray(w.T)
+        v, v2 = np.zeros(cols, dtype), np.zeros(cols, dtype)
+        plumb.spectral_grad(w, v=v, v2=v2)
+        contenders = {
+            "cold": lambda: plumb.spectral_grad(w),
+            "warm": lambda: plumb.spectral_grad(w2, v=v.copy(), v2=v2.copy()),
+            "tall": lambda: plumb.spectral_grad(wt),
+            "numpy": lambda: np.linalg.svd(w, full_matrices=False),
+        }
+        if svds is not None:
+            contenders["svds"] = lambda: svds(w, k=1, tol=1e-6, random_state=0)
+        t, out = race(contenders, reps)
+        U, S, Vt = np.linalg.svd(w.astype(np.float64), full_matrices=False)
+        err = grad_error(out["cold"][0], np.outer(U[:, 0], Vt[0]))
+        ts = f"{t['svds'] * 1e3:9.2f}" if "svds" in t else f"{'-':>9}"
+        print(f"{f'{rows}x{cols} {np.dtype(dtype).name}':<16} {t['cold'] * 1e3:11.2f} {t['warm'] * 1e3:10.2f} "
+              f"{t['tall'] * 1e3:10.2f} {ts} {t['numpy'] * 1e3:10.2f} {err:9.1e} "
+              f"{out['cold'][2]['iterations']:>7}")
 
 
 if __name__ == "__main__":
