@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// `y = A x` for `count` (1 or 2) consecutive unit `cols`-vectors at x, `A = W^T W`: one pass over W.
 typealias BlockOperator = (_ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ count: Int) -> Void
 
@@ -46,6 +52,9 @@ private let convergedStartPasses = 12
 /// inside an invariant subspace without v_1), goes on from a pseudo-random vector orthogonal to it.
 /// After 32 vectors the search restarts from the 6 best Ritz vectors and the next block (Wu &
 /// Simon's thick restart).
+///
+/// The projected eigenproblem is solved in the first two passes, and from the stopping basis on
+/// wherever the stopping test may pass, the search restarts or ends (`nextRitzSolve`).
 ///
 /// Stops when the top Ritz residual is at most `tol / 2` relative to theta_1 (the verification pass
 /// has the other half), the basis has held at least `min(cols, 12)` vectors (and the search made
@@ -117,6 +126,9 @@ func blockLanczos(
     var reachedStoppingBasis = false
     var convergedAt: Int? = nil
     var firstMet: Int? = nil  // the first pass whose top pair met tol
+    var theta1 = 0.0          // the latest top Ritz value
+    var nextSolve = 1         // the next pass whose projected eigenproblem is solved
+    var lastSolve: (pass: Int, residual: Double)? = nil
     while passes < maxPasses {
         let finite = y.withUnsafeMutableBufferPointer { yb -> Bool in
             let yp = yb.baseAddress!
@@ -145,23 +157,33 @@ func blockLanczos(
         }
         var small = [Double](repeating: 0, count: m * m)
         for r in 0..<m { for c in 0..<m { small[r * m + c] = h[r * maxBasis + c] } }
-        let (values, vectors) = ritzPairs(small, n: m)
+        // The projected eigenproblem, solved where the search may stop or restarts (`nextSolve`).
+        var ritz: (values: [Double], vectors: [Double])? = nil
         func residual(_ k: Int) -> Double {
+            let vectors = ritz!.vectors
             var s2 = 0.0
             for c in 0..<b {
                 for d in 0..<b { s2 += vectors[(m - b + c) * m + k] * gram[c * b + d] * vectors[(m - b + d) * m + k] }
             }
             return max(0, s2).squareRoot()
         }
-        let theta1 = values[0]
-        if m >= 2 {
-            // A second pair whose residual is not well inside the gap it defines may describe
-            // lambda_3 while lambda_2 hides nearer theta_1: then no gap is claimed at all.
-            let res2 = residual(1)
-            gapInfo = (theta1, res2 <= 0.25 * (theta1 - values[1]) ? values[1] + 2 * res2 + gapMargin * abs(theta1) : theta1)
+        func solve() -> (values: [Double], vectors: [Double]) {
+            if let ritz { return ritz }
+            let pairs = ritzPairs(small, n: m)
+            ritz = pairs
+            theta1 = pairs.values[0]
+            if m >= 2 {
+                // A second pair whose residual is not well inside the gap it defines may describe
+                // lambda_3 while lambda_2 hides nearer theta_1: then no gap is claimed at all.
+                let res2 = residual(1)
+                gapInfo = (theta1, res2 <= 0.25 * (theta1 - pairs.values[1])
+                           ? pairs.values[1] + 2 * res2 + gapMargin * abs(theta1) : theta1)
+            }
+            return pairs
         }
+        if passes <= 2 || (reachedStoppingBasis && (passes >= nextSolve || convergedAt != nil)) { _ = solve() }
         // The next block: R's columns orthonormalised in place (at the front of y), negligible
-        // ones dropped.
+        // ones dropped (relative to the latest theta_1).
         var nextCount = 0
         let negligible = 1e-14 * max(abs(theta1), .leastNormalMagnitude)
         y.withUnsafeMutableBufferPointer { yb in
@@ -190,26 +212,35 @@ func blockLanczos(
             }
             hasRandomDirection = hasRandomDirection || nextCount == 1
         }
-        let res1 = residual(0)
-        if res1 <= 0.5 * tol * abs(theta1) && firstMet == nil { firstMet = passes }
-        var converged = res1 <= 0.5 * tol * abs(theta1) && reachedStoppingBasis
-        if converged, let met = firstMet, met <= 2, passes < convergedStartPasses { converged = false }
-        if converged {
-            // A top pair met before the gap below it shows (a warm start from an already converged
-            // v, with a pseudo-random second start) searches on, for at most `gapSearchPasses`
-            // more passes, until the gap passes `certify`'s test.
-            let start = convergedAt ?? passes
-            convergedAt = start
-            let shown = theta1 - max(0, gapInfo?.lambda2Hi ?? theta1) > 32 * max(res1, tol * abs(theta1))
-            converged = shown || passes >= start + gapSearchPasses
+        if nextCount == 0 || passes >= maxPasses || m + nextCount > maxBasis { _ = solve() }
+        var converged = false
+        if ritz != nil {
+            let res1 = residual(0)
+            let target = 0.5 * tol * abs(theta1)
+            if res1 <= target && firstMet == nil { firstMet = passes }
+            converged = res1 <= target && reachedStoppingBasis
+            if converged, let met = firstMet, met <= 2, passes < convergedStartPasses { converged = false }
+            if converged {
+                // A top pair met before the gap below it shows (a warm start from an already converged
+                // v, with a pseudo-random second start) searches on, for at most `gapSearchPasses`
+                // more passes, until the gap passes `certify`'s test.
+                let start = convergedAt ?? passes
+                convergedAt = start
+                let shown = theta1 - max(0, gapInfo?.lambda2Hi ?? theta1) > 32 * max(res1, tol * abs(theta1))
+                converged = shown || passes >= start + gapSearchPasses
+            }
+            nextSolve = nextRitzSolve(after: passes, residual: res1, target: target, previous: lastSolve)
+            lastSolve = (passes, res1)
         }
         if converged || nextCount == 0 || passes >= maxPasses {
+            let vectors = solve().vectors
             best = ritzVector(0, q, vectors, m: m, cols: cols)
             if m >= 2 { bestPartner = ritzVector(1, q, vectors, m: m, cols: cols) }
             break
         }
         if m + nextCount > maxBasis {
             // Thick restart: the `keep` best Ritz vectors, then the next block.
+            let (values, vectors) = solve()
             spare.update(repeating: 0, count: keep * cols)
             for r in 0..<keep {
                 for i in 0..<m where vectors[i * m + r] != 0 {
@@ -229,6 +260,23 @@ func blockLanczos(
     // the top pair from the rest: its gap estimate is no evidence (measured: with 2..6 passes it
     // "separated" sigma_2 from the rest and certified it as sigma_1).
     return (best, bestPartner, reachedStoppingBasis ? gapInfo : nil, passes)
+}
+
+/// The next pass after `pass` at which the search solves its projected eigenproblem, from the top
+/// pair's residual now and at the previous solve: while the residual falls and, at its measured
+/// geometric rate, needs at least six more passes to reach `target`, the next pass skips the
+/// eigenproblem, which on small W costs more than the pass (the Krylov space grows the same either
+/// way; only the stopping test waits). Measured over 450 calls (cold and warm, float32 and float64,
+/// Gaussian, decaying and near-tied spectra, 2 x 200 to 400 x 3000): one call took a pass more
+/// (71 instead of 70), none fewer; skipping k / 3 of k predicted passes cost up to 7 more passes
+/// (decaying spectra converge faster than their early rate). Cold, one process, builds
+/// alternating: 40 x 30 to 100 x 30 13-32% less time, 64 x 64 16-20%, 256 x 256 5-9%.
+func nextRitzSolve(after pass: Int, residual: Double, target: Double, previous: (pass: Int, residual: Double)?) -> Int {
+    guard let previous, residual > target, residual < previous.residual, previous.residual.isFinite,
+          target > 0, pass > previous.pass else { return pass + 1 }
+    let perPass = log(residual / previous.residual) / Double(pass - previous.pass)  // < 0
+    let toGo = log(target / residual) / perPass
+    return pass + (toGo >= 6 ? 2 : 1)
 }
 
 /// Ritz vector `k`: `Q s_k`, with the eigenvectors of the `m x m` projection as the columns of the
