@@ -422,33 +422,33 @@ plumb_status plumb_exact_soft_topk(plumb_topk_method method, const double *x, in
  * this small mostly keeps in cache); the products that take v (and v2) to the search and its Ritz
  * vectors back (W v, then W^T u) count as one pass more; everything below (verification,
  * certificate, warm starts) is the same. The search makes at least six passes (a 12-vector basis;
- * fewer only when min(cols, rows of a wide W) < 12), so that nearly tied top pairs are told apart:
- * a Krylov space that closes earlier (rank-deficient W, or a caller's pair inside an invariant
- * subspace) is extended by pseudo-random directions, one vector per pass. Cut short by max_iters
- * before its basis holds min(cols, 12) vectors (min(rows, 12) for a wide W), the search claims no
- * gap (gap_ratio NaN, angle_bound +inf); cut short later, it certifies whatever gap its basis shows
- * by then. Accumulation is binary64, except that float32 matrices with tol >= 2^-20 (the default
- * 1e-6 qualifies) search in float32 arithmetic with binary64 partial sums (relative error ~1e-7; if
- * the verification below does not confirm tol, the search goes on in binary64). Rows (a wide W's
- * columns) are split into blocks fixed by the shape alone, so results are bitwise identical for any
- * plumb_set_num_threads() and for the AVX-512, AVX2 and baseline builds.
+ * fewer only when cols < 12; for a wide W ten, a 20-vector basis, or as many as its basis holds if
+ * fewer, or rows / 2 when rows < 20, which fill R^rows), so that nearly tied top pairs are told
+ * apart: a Krylov space that closes earlier (rank-deficient W, or a caller's pair inside an
+ * invariant subspace) is extended by pseudo-random directions, one vector per pass. Cut short by
+ * max_iters before its basis holds min(cols, 12) vectors (min(rows, 20) for a wide W), the search
+ * claims no gap (gap_ratio NaN, angle_bound +inf); cut short later, it certifies whatever gap its
+ * basis shows by then. Accumulation is binary64, except that float32 matrices with tol >= 2^-20
+ * (the default 1e-6 qualifies) search in float32 arithmetic with binary64 partial sums (relative
+ * error ~1e-7; if the verification below does not confirm tol, the search goes on in binary64).
+ * Rows (a wide W's columns) are split into blocks fixed by the shape alone, so results are bitwise
+ * identical for any plumb_set_num_threads() and for the AVX-512, AVX2 and baseline builds.
  * The last pass always VERIFIES the returned (format-rounded) v in binary64: sigma = ||W v|| / ||v||,
  * u = W v / ||W v||, and the certificate below is computed from it.
  *
  * Warm start: `v` (cols values) is read as the start vector and overwritten with the estimate of
  * v_1 (unit norm up to the format's rounding). An all-zero v selects a fixed pseudo-random start.
- * Keeping v between training steps makes the next call converge in fewer passes (never fewer
- * than the six search passes plus the verification); keeping the second vector too (the _pair
- * functions below) saves about a fifth of the passes v alone needs (2048 x 2048 float32 after a
- * 1e-3 relative change: cold 55, from v 34, from v and v2 27). A start that is already
- * converged meets tol at once, before the gap below sigma_1 is resolved; the search then makes at
- * least 12 passes (see "Warm starts and a singular value that overtakes" below) and goes on, at
- * most 24 passes beyond
- * those, until the gap shows (measured on unchanged Gaussian W from 40 x 30 to 500 x 500,
- * float32 and float64, restarted from their converged v: every restart showed the gap, after
- * 13 to 25 passes). A truly repeated sigma_1 never shows a gap and pays all of them (37 passes
- * with the verification). Such a start cut short by max_iters (below 12) meets tol, so it
- * returns converged = 1 and PLUMB_OK with the certificate its basis shows by then: with
+ * Keeping v between training steps makes the next call converge in fewer passes (never fewer than
+ * the six search passes plus the verification; for a wide W, ten plus two); keeping the second
+ * vector too (the _pair functions below) saves about a fifth of the passes v alone needs
+ * (2048 x 2048 float32 after a 1e-3 relative change: cold 55, from v 34, from v and v2 27). A start
+ * that is already converged meets tol at once, before the gap below sigma_1 is resolved; the search
+ * then makes at least 12 passes (see "Warm starts and a singular value that overtakes" below) and
+ * goes on, at most 24 passes beyond those, until the gap shows (measured on unchanged Gaussian W
+ * from 40 x 30 to 500 x 500, float32 and float64, restarted from their converged v: every restart
+ * showed the gap, after 13 to 25 passes). A truly repeated sigma_1 never shows a gap and pays all
+ * of them (37 passes with the verification). Such a start cut short by max_iters (below 12) meets
+ * tol, so it returns converged = 1 and PLUMB_OK with the certificate its basis shows by then: with
  * max_iters <= 6 (a basis of fewer than 12 vectors) no gap, so residual raised to ||W||_F - sigma
  * and angle_bound +inf (see the certificate below); with 7 to 11 the gap that basis shows, without
  * the 12-pass guard against a singular value that overtook v's (see below).

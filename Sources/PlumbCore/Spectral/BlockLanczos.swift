@@ -10,7 +10,7 @@ typealias BlockOperator = (_ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer
 /// The basis size below which the search does not stop: a smaller Krylov space may not yet tell the
 /// top pair from the rest (prototype over near-tied pairs on clustered spectra: 4 and 8 vectors let
 /// gap estimates understate, 12 did not).
-private let minimumStoppingBasis = 12
+let minimumStoppingBasis = 12
 
 /// Passes the search goes on after the top pair has met `tol` while the gap below it is not yet
 /// visible. Measured on 30 Gaussian float32 and float64 matrices (128 x 512 to 500 x 500), warm
@@ -57,7 +57,8 @@ private let convergedStartPasses = 12
 /// wherever the stopping test may pass, the search restarts or ends (`nextRitzSolve`).
 ///
 /// Stops when the top Ritz residual is at most `tol / 2` relative to theta_1 (the verification pass
-/// has the other half), the basis has held at least `min(cols, 12)` vectors (and the search made
+/// has the other half), the basis has held at least `min(cols, maxBasis, stoppingBasis)` vectors
+/// (`stoppingBasis` 12 unless the caller asks for more; and the search made
 /// `convergedStartPasses` passes, if its top pair met tol at once) and the gap estimate
 /// passes `certify`'s test (or `gapSearchPasses` passes after the residual was first met), or when
 /// the space is invariant after that. (The gap estimate can still miss a nearly tied partner of theta_1;
@@ -74,8 +75,9 @@ private let convergedStartPasses = 12
 /// 16 loops: the partner alone understated in 45 of 800 steps, the mix in 1, and in 0 with
 /// `convergedStartPasses`; v with a random vector in 0).
 ///
-/// `maxBasis`: the most vectors the basis holds (`lanczosBasisSize`); `basis`: room for
-/// `2 * maxBasis * cols` values (the basis and the restart's new basis), uninitialised on entry.
+/// `maxBasis`: the most vectors the basis holds (`lanczosBasisSize`); `stoppingBasis`: the basis
+/// size below which the search does not stop; `basis`: room for `2 * maxBasis * cols` values (the
+/// basis and the restart's new basis), uninitialised on entry.
 ///
 /// Returns the top Ritz vector, the second Ritz vector (nil while the basis has fewer than two
 /// vectors), the gap estimate `(theta_1, theta_2 + 2 res_2 + gapMargin theta_1)` (`gapMargin`: the
@@ -86,7 +88,8 @@ private let convergedStartPasses = 12
 /// used.
 func blockLanczos(
     _ op: BlockOperator, cols: Int, start: [Double], partner: [Double]?, maxPasses: Int, tol: Double,
-    gapMargin: Double, maxBasis: Int, basis: UnsafeMutablePointer<Double>
+    gapMargin: Double, maxBasis: Int, stoppingBasis minimum: Int = minimumStoppingBasis,
+    basis: UnsafeMutablePointer<Double>
 ) -> (x: [Double], partner: [Double]?, gapInfo: (theta1: Double, lambda2Hi: Double)?, passes: Int) {
     let keep = min(6, max(0, maxBasis - 2))
     var q = basis  // the basis, one vector after another
@@ -122,7 +125,7 @@ func blockLanczos(
     var bestPartner: [Double]? = nil
     var gapInfo: (theta1: Double, lambda2Hi: Double)? = nil
     var passes = 0
-    let stoppingBasis = min(cols, minimumStoppingBasis)
+    let stoppingBasis = min(cols, maxBasis, minimum)
     var reachedStoppingBasis = false
     var convergedAt: Int? = nil
     var firstMet: Int? = nil  // the first pass whose top pair met tol
