@@ -4,7 +4,8 @@ import Glibc
 import Darwin
 #endif
 
-/// `y = A x` for `count` (1 or 2) consecutive unit `cols`-vectors at x, `A = W^T W`: one pass over W.
+/// `y = A x` for `count` (1 or 2) consecutive unit `cols`-vectors at x, `A = W^T W` (or `W W^T`,
+/// `cols` then W's rows): one pass.
 typealias BlockOperator = (_ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ count: Int) -> Void
 
 /// The basis size below which the search does not stop: a smaller Krylov space may not yet tell the
@@ -50,7 +51,7 @@ private let convergedStartPasses = 12
 /// column that vanishes (an invariant subspace, a rank-deficient W) is dropped. A space that closes
 /// before the basis has held 12 vectors, or that holds no pseudo-random direction (a caller's pair
 /// inside an invariant subspace without v_1), goes on from a pseudo-random vector orthogonal to it.
-/// After 32 vectors the search restarts from the 6 best Ritz vectors and the next block (Wu &
+/// After `maxBasis` vectors the search restarts from the 6 best Ritz vectors and the next block (Wu &
 /// Simon's thick restart).
 ///
 /// The projected eigenproblem is solved in the first two passes, and from the stopping basis on

@@ -1,10 +1,10 @@
 #if PLUMB_DISPATCHED  // also compiled into PlumbCoreHaswell and PlumbCoreAVX512, which import PlumbCore
 import PlumbCore
 #endif
-/// The two halves of a pass for a PAIR of vectors on the left Gram matrix `W W^T` of a wide W
-/// (`topTriplet` searches there when W has far fewer rows than columns: its vectors are then
-/// `rows` long instead of `cols`). Binary64 accumulation, fixed orders: the bits depend neither on
-/// the thread count nor on the build.
+// The two halves of a pass for a PAIR of vectors on the left Gram matrix `W W^T` of a wide W
+// (`topTriplet` searches there when W has far fewer rows than columns: its vectors are then
+// `rows` long instead of `cols`). Binary64 accumulation, fixed orders: the bits depend neither on
+// the thread count nor on the build.
 
 /// `Y = W X`: X two consecutive `cols`-vectors, Y two consecutive `rows`-vectors (`y[r]`,
 /// `y[rows + r]`). Each row's two dot products on their own, rows in parallel.
