@@ -983,3 +983,25 @@ def test_wide_certificate_with_near_ties_over_clustered_spectra():
                     angle(v.astype(np.float64), v1) > info["angle_bound"] * (1 + 1e-6) + 1e-7:
                 failures.append((trial, rows, cols, gap, dtype.__name__, info["iterations"]))
     assert not failures, failures
+
+
+@pytest.mark.parametrize("seed,rows,cols,dtype,max_iters,tol", [
+    (101343, 33, 202, np.float32, 11, None), (101343, 33, 202, np.float64, 300, 1e-3),
+    (400326, 113, 993, np.float64, 13, None), (500586, 51, 1406, np.float64, 10, 1e-3)])
+def test_wide_search_cut_short_claims_no_unresolved_gap(seed, rows, cols, dtype, max_iters, tol):
+    # An audit's cases: a 1% gap, the wide search stopped by max_iters or a loose tol on a basis of
+    # 16 vectors, whose second Ritz value had not resolved sigma_2 (angle bounds 1.5-3.3x below
+    # the true angle). The wide basis now holds at least 24 vectors, and 20 before it stops.
+    rng = np.random.default_rng(seed)
+    k = min(rows, cols)
+    s = np.sort(rng.uniform(0, 0.99, k))[::-1]
+    s[0], s[1] = 1.0, 0.99
+    def orth(n):
+        q, r = np.linalg.qr(rng.standard_normal((n, k)))
+        return q * np.sign(np.diag(r))
+    u_, v_ = orth(rows), orth(cols)
+    w = np.ascontiguousarray(((u_ * s) @ v_.T).astype(dtype))
+    S, _, v1 = reference(w)
+    sigma, _, v, info = plumb.spectral_norm(w, max_iters=max_iters, tol=tol, strict=False)
+    assert abs(sigma - S[0]) <= info["residual"] * (1 + 1e-12)
+    assert angle(v.astype(np.float64), v1) <= info["angle_bound"] * (1 + 1e-9) + 1e-7, info

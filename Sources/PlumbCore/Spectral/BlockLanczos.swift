@@ -272,7 +272,10 @@ func blockLanczos(
 /// eigenproblem, which on small W costs more than the pass (the Krylov space grows the same either
 /// way; only the stopping test waits). Measured over 450 calls (cold and warm, float32 and float64,
 /// Gaussian, decaying and near-tied spectra, 2 x 200 to 400 x 3000): one call took a pass more
-/// (71 instead of 70), none fewer; skipping k / 3 of k predicted passes cost up to 7 more passes
+/// (71 instead of 70), none fewer; an audit's 65,000 calls on `W^T W`: 0.5% changed their
+/// passes (184 one or two more, 8 one fewer; 4 twelve to fourteen more, where the residual met tol
+/// on a skipped pass and rose again), the rest gave the same bits, the total the same passes to
+/// 0.1%. Skipping k / 3 of k predicted passes cost up to 7 more passes
 /// (decaying spectra converge faster than their early rate). Cold, one process, builds
 /// alternating: 40 x 30 to 100 x 30 13-32% less time, 64 x 64 16-20%, 256 x 256 5-9%.
 func nextRitzSolve(after pass: Int, residual: Double, target: Double, previous: (pass: Int, residual: Double)?) -> Int {

@@ -87,7 +87,7 @@ func retainedScratchCount(rows: Int, cols: Int) -> Int {
     let (count, overflow) = cols.multipliedReportingOverflow(by: perColumn)
     guard !overflow else { return .max }
     guard searchesLeft(rows: rows, cols: cols, singlePasses: false) else { return count }
-    return max(count, 2 * passBlocks(rows: rows) * cols + 2 * lanczosBasisSize(rows: cols, cols: rows) * rows)
+    return max(count, 2 * passBlocks(rows: rows) * cols + 2 * leftBasisSize(rows: rows, cols: cols) * rows)
 }
 
 /// Whether `topTriplet` searches on the left Gram matrix `W W^T` (`rows`-vectors) instead of
@@ -225,6 +225,15 @@ func topTriplet<T: SpectralElement>(
 /// (up to 3 more on small W).
 private let leftStoppingBasis = 20
 
+/// The wide search's basis size: `lanczosBasisSize` of `W^T` (all of R^rows up to 32 rows, 16
+/// vectors for fewer than 2^18 entries), but at least 24 vectors, so that the 20-vector stopping
+/// basis applies (an audit: W of 33 to 128 rows with a 1% gap, cut short by max_iters at 10 to 13
+/// passes or stopped at tol 1e-3 on a 16-vector basis, claimed gaps from a second Ritz value that
+/// had not resolved sigma_2: angle bounds 1.5-3.3x below the true angle).
+func leftBasisSize(rows: Int, cols: Int) -> Int {
+    max(lanczosBasisSize(rows: cols, cols: rows), min(rows, 24))
+}
+
 private func leftSearch<T: SpectralElement>(
     _ w: UnsafePointer<T>, rows: Int, cols: Int, start: [Double], partner: [Double]?, maxPasses: Int, tol: Double,
     basis: UnsafeMutablePointer<Double>
@@ -262,7 +271,7 @@ private func leftSearch<T: SpectralElement>(
         }
     }
     let run = blockLanczos(op, cols: rows, start: u0, partner: u2, maxPasses: maxPasses, tol: tol, gapMargin: 0,
-                           maxBasis: lanczosBasisSize(rows: cols, cols: rows), stoppingBasis: leftStoppingBasis, basis: basis)
+                           maxBasis: leftBasisSize(rows: rows, cols: cols), stoppingBasis: leftStoppingBasis, basis: basis)
     rowPair = run.x + (run.partner ?? [Double](repeating: 0, count: rows))
     rowPair.withUnsafeBufferPointer { x in
         colPair.withUnsafeMutableBufferPointer {
