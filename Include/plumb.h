@@ -420,20 +420,20 @@ plumb_status plumb_exact_soft_topk(plumb_topk_method method, const double *x, in
  * outweigh the pass (cold 16 x 16384: 2.2 ms instead of 5.9 in float32, 1.4 instead of 5.6 in
  * float64). There a pass computes W (W^T x) for both vectors in binary64 (two reads of W, which a W
  * this small mostly keeps in cache) and its basis holds at least 24 vectors (all of R^rows for
- * rows <= 24); the products that take v (and v2) to the search and its Ritz vectors back (W v, then
+ * rows <= 32); the products that take v (and v2) to the search and its Ritz vectors back (W v, then
  * W^T u) count as one pass more; everything below (verification, certificate, warm starts) is the
  * same. The search makes at least six passes (a 12-vector basis; fewer only when cols < 12; for a
- * wide W ten, a 20-vector basis, or as many as its basis holds if fewer, or rows / 2 when rows <
- * 20, which fill R^rows), so that nearly tied top pairs are told apart: a Krylov space that closes
- * earlier (rank-deficient W, or a caller's pair inside an invariant subspace) is extended by
- * pseudo-random directions, one vector per pass. Cut short by max_iters before its basis holds
- * min(cols, 12) vectors (min(rows, 20) for a wide W), the search claims no gap (gap_ratio NaN,
- * angle_bound +inf); cut short later, it certifies whatever gap its basis shows by then.
- * Accumulation is binary64, except that float32 matrices with tol >= 2^-20 (the default 1e-6
- * qualifies) search in float32 arithmetic with binary64 partial sums (relative error ~1e-7; if the
- * verification below does not confirm tol, the search goes on in binary64). Rows (a wide W's
- * columns) are split into blocks fixed by the shape alone, so results are bitwise identical for any
- * plumb_set_num_threads() and for the AVX-512, AVX2 and baseline builds.
+ * wide W ten, a 20-vector basis, or rows / 2 when rows < 20, which fill R^rows), so that nearly
+ * tied top pairs are told apart: a Krylov space that closes earlier (rank-deficient W, or a
+ * caller's pair inside an invariant subspace) is extended by pseudo-random directions, one vector
+ * per pass. Cut short by max_iters before its basis holds min(cols, 12) vectors (min(rows, 20) for
+ * a wide W), the search claims no gap (gap_ratio NaN, angle_bound +inf); cut short later, it
+ * certifies whatever gap its basis shows by then. Accumulation is binary64, except that float32
+ * matrices with tol >= 2^-20 (the default 1e-6 qualifies) search in float32 arithmetic with
+ * binary64 partial sums (relative error ~1e-7; if the verification below does not confirm tol, the
+ * search goes on in binary64). Rows (a wide W's columns) are split into blocks fixed by the shape
+ * alone, so results are bitwise identical for any plumb_set_num_threads() and for the AVX-512, AVX2
+ * and baseline builds.
  * The last pass always VERIFIES the returned (format-rounded) v in binary64: sigma = ||W v|| / ||v||,
  * u = W v / ||W v||, and the certificate below is computed from it.
  *

@@ -217,8 +217,8 @@ func topTriplet<T: SpectralElement>(
 /// `W (W^T x)` for two vectors: two reads of W, which a wide W of the sizes that need this
 /// search mostly keeps in cache.
 ///
-/// The search stops on no fewer than 20 vectors (or its whole basis, if that holds fewer; all of
-/// R^rows for rows <= 20, where the space then closes and the Ritz pairs are exact) instead of 12: in a sweep of near ties (relative gaps 1e-9
+/// The search stops on no fewer than 20 vectors (all of R^rows for rows <= 20, where the space then
+/// closes and the Ritz pairs are exact) instead of 12: in a sweep of near ties (relative gaps 1e-9
 /// to 1e-6, W of 10 to 40 rows, 8000 cold calls, float32 and float64) 12 vectors let the angle
 /// bound understate in 9 calls (7 of them W of 13 to 18 rows, stopped on a basis just short of
 /// R^rows), 20 in 2 (the search on W^T W before: 5), for 0.4% more passes over a wider test set
