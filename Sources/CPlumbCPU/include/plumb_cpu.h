@@ -10,8 +10,17 @@ int plumbcpu_has_haswell(void);
  * x86-64-v4 set) and the OS saves the opmask and ZMM registers, else 0. */
 int plumbcpu_has_avx512(void);
 
-/* Eight floats, as Swift's SIMD8<Float>. */
+/* Eight floats, as Swift's SIMD8<Float>; eight doubles, as SIMD8<Double>. */
 typedef float plumbcpu_float8 __attribute__((vector_size(32)));
+typedef double plumbcpu_double8 __attribute__((vector_size(64)));
+
+/* v widened to binary64 (exact), inlined into the caller with the caller's instruction set. Swift's
+ * SIMD8<Double>(SIMD8<Float>) is a generic initializer that the optimizer may leave as a call to a
+ * specialisation which every module emits under one symbol name, so that the dynamic linker binds
+ * the AVX-512 and AVX2 kernels to the baseline (SSE) copy. */
+static inline __attribute__((always_inline)) plumbcpu_double8 plumbcpu_widen_float8(plumbcpu_float8 v) {
+  return __builtin_convertvector(v, plumbcpu_double8);
+}
 
 /* A spin-wait hint: lets the core's other hardware thread run and saves power in busy-wait loops. */
 static inline __attribute__((always_inline)) void plumbcpu_pause(void) {

@@ -1,6 +1,7 @@
 #if PLUMB_DISPATCHED  // also compiled into PlumbCoreHaswell and PlumbCoreAVX512, which import PlumbCore
 import PlumbCore
 #endif
+import CPlumbCPU
 /// The fused pass for a pair of vectors, `Y = W^T (W X)` (as `gramPassPairBody`), for a float32 W
 /// in float32 arithmetic with binary64 partial sums: the Lanczos search passes for float32
 /// matrices, where binary64 passes spend most of their time widening W (measured 2048 x 2048, one
@@ -76,9 +77,10 @@ private func singleBlock(
         group.update(repeating: 0, count: 2 * cols)
         while r + 4 <= end {
             let w0 = w + r * cols, w1 = w0 + cols, w2 = w1 + cols, w3 = w2 + cols
-            let (ta, tb) = rowDot4PairSingle(w0, w1, w2, w3, x, cols)
+            let next = r + 8 <= r1 ? w3 + cols : nil  // the next group: half from each sweep
+            let (ta, tb) = rowDot4PairSingle(w0, w1, w2, w3, x, cols, prefetch: next)
             rowAxpy4PairSingle(SIMD4<Float>(ta), SIMD4<Float>(tb), w0, w1, w2, w3, group, cols,
-                               prefetch: r + 8 <= r1 ? w3 + cols : nil)
+                               prefetch: next.map { $0 + 2 * cols })
             r += 4
         }
         while r < end {
@@ -92,12 +94,12 @@ private func singleBlock(
     }
 }
 
-/// Four rows' dot products with each of `x[0..<n]` and `x[n..<2n]`: float32 within 128-column
-/// chunks, binary64 across them.
+/// Four rows' dot products with each of `x[0..<n]` and `x[n..<2n]`: float32 within 256-column
+/// chunks, binary64 across them; `prefetch`: two rows to request (`prefetchRowPair`).
 @inline(__always)
 private func rowDot4PairSingle(
     _ w0: UnsafePointer<Float>, _ w1: UnsafePointer<Float>, _ w2: UnsafePointer<Float>, _ w3: UnsafePointer<Float>,
-    _ x: UnsafePointer<Float>, _ n: Int
+    _ x: UnsafePointer<Float>, _ n: Int, prefetch next: UnsafePointer<Float>? = nil
 ) -> (SIMD4<Double>, SIMD4<Double>) {
     var da = (SIMD8<Double>(), SIMD8<Double>(), SIMD8<Double>(), SIMD8<Double>())
     var db = (SIMD8<Double>(), SIMD8<Double>(), SIMD8<Double>(), SIMD8<Double>())
@@ -108,14 +110,15 @@ private func rowDot4PairSingle(
         var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
         var b0 = SIMD8<Float>(), b1 = SIMD8<Float>(), b2 = SIMD8<Float>(), b3 = SIMD8<Float>()
         while j < end {
+            prefetchRowPair(next, at: j, step: 8)
             let u = load8(x + j), v = load8(xb + j)
             let e0 = load8(w0 + j), e1 = load8(w1 + j), e2 = load8(w2 + j), e3 = load8(w3 + j)
             a0 += e0 * u; a1 += e1 * u; a2 += e2 * u; a3 += e3 * u
             b0 += e0 * v; b1 += e1 * v; b2 += e2 * v; b3 += e3 * v
             j += 8
         }
-        da.0 += SIMD8<Double>(a0); da.1 += SIMD8<Double>(a1); da.2 += SIMD8<Double>(a2); da.3 += SIMD8<Double>(a3)
-        db.0 += SIMD8<Double>(b0); db.1 += SIMD8<Double>(b1); db.2 += SIMD8<Double>(b2); db.3 += SIMD8<Double>(b3)
+        da.0 += widen(a0); da.1 += widen(a1); da.2 += widen(a2); da.3 += widen(a3)
+        db.0 += widen(b0); db.1 += widen(b1); db.2 += widen(b2); db.3 += widen(b3)
     }
     var ta = SIMD4(total(da.0), total(da.1), total(da.2), total(da.3))
     var tb = SIMD4(total(db.0), total(db.1), total(db.2), total(db.3))
@@ -129,7 +132,7 @@ private func rowDot4PairSingle(
 }
 
 /// `group[0..<n] += (ta0 w0 + ta1 w1) + (ta2 w2 + ta3 w3)` and likewise `group[n..<2n]` with tb,
-/// in float32; `prefetch`: the next four rows (`prefetchRows4`). Each element is on its own, so the
+/// in float32; `prefetch`: two rows to request (`prefetchRowPair`). Each element is on its own, so the
 /// sweep runs 16 lanes wide (one 512-bit vector with AVX-512; the same bits in every build):
 /// measured 2048 x 2048 float32 on an AVX-512 Xeon, calls alternating with an 8-lane build in one
 /// process, 5-7% less time per cold or warm call.
@@ -146,7 +149,7 @@ private func rowAxpy4PairSingle(
     let b2 = SIMD16<Float>(repeating: tb[2]), b3 = SIMD16<Float>(repeating: tb[3])
     var j = 0
     while j + 16 <= n {
-        prefetchRows4(next, rowLength: n, at: j)
+        prefetchRowPair(next, at: j, step: 16)
         let e0 = load16(w0 + j), e1 = load16(w1 + j), e2 = load16(w2 + j), e3 = load16(w3 + j)
         let pa = (a0 * e0 + a1 * e1) + (a2 * e2 + a3 * e3)
         let pb = (b0 * e0 + b1 * e1) + (b2 * e2 + b3 * e3)
@@ -172,11 +175,18 @@ private func addWidened(_ group: UnsafePointer<Float>, to acc: UnsafeMutablePoin
     var j = 0
     while j + 8 <= n {
         let a = raw.loadUnaligned(fromByteOffset: j * 8, as: SIMD8<Double>.self)
-        raw.storeBytes(of: a + SIMD8<Double>(load8(group + j)), toByteOffset: j * 8, as: SIMD8<Double>.self)
+        raw.storeBytes(of: a + widen(load8(group + j)), toByteOffset: j * 8, as: SIMD8<Double>.self)
         j += 8
     }
     while j < n { acc[j] += Double(group[j]); j += 1 }
 }
+
+/// `v` in binary64 (exact), in this build's instructions (`plumbcpu_widen_float8`): measured
+/// 2048 x 2048 float32, two threads, one process, against `SIMD8<Double>(v)`, which called the
+/// baseline build's SSE copy of the generic initializer from the AVX-512 pass: 8% less time per
+/// cold or warm call on an AVX-512 Xeon, same bits.
+@inline(__always)
+private func widen(_ v: SIMD8<Float>) -> SIMD8<Double> { plumbcpu_widen_float8(v) }
 
 @inline(__always)
 private func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
