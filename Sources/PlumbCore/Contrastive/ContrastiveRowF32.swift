@@ -250,7 +250,7 @@ enum ContrastiveRowF32 {
             i += 1
         }
         if let next {
-            var best = m.max(), bad = any(flags)
+            var best = largestLane(m), bad = anyLane(flags)
             scanRangeF32(next, cols8, cols, &best, &bad)
             nextMax = best
             nextBad = bad

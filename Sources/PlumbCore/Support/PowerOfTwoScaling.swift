@@ -8,8 +8,9 @@
 /// may lose bits to the subnormals; they contribute less than 2^-2044 relative to a sum of squares.
 
 /// The binade `e` of `m` (`2^e <= m < 2^(e+1)`) for finite `m > 0`; 0 for 0, inf and NaN (nothing
-/// a power of two could bring into range).
-@inline(__always)
+/// a power of two could bring into range). Inlinable, as the next, so that the AVX2 and AVX-512
+/// kernels inline them in their own instructions rather than call the baseline build's.
+@inlinable @inline(__always)
 public func binade(_ m: Double) -> Int { m > 0 && m.isFinite ? m.exponent : 0 }
 
 /// The binade of the largest magnitude among `values` (0 when all are 0; see `binade`).
@@ -19,5 +20,5 @@ public func largestBinade<C: Collection>(_ values: C) -> Int where C.Element == 
 }
 
 /// `x * 2^k`, rounded once: exact unless the result is subnormal or beyond the finite range.
-@inline(__always)
+@inlinable @inline(__always)
 public func timesPowerOfTwo(_ x: Double, _ k: Int) -> Double { Double(sign: .plus, exponent: k, significand: x) }
