@@ -59,6 +59,9 @@ CASES = [
     ("decaying-wide-left", lambda s: decaying(20, 300, s)),
     ("rank1-wide-left", lambda s: np.outer(np.random.default_rng(s).standard_normal(8),
                                            np.random.default_rng(s + 1).standard_normal(200))),
+    # float32 with at least 32 rows and 2048 columns: the passes run over a transposed copy.
+    ("gap1%-wide-copy", lambda s: small_gap(40, 2048, s)),
+    ("decaying-wide-copy", lambda s: decaying(130, 2600, s)),
     ("row", lambda s: np.random.default_rng(s).standard_normal((1, 57))),
     ("column", lambda s: np.random.default_rng(s).standard_normal((57, 1))),
 ]
@@ -898,9 +901,10 @@ def test_float64_sigma_above_sigma1_only_by_its_rounding():
 # The search on W W^T (W with at most a quarter as many rows as columns and few rows).
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_wide_warm_starts_from_v_and_v2(dtype):
-    w = small_gap(48, 2000, 3).astype(dtype)
-    v, v2 = np.zeros(2000, dtype), np.zeros(2000, dtype)
+@pytest.mark.parametrize("cols", [2000, 2100])  # float32 2100: passes over the transposed copy
+def test_wide_warm_starts_from_v_and_v2(dtype, cols):
+    w = small_gap(48, cols, 3).astype(dtype)
+    v, v2 = np.zeros(cols, dtype), np.zeros(cols, dtype)
     _, _, _, cold = plumb.spectral_norm(w, v=v, v2=v2)
     rng = np.random.default_rng(4)
     w2 = np.ascontiguousarray((w + 1e-3 * np.linalg.norm(w, 2) * rng.standard_normal(w.shape)
@@ -952,15 +956,61 @@ def test_wide_certificate_holds_at_every_max_iters(dtype):
 
 
 def test_wide_thread_count_does_not_change_bits():
-    for dtype in (np.float32, np.float64):
-        w = np.ascontiguousarray(np.random.default_rng(8).standard_normal((21, 3001)).astype(dtype))
+    for dtype, rows in ((np.float32, 21), (np.float64, 21), (np.float32, 70)):  # 70: the transposed copy
+        w = np.ascontiguousarray(np.random.default_rng(8).standard_normal((rows, 3001)).astype(dtype))
         outs = []
         for n in (1, 2, 3):
             plumb.set_num_threads(n)
-            outs.append(plumb.spectral_norm(w, v2=np.zeros(3001, dtype)))
+            v2 = np.zeros(3001, dtype)
+            outs.append(plumb.spectral_norm(w, v2=v2) + (v2,))
         plumb.set_num_threads(0)
-        for s, u, v, info in outs[1:]:
+        for s, u, v, info, v2 in outs[1:]:
             assert s == outs[0][0] and np.array_equal(u, outs[0][1]) and np.array_equal(v, outs[0][2])
+            assert np.array_equal(v2, outs[0][4]) and info == outs[0][3]
+
+
+@pytest.mark.parametrize("scale", [1e-33, 1e33, 1.0])
+def test_wide_transposed_copy_at_every_scale_and_max_iters(scale):
+    # float32 W of 32+ rows and 2048+ columns: the search passes run over W^T, in float32 arithmetic
+    # where its column norms allow (1e-33: they are below 2^-60, so binary64 passes on the copy; a
+    # zero column is allowed). Certificates hold whatever max_iters cuts the search short.
+    rng = np.random.default_rng(21)
+    w = small_gap(36, 2304, 5, gap=1e-2) * scale
+    w[:, 7] = 0
+    w = np.ascontiguousarray(w.astype(np.float32))
+    S, _, v1 = reference(w)
+    sigma, u, v, info = plumb.spectral_norm(w)
+    assert info["converged"] and abs(sigma - S[0]) <= BOUNDS[np.float32][1] * S[0]
+    assert angle(v.astype(np.float64), v1) <= info["angle_bound"] + 1e-12
+    failures = []
+    for max_iters in range(1, 14):
+        sigma, u, v, info = plumb.spectral_norm(w, max_iters=max_iters, tol=0, strict=False,
+                                                v2=np.zeros(2304, np.float32))
+        assert info["iterations"] <= max_iters
+        if abs(sigma - S[0]) > info["residual"] * (1 + 1e-12) or \
+                angle(v.astype(np.float64), v1) > info["angle_bound"] * (1 + 1e-9) + 1e-7:
+            failures.append((max_iters, sigma, S[0], info))
+    assert not failures, failures[:3]
+    del rng
+
+
+def test_wide_transposed_copy_certificate_with_near_ties():
+    # As the near-tie test below, for the shapes whose passes run over the transposed copy.
+    failures = []
+    for trial in range(24):
+        rng = np.random.default_rng(trial + 4100)
+        rows = int(rng.integers(32, 61))
+        cols = int(rng.integers(2048, 2600))
+        gap = 10.0 ** rng.uniform(-6, -2)
+        rest = (1 - gap) * (1 - np.sort(rng.uniform(1e-4, 1e-2, rows - 2)))
+        w = np.ascontiguousarray((spectrum_matrix(rows, cols, np.r_[1.0, 1.0 - gap, rest], seed=trial) * 2.5)
+                                 .astype(np.float32))
+        S, _, v1 = reference(w)
+        sigma, _, v, info = plumb.spectral_norm(w, strict=False)
+        if abs(sigma - S[0]) > info["residual"] * (1 + 1e-9) + 1e-15 * S[0] or \
+                angle(v.astype(np.float64), v1) > info["angle_bound"] * (1 + 1e-6) + 1e-7:
+            failures.append((trial, rows, cols, gap, info["iterations"]))
+    assert not failures, failures
 
 
 def test_wide_certificate_with_near_ties_over_clustered_spectra():

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 /// The top singular triplet of a dense row-major matrix: a block Lanczos search on `A = W^T W`
 /// (`blockLanczos`, MATH.md section 3), then one VERIFICATION pass on the returned (format-rounded)
 /// vector, so the reported residual describes exactly the vectors the caller gets.
@@ -86,7 +91,9 @@ func retainedScratchCount(rows: Int, cols: Int) -> Int {
     let perColumn = 2 * passBlocks(rows: rows) + 2 * lanczosBasisSize(rows: rows, cols: cols)
     let (count, overflow) = cols.multipliedReportingOverflow(by: perColumn)
     guard !overflow else { return .max }
-    guard searchesLeft(rows: rows, cols: cols, singlePasses: false) else { return count }
+    guard searchesLeft(rows: rows, cols: cols, singlePasses: false) || copiesTransposed(rows: rows, cols: cols) else {
+        return count
+    }
     return max(count, 2 * passBlocks(rows: rows) * cols + 2 * leftBasisSize(rows: rows, cols: cols) * rows)
 }
 
@@ -102,6 +109,36 @@ func retainedScratchCount(rows: Int, cols: Int) -> Int {
 /// 4.2-5.7 ms against 5.6, 256 x 4096 float64 20-22 ms against 19.
 func searchesLeft(rows: Int, cols: Int, singlePasses: Bool) -> Bool {
     rows >= 2 && rows <= cols / 4 && rows <= (singlePasses ? 48 : 128)
+}
+
+/// Whether a float32 W is searched on `W W^T` with its passes over a transposed copy `W^T` (one
+/// fused pass as for a tall W, `gramPassPair`, in float32 arithmetic where it applies): W of at
+/// least 32 rows, at least 2048 and at least four times as many columns, and at most 2^22 entries
+/// (the copy takes at most 16 MB). Such a search costs what one on the caller's own transposed copy
+/// would, plus the copy (~0.7 ns an entry) and the products in and out. Measured on an AVX-512 Xeon,
+/// float32, one process, builds alternating, cold / warm from v and v2, against the search on W
+/// itself (`W W^T` with the two-read binary64 pass up to 48 rows, `W^T W` above): 48 x 4096
+/// 4.6 / 2.9 -> 3.9 / 2.0 ms, 64 x 8192 18.8 / 11.3 -> 7.2 / 5.0 ms, 96 x 4096 10.1 / 5.8 ->
+/// 5.1 / 3.7 ms, 128 x 2048 6.8 / 2.9 -> 3.7 / 2.3 ms, 256 x 16384 66 / 40 -> 48 / 30 ms; 32 rows
+/// within 5% either way; but 200 x 1000 4.7 / 2.4 -> 4.9 / 3.0 ms and 128 x 1024 3.1 / 1.7 ->
+/// 2.9 / 1.8 ms (hence 2048 columns), 16 x 16384 4.2 -> 4.9 ms and 8 x 500 0.13 -> 0.21 ms (hence
+/// 32 rows).
+func copiesTransposed(rows: Int, cols: Int) -> Bool {
+    let (entries, overflow) = rows.multipliedReportingOverflow(by: cols)
+    return rows >= 32 && cols >= 2048 && rows <= cols / 4 && !overflow && entries <= 1 << 22
+}
+
+/// Bytes of the transposed copy and its passes' partial sums (`copiesTransposed` W only).
+func transposedCopyBytes(rows: Int, cols: Int) -> Int {
+    8 * ((rows * cols + 1) / 2) + 16 * passBlocks(rows: cols) * rows
+}
+
+/// The wide search's passes over `w = W^T` (`cols x rows`, float32): `single` for float32
+/// arithmetic; `scratch` holds `2 * passBlocks(rows: cols) * rows` doubles.
+struct TransposedPasses {
+    let w: UnsafePointer<Float>
+    let single: Bool
+    let scratch: UnsafeMutablePointer<Double>
 }
 
 /// The binary64 values a spectral call holds at once in Swift arrays (`Int.max` when that
@@ -150,7 +187,22 @@ func topTriplet<T: SpectralElement>(
         && rowNorms2.withUnsafeBufferPointer { singlePrecisionPassApplies(rowNorms2: $0.baseAddress!, rows: rows) }
     var passes = 0
     var partner = partner  // returned unchanged when no search replaces it
-    var left = scale == 1 && searchesLeft(rows: rows, cols: cols, singlePasses: single)
+    // A wide float32 W of up to 2^22 entries: the search's passes run over a transposed copy
+    // (`copiesTransposed`), in float32 arithmetic where its column norms suit that pass.
+    let copy = T.self == Float.self && scale == 1 && copiesTransposed(rows: rows, cols: cols)
+        ? malloc(transposedCopyBytes(rows: rows, cols: cols)) : nil
+    defer { free(copy) }
+    var transposed: TransposedPasses? = nil
+    if let copy {
+        let wt = copy.bindMemory(to: Float.self, capacity: rows * cols)
+        transpose(UnsafeRawPointer(w).assumingMemoryBound(to: Float.self), rows: rows, cols: cols, into: wt)
+        var columnNorms2 = [Double](repeating: 0, count: cols)
+        columnNorms2.withUnsafeMutableBufferPointer { rowNormsSquared(wt, rows: cols, cols: rows, into: $0.baseAddress!) }
+        let fits = columnNorms2.withUnsafeBufferPointer { singlePrecisionPassApplies(rowNorms2: $0.baseAddress!, rows: cols) }
+        transposed = TransposedPasses(w: UnsafePointer(wt), single: single && fits,
+                                      scratch: (copy + 8 * ((rows * cols + 1) / 2)).bindMemory(to: Double.self, capacity: 1))
+    }
+    var left = scale == 1 && (transposed != nil || searchesLeft(rows: rows, cols: cols, singlePasses: single))
     while true {
         // Pair passes; a lone vector (cols = 1, or a block reduced by deflation) takes a binary64
         // single pass. With a scale, `(s W)^T (s W) x = s (W^T W (s x))`.
@@ -172,7 +224,7 @@ func topTriplet<T: SpectralElement>(
         // more, for the products that take its vectors there and back).
         if left && maxPasses - passes >= 3 {
             let run = leftSearch(w, rows: rows, cols: cols, start: x0, partner: partner, maxPasses: maxPasses - passes - 2,
-                                 tol: tol, basis: scratch + scratchCount)
+                                 tol: tol, transposed: transposed, basis: scratch + scratchCount)
             passes += run.passes
             x0 = run.x
             partner = run.partner ?? partner
@@ -215,7 +267,8 @@ func topTriplet<T: SpectralElement>(
 /// vector estimate. `start` is a unit `cols`-vector; `maxPasses >= 1` passes of the search
 /// besides the products; the passes returned count the products as one more. A pass computes
 /// `W (W^T x)` for two vectors: two reads of W, which a wide W of the sizes that need this
-/// search mostly keeps in cache.
+/// search mostly keeps in cache; or, given `transposed` (`copiesTransposed`), one fused pass over
+/// the copy `W^T`.
 ///
 /// The search stops on no fewer than 20 vectors (all of R^rows for rows <= 20, where the space then
 /// closes and the Ritz pairs are exact) instead of 12: in a sweep of near ties (relative gaps 1e-9
@@ -236,7 +289,7 @@ func leftBasisSize(rows: Int, cols: Int) -> Int {
 
 private func leftSearch<T: SpectralElement>(
     _ w: UnsafePointer<T>, rows: Int, cols: Int, start: [Double], partner: [Double]?, maxPasses: Int, tol: Double,
-    basis: UnsafeMutablePointer<Double>
+    transposed: TransposedPasses?, basis: UnsafeMutablePointer<Double>
 ) -> (x: [Double], partner: [Double]?, gapInfo: (theta1: Double, lambda2Hi: Double)?, passes: Int) {
     var colPair = start + (partner.map(atUnitScale) ?? [Double](repeating: 0, count: cols))
     var rowPair = [Double](repeating: 0, count: 2 * rows)
@@ -250,6 +303,14 @@ private func leftSearch<T: SpectralElement>(
     }
     let u2 = partner == nil ? nil : atUnitScale(Array(rowPair[rows...]))
     let op: BlockOperator = { x, y, count in
+        if let t = transposed {
+            if count == 2 {
+                gramPassPair(t.w, rows: cols, cols: rows, x: x, y: y, single: t.single, scratch: t.scratch)
+            } else {
+                gramPass(t.w, rows: cols, cols: rows, x: x, y: y, wx: nil, scratch: t.scratch)
+            }
+            return
+        }
         colPair.withUnsafeMutableBufferPointer { z in
             rowPair.withUnsafeMutableBufferPointer { xx in
                 // A lone vector goes through the pair pass with a zero partner: each vector's
@@ -270,7 +331,8 @@ private func leftSearch<T: SpectralElement>(
             }
         }
     }
-    let run = blockLanczos(op, cols: rows, start: u0, partner: u2, maxPasses: maxPasses, tol: tol, gapMargin: 0,
+    let run = blockLanczos(op, cols: rows, start: u0, partner: u2, maxPasses: maxPasses, tol: tol,
+                           gapMargin: transposed?.single == true ? singlePassError : 0,
                            maxBasis: leftBasisSize(rows: rows, cols: cols), stoppingBasis: leftStoppingBasis, basis: basis)
     rowPair = run.x + (run.partner ?? [Double](repeating: 0, count: rows))
     rowPair.withUnsafeBufferPointer { x in
