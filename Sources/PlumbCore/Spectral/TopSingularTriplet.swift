@@ -128,9 +128,11 @@ func copiesTransposed(rows: Int, cols: Int) -> Bool {
     return rows >= 32 && cols >= 2048 && rows <= cols / 4 && !overflow && entries <= 1 << 22
 }
 
-/// Bytes of the transposed copy and its passes' partial sums (`copiesTransposed` W only).
-func transposedCopyBytes(rows: Int, cols: Int) -> Int {
-    8 * ((rows * cols + 1) / 2) + 16 * passBlocks(rows: cols) * rows
+/// Bytes of the transposed copy and its passes' partial sums (`copiesTransposed` W only), and the
+/// offset of those sums (the copy's bytes rounded up to a binary64 boundary).
+func transposedCopyBytes(rows: Int, cols: Int) -> (total: Int, sums: Int) {
+    let sums = 8 * ((rows * cols + 1) / 2)
+    return (sums + 16 * passBlocks(rows: cols) * rows, sums)
 }
 
 /// The wide search's passes over `w = W^T` (`cols x rows`, float32): `single` for float32
@@ -190,7 +192,7 @@ func topTriplet<T: SpectralElement>(
     // A wide float32 W of up to 2^22 entries: the search's passes run over a transposed copy
     // (`copiesTransposed`), in float32 arithmetic where its column norms suit that pass.
     let copy = T.self == Float.self && scale == 1 && copiesTransposed(rows: rows, cols: cols)
-        ? malloc(transposedCopyBytes(rows: rows, cols: cols)) : nil
+        ? malloc(transposedCopyBytes(rows: rows, cols: cols).total) : nil
     defer { free(copy) }
     var transposed: TransposedPasses? = nil
     if let copy {
@@ -200,7 +202,8 @@ func topTriplet<T: SpectralElement>(
         columnNorms2.withUnsafeMutableBufferPointer { rowNormsSquared(wt, rows: cols, cols: rows, into: $0.baseAddress!) }
         let fits = columnNorms2.withUnsafeBufferPointer { singlePrecisionPassApplies(rowNorms2: $0.baseAddress!, rows: cols) }
         transposed = TransposedPasses(w: UnsafePointer(wt), single: single && fits,
-                                      scratch: (copy + 8 * ((rows * cols + 1) / 2)).bindMemory(to: Double.self, capacity: 1))
+                                      scratch: (copy + transposedCopyBytes(rows: rows, cols: cols).sums)
+                                          .bindMemory(to: Double.self, capacity: 2 * passBlocks(rows: cols) * rows))
     }
     var left = scale == 1 && (transposed != nil || searchesLeft(rows: rows, cols: cols, singlePasses: single))
     while true {
